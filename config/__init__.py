@@ -1,0 +1,5 @@
+"""Office settings: the example TOML lives here; the loader and validator is server.config."""
+
+from pathlib import Path
+
+EXAMPLE_CONFIG = Path(__file__).with_name("office.example.toml")

@@ -1,0 +1,296 @@
+"""Every wire message of the Antrean protocol (v1), in one place.
+
+The server and all clients import this module; nothing here does I/O. It owns:
+the message constructors, frame parsing/validation, error codes, which role may send
+which command, and the event names. The contract is `shared/spec/protocol.md`;
+additions are documented in `docs/protocol.md`.
+"""
+
+from __future__ import annotations
+
+import json
+from enum import StrEnum
+from typing import Any
+
+PROTOCOL_VERSION = 1
+DEFAULT_PORT = 8765
+WS_PATH = "/ws"
+MAX_FRAME_BYTES = 64 * 1024
+BAD_FRAMES_PER_MINUTE = 20
+POLICY_VIOLATION = 1008  # WebSocket close code for garbage / auth failures
+
+
+class Role(StrEnum):
+    KIOSK = "kiosk"
+    COUNTER = "counter"
+    DISPLAY = "display"
+    ADMIN = "admin"
+    OBSERVER = "observer"
+
+
+ROLES: frozenset[str] = frozenset(r.value for r in Role)
+# Roles whose snapshot and events are stripped of officer identities and ticket tokens.
+PUBLIC_ROLES: frozenset[str] = frozenset({Role.DISPLAY, Role.OBSERVER})
+
+
+class ErrorCode(StrEnum):
+    BAD_REQUEST = "bad_request"
+    UNKNOWN_TYPE = "unknown_type"
+    UNKNOWN_COMMAND = "unknown_command"
+    FORBIDDEN = "forbidden"
+    UNAUTHORIZED = "unauthorized"
+    NOT_FOUND = "not_found"
+    INVALID_STATE = "invalid_state"
+    QUEUE_EMPTY = "queue_empty"
+    SERVICE_CLOSED = "service_closed"
+    QUOTA_REACHED = "quota_reached"
+    RATE_LIMITED = "rate_limited"
+    LOCKED_OUT = "locked_out"  # addition: officer PIN lockout
+    INTERNAL = "internal"
+
+
+DEVICE_STATUSES = ("ok", "paper_near_end", "paper_out", "cover_open", "offline", "unknown")
+
+_K, _C, _D, _A = Role.KIOSK, Role.COUNTER, Role.DISPLAY, Role.ADMIN
+# command name -> roles allowed to send it (the table of the spec, plus documented additions)
+COMMAND_ROLES: dict[str, frozenset[str]] = {
+    "issue_ticket": frozenset({_K}),
+    "check_in": frozenset({_K}),
+    "login": frozenset({_C}),
+    "logout": frozenset({_C}),
+    "call_next": frozenset({_C}),
+    "call_ticket": frozenset({_C}),
+    "recall": frozenset({_C}),
+    "start_service": frozenset({_C}),
+    "finish": frozenset({_C}),
+    "no_show": frozenset({_C}),
+    "transfer": frozenset({_C}),
+    "pause": frozenset({_C}),
+    "resume": frozenset({_C}),
+    "report_device_status": frozenset({_K, _D, _C}),
+    "set_announcement": frozenset({_A}),
+    "open_counter": frozenset({_A, _C}),
+    "close_counter": frozenset({_A, _C}),
+    "cancel": frozenset({_C, _A}),
+    "ping": frozenset(ROLES),
+    # additions
+    "import_bookings": frozenset({_A}),
+    "submit_survey": frozenset({_K, _C, _A}),
+}
+
+# Required args per command (type checks beyond presence happen in the engine).
+COMMAND_REQUIRED_ARGS: dict[str, tuple[str, ...]] = {
+    "issue_ticket": ("service", "lane"),
+    "check_in": ("booking_code",),
+    "login": ("officer", "pin", "counter"),
+    "logout": (),
+    "call_next": ("counter",),
+    "call_ticket": ("counter", "ticket"),
+    "recall": ("counter",),
+    "start_service": ("counter",),
+    "finish": ("counter",),
+    "no_show": ("counter",),
+    "transfer": ("counter", "service"),
+    "pause": ("counter",),
+    "resume": ("counter",),
+    "report_device_status": ("status",),
+    "set_announcement": ("text",),
+    "open_counter": ("counter",),
+    "close_counter": ("counter",),
+    "cancel": ("ticket",),
+    "ping": (),
+    "import_bookings": ("bookings",),
+    "submit_survey": ("ticket", "answers"),
+}
+
+
+class Event(StrEnum):
+    TICKET_ISSUED = "ticket_issued"
+    TICKET_CALLED = "ticket_called"
+    TICKET_RECALLED = "ticket_recalled"
+    SERVICE_STARTED = "service_started"
+    TICKET_FINISHED = "ticket_finished"
+    TICKET_NO_SHOW = "ticket_no_show"
+    TICKET_TRANSFERRED = "ticket_transferred"
+    TICKET_CANCELLED = "ticket_cancelled"
+    COUNTER_OPENED = "counter_opened"
+    COUNTER_PAUSED = "counter_paused"
+    COUNTER_CLOSED = "counter_closed"
+    DAY_ROLLED_OVER = "day_rolled_over"
+    ANNOUNCEMENT = "announcement"
+    DEVICE_STATUS = "device_status"
+    ALERT = "alert"
+    ALERT_CLEARED = "alert_cleared"
+    # additions
+    SERVICE_CHANGED = "service_changed"  # a service opened/closed (hours, cut-off, quota)
+    OFFICER_LOGGED_IN = "officer_logged_in"
+    OFFICER_LOGGED_OUT = "officer_logged_out"
+    BOOKINGS_IMPORTED = "bookings_imported"
+    SURVEY_SUBMITTED = "survey_submitted"
+
+
+EVENT_NAMES: frozenset[str] = frozenset(e.value for e in Event)
+
+
+class ProtocolError(Exception):
+    """A frame that is not a valid message; `code` is an ErrorCode."""
+
+    def __init__(self, code: str, message: str, msg_id: str | None = None) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.msg_id = msg_id
+
+
+# ---- encoding ---------------------------------------------------------------------
+
+def encode(message: dict[str, Any]) -> str:
+    return json.dumps(message, ensure_ascii=False, separators=(",", ":"))
+
+
+def parse(frame: str | bytes) -> dict[str, Any]:
+    """Parse and validate one incoming frame. Raises ProtocolError with a stable code."""
+    if isinstance(frame, bytes):
+        raise ProtocolError(ErrorCode.BAD_REQUEST, "binary frames are not accepted")
+    if len(frame.encode("utf-8", "surrogatepass")) > MAX_FRAME_BYTES:
+        raise ProtocolError(ErrorCode.BAD_REQUEST, f"frame larger than {MAX_FRAME_BYTES} bytes")
+    try:
+        msg = json.loads(frame)
+    except (ValueError, RecursionError) as exc:
+        raise ProtocolError(ErrorCode.BAD_REQUEST, f"invalid JSON: {exc}") from None
+    if not isinstance(msg, dict):
+        raise ProtocolError(ErrorCode.BAD_REQUEST, "a message must be a JSON object")
+    mtype = msg.get("type")
+    if not isinstance(mtype, str):
+        raise ProtocolError(ErrorCode.BAD_REQUEST, "missing string field 'type'")
+    validator = _VALIDATORS.get(mtype)
+    if validator is None:
+        raise ProtocolError(ErrorCode.UNKNOWN_TYPE, f"unknown message type {mtype!r}")
+    validator(msg)
+    return msg
+
+
+def _require(msg: dict, key: str, kind: type | tuple[type, ...], what: str) -> None:
+    value = msg.get(key)
+    if not isinstance(value, kind) or isinstance(value, bool) and kind is int:
+        raise ProtocolError(ErrorCode.BAD_REQUEST, f"{msg['type']}: '{key}' must be {what}",
+                            msg.get("id") if isinstance(msg.get("id"), str) else None)
+
+
+def _validate_hello(msg: dict) -> None:
+    _require(msg, "role", str, "a role")
+    if msg["role"] not in ROLES:
+        raise ProtocolError(ErrorCode.BAD_REQUEST, f"unknown role {msg['role']!r}")
+    if msg.get("protocol", PROTOCOL_VERSION) != PROTOCOL_VERSION:
+        raise ProtocolError(ErrorCode.BAD_REQUEST, f"unsupported protocol {msg.get('protocol')!r}")
+    for key in ("device", "token"):
+        if msg.get(key) is not None and not isinstance(msg[key], str):
+            raise ProtocolError(ErrorCode.BAD_REQUEST, f"hello: '{key}' must be a string")
+    last_seq = msg.get("last_seq", 0)
+    if not isinstance(last_seq, int) or isinstance(last_seq, bool) or last_seq < 0:
+        raise ProtocolError(ErrorCode.BAD_REQUEST, "hello: 'last_seq' must be an integer >= 0")
+
+
+def _validate_command(msg: dict) -> None:
+    _require(msg, "id", str, "a string")
+    if not 0 < len(msg["id"]) <= 128:
+        raise ProtocolError(ErrorCode.BAD_REQUEST, "command: 'id' must be 1-128 characters")
+    _require(msg, "name", str, "a string")
+    args = msg.setdefault("args", {})
+    if args is None:
+        msg["args"] = args = {}
+    if not isinstance(args, dict):
+        raise ProtocolError(ErrorCode.BAD_REQUEST, "command: 'args' must be an object", msg["id"])
+    if msg["name"] not in COMMAND_ROLES:
+        raise ProtocolError(ErrorCode.UNKNOWN_COMMAND, f"unknown command {msg['name']!r}",
+                            msg["id"])
+    missing = [a for a in COMMAND_REQUIRED_ARGS[msg["name"]] if args.get(a) in (None, "")]
+    if missing:
+        raise ProtocolError(ErrorCode.BAD_REQUEST,
+                            f"{msg['name']}: missing argument(s) {', '.join(missing)}", msg["id"])
+
+
+def _validate_resync(msg: dict) -> None:
+    last_seq = msg.get("last_seq")
+    if not isinstance(last_seq, int) or isinstance(last_seq, bool) or last_seq < 0:
+        raise ProtocolError(ErrorCode.BAD_REQUEST, "resync: 'last_seq' must be an integer >= 0")
+
+
+def _no_check(msg: dict) -> None:
+    return None
+
+
+_VALIDATORS = {
+    "hello": _validate_hello,
+    "command": _validate_command,
+    "resync": _validate_resync,
+    # server -> client messages, validated loosely when a client parses them
+    "welcome": _no_check,
+    "result": _no_check,
+    "event": _no_check,
+    "error": _no_check,
+}
+
+
+# ---- constructors -----------------------------------------------------------------
+
+def hello(role: str, device: str | None = None, token: str | None = None,
+          last_seq: int = 0) -> dict[str, Any]:
+    msg: dict[str, Any] = {"type": "hello", "protocol": PROTOCOL_VERSION, "role": role,
+                           "last_seq": last_seq}
+    if device is not None:
+        msg["device"] = device
+    if token is not None:
+        msg["token"] = token
+    return msg
+
+
+def welcome(server_time: str, seq: int, office: dict, snapshot: dict | None,
+            **extra: Any) -> dict[str, Any]:
+    return {"type": "welcome", "protocol": PROTOCOL_VERSION, "server_time": server_time,
+            "seq": seq, "office": office, "snapshot": snapshot, **extra}
+
+
+def command(cmd_id: str, name: str, args: dict[str, Any] | None = None) -> dict[str, Any]:
+    return {"type": "command", "id": cmd_id, "name": name, "args": args or {}}
+
+
+def result_ok(cmd_id: str, data: Any = None) -> dict[str, Any]:
+    return {"type": "result", "id": cmd_id, "ok": True, "data": data if data is not None else {}}
+
+
+def result_error(cmd_id: str, code: str, message: str) -> dict[str, Any]:
+    return {"type": "result", "id": cmd_id, "ok": False,
+            "error": {"code": str(code), "message": message}}
+
+
+def event(seq: int, at: str, name: str, data: dict[str, Any]) -> dict[str, Any]:
+    return {"type": "event", "seq": seq, "at": at, "name": name, "data": data}
+
+
+def resync(last_seq: int) -> dict[str, Any]:
+    return {"type": "resync", "last_seq": last_seq}
+
+
+def error(code: str, message: str, msg_id: str | None = None) -> dict[str, Any]:
+    msg: dict[str, Any] = {"type": "error", "error": {"code": str(code), "message": message}}
+    if msg_id is not None:
+        msg["id"] = msg_id
+    return msg
+
+
+def public_view(data: Any) -> Any:
+    """Strip what public screens must not see: officer identities and ticket tokens.
+
+    Applied to snapshots and event data sent to `display` and `observer` roles.
+    """
+    if isinstance(data, dict):
+        return {k: public_view(v) for k, v in data.items()
+                if k not in _PRIVATE_KEYS}
+    if isinstance(data, list):
+        return [public_view(v) for v in data]
+    return data
+
+
+_PRIVATE_KEYS = frozenset({"officer", "officer_name", "status_url", "token", "by", "note",
+                           "booking_code"})

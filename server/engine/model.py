@@ -1,0 +1,136 @@
+"""Plain data the engine works on: tickets, counters, bookings, and their wire/record forms.
+
+Records (`to_record` / `from_record`) are what the store persists; wire dicts
+(`to_wire`) are what clients see. Times are aware datetimes inside, ISO strings outside.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from typing import Any
+
+
+def iso(dt: datetime | None, tz: Any) -> str | None:
+    return dt.astimezone(tz).isoformat(timespec="milliseconds") if dt else None
+
+
+def parse_dt(value: str | None) -> datetime | None:
+    return datetime.fromisoformat(value) if value else None
+
+
+@dataclass(slots=True)
+class Ticket:
+    id: str
+    day: str  # office-local date, ISO
+    number: str
+    service: str
+    stage: str
+    lane: str
+    status: str
+    token: str
+    lang: str
+    issued_at: datetime
+    queued_at: datetime  # when it (re)joined a waiting line: FIFO order and wait caps
+    called_at: datetime | None = None
+    started_at: datetime | None = None
+    finished_at: datetime | None = None
+    counter: str | None = None
+    officer: str | None = None
+    recalls: int = 0
+    transfers: int = 0
+    booking_slot: datetime | None = None  # set for checked-in appointments
+    reserved_counter: str | None = None  # transferred to one specific counter
+
+    def to_wire(self, tz: Any, public_url: str) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "number": self.number,
+            "service": self.service,
+            "stage": self.stage,
+            "lane": self.lane,
+            "status": self.status,
+            "issued_at": iso(self.issued_at, tz),
+            "queued_at": iso(self.queued_at, tz),
+            "called_at": iso(self.called_at, tz),
+            "started_at": iso(self.started_at, tz),
+            "finished_at": iso(self.finished_at, tz),
+            "counter": self.counter,
+            "recalls": self.recalls,
+            "booked": self.booking_slot is not None,
+            "booking_slot": iso(self.booking_slot, tz),
+            "to_counter": self.reserved_counter,
+            "lang": self.lang,
+            "status_url": f"{public_url}/t/{self.token}",
+        }
+
+    def to_record(self) -> dict[str, Any]:
+        rec = asdict(self)
+        for key in ("issued_at", "queued_at", "called_at", "started_at", "finished_at",
+                    "booking_slot"):
+            rec[key] = rec[key].isoformat() if rec[key] else None
+        return rec
+
+    @classmethod
+    def from_record(cls, rec: dict[str, Any]) -> Ticket:
+        values = dict(rec)
+        for key in ("issued_at", "queued_at", "called_at", "started_at", "finished_at",
+                    "booking_slot"):
+            values[key] = parse_dt(values.get(key))
+        return cls(**{k: values[k] for k in cls.__dataclass_fields__ if k in values})
+
+
+@dataclass(slots=True)
+class CounterState:
+    id: str
+    status: str = "closed"
+    officer: str | None = None
+    officer_name: str | None = None
+    device: str | None = None
+    ticket: str | None = None  # id of the ticket called/served here
+    pause_reason: str | None = None
+    consecutive_priority: int = 0
+
+    def to_record(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_record(cls, rec: dict[str, Any]) -> CounterState:
+        return cls(**{k: rec[k] for k in cls.__dataclass_fields__ if k in rec})
+
+
+@dataclass(slots=True)
+class Booking:
+    code: str
+    service: str
+    slot_start: datetime
+    slot_end: datetime
+    lane: str = "reguler"
+    ticket: str | None = None  # set once checked in; the code itself is then forgotten
+
+    def to_record(self) -> dict[str, Any]:
+        return {"code": self.code, "service": self.service,
+                "slot_start": self.slot_start.isoformat(), "slot_end": self.slot_end.isoformat(),
+                "lane": self.lane, "ticket": self.ticket}
+
+    @classmethod
+    def from_record(cls, rec: dict[str, Any]) -> Booking:
+        return cls(code=rec["code"], service=rec["service"],
+                   slot_start=datetime.fromisoformat(rec["slot_start"]),
+                   slot_end=datetime.fromisoformat(rec["slot_end"]),
+                   lane=rec.get("lane") or "reguler", ticket=rec.get("ticket"))
+
+
+@dataclass(slots=True)
+class Changes:
+    """What a batch of commands changed, for the store to persist in one transaction."""
+
+    tickets: list[dict[str, Any]] = field(default_factory=list)
+    counters: list[dict[str, Any]] = field(default_factory=list)
+    bookings: list[dict[str, Any]] = field(default_factory=list)
+    removed_bookings: list[str] = field(default_factory=list)
+    meta: dict[str, Any] | None = None
+
+    def __bool__(self) -> bool:
+        return bool(self.tickets or self.counters or self.bookings or self.removed_bookings
+                    or self.meta is not None)
