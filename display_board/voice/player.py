@@ -223,13 +223,13 @@ class AnnouncementPlayer(QObject):
         self._media.play()
 
     def _finish(self, problem: str | None = None) -> None:
-        if self.queue.current is None:
+        item = self.queue.finish()
+        if item is None:
             return  # a late signal for an item already finished
         self._watchdog.stop()
+        # Done with the item before stopping: status signals stop() emits are then ignored.
         self._media.stop()
         self._media.setSource(QUrl())
-        item = self.queue.finish()
-        assert item is not None
         if problem:
             log.warning(problem)
             self.warning.emit(problem)

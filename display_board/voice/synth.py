@@ -158,12 +158,36 @@ class EspeakVoice:
         self.executable = executable
         self.speed = speed
         self.voices = {"id": "id", "en": "en", **(voices or {})}
+        self._known_voices: dict[str, bool] = {}
 
     def path(self) -> str | None:
         return shutil.which(self.executable)
 
     def signature(self) -> dict[str, object]:
         return {"exe": self.path(), "speed": self.speed, "voices": self.voices}
+
+    def _voice_known(self, exe: str, voice: str) -> bool:
+        if voice not in self._known_voices:
+            try:
+                listing = subprocess.run(
+                    [exe, f"--voices={voice}"], capture_output=True, text=True, timeout=10
+                ).stdout
+            except (OSError, subprocess.TimeoutExpired):
+                listing = ""
+            # Lines: "Pty Language Age/Gender VoiceName File (other languages)". The listing
+            # matches by prefix ("no-such" lists "nb (no)"), so check the fields exactly.
+            known = False
+            for line in listing.splitlines()[1:]:
+                fields = line.split()
+                if len(fields) < 5:
+                    continue
+                language, name, file = fields[1], fields[3], fields[4]
+                if (voice in (language, name.lower(), file, file.rsplit("/", 1)[-1])
+                        or language.startswith(voice + "-") or f"({voice} " in line):
+                    known = True
+                    break
+            self._known_voices[voice] = known
+        return self._known_voices[voice]
 
     def render(self, text: str, lang: str) -> bytes:
         exe = self.path()
@@ -173,6 +197,10 @@ class EspeakVoice:
                 "or provide a clips folder"
             )
         voice = self.voices.get(lang, lang)
+        if not self._voice_known(exe, voice):
+            # espeak-ng silently falls back to its default voice for an unknown one and
+            # would read Indonesian with English sounds: refuse instead.
+            raise VoiceUnavailable(f"espeak-ng has no voice {voice!r} (espeak-ng --voices)")
         with tempfile.TemporaryDirectory(prefix="antrean-espeak-") as tmp:
             out = Path(tmp) / "speech.wav"
             # Text goes on stdin so a sentence starting with "-" is never taken as an option.

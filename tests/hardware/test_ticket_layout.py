@@ -1,0 +1,175 @@
+"""The printed ticket, decoded back from the ESC/POS bytes, on 80 mm and 58 mm profiles."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+from escpos.printer import Dummy
+from escpos_bytes import decode
+from hw_samples import URL, WIB, WIT, WITA, make_ticket
+from PIL import Image
+
+from hardware.ticket_layout import (
+    PrintableTicket,
+    PrinterProfile,
+    build_layout,
+    format_issued_at,
+    format_wait,
+    number_multiplier,
+    write_ticket,
+    zone_abbreviation,
+)
+from hardware.ticket_preview import render_ticket, save_preview_png
+
+
+def printed(ticket: PrintableTicket, profile_name: str):
+    profile = PrinterProfile.from_escpos(profile_name)
+    dummy = Dummy(profile=profile_name)
+    write_ticket(dummy, ticket, profile)
+    return decode(dummy.output, profile_name), dummy.output
+
+
+def test_profiles_know_paper_qr_and_cutter():
+    p80 = PrinterProfile.from_escpos("TM-T88V")
+    p58 = PrinterProfile.from_escpos("POS-5890")
+    assert (p80.columns, p80.width_px, p80.native_qr, p80.cutter) == (42, 512, True, True)
+    assert (p58.columns, p58.width_px, p58.native_qr, p58.cutter) == (32, 384, False, False)
+    default = PrinterProfile.from_escpos(None)
+    assert default.name == "default" and not default.width_known
+    with pytest.raises(ValueError, match="unknown printer profile"):
+        PrinterProfile.from_escpos("NO-SUCH-PRINTER")
+
+
+def test_80mm_ticket_text_native_qr_and_cut():
+    out, raw = printed(make_ticket(), "TM-T88V")
+    lines = out.lines
+    assert "Kantor Imigrasi Kelas I TPI Jakarta" in lines[0]
+    assert "NOMOR ANTREAN" in lines
+    number = out.run_containing("A012")
+    assert number.text == "A012" and (number.width, number.height) == (8, 8) and number.bold
+    assert "Paspor Baru" in lines
+    assert "PRIORITAS — LANSIA" in lines
+    assert "Senin, 23 November 2026 08:15 WIB" in lines
+    # 53 characters do not fit 42 columns: one line each, never a broken phrase
+    assert "Di depan Anda: 4 orang" in lines and "Perkiraan tunggu: ± 12 menit" in lines
+    assert "Layanan ini GRATIS." in lines and "Simpan tiket ini." in lines
+    assert out.qr_payloads == [URL.encode()]
+    assert out.qr_printed == 1 and out.raster_images == []
+    assert out.cuts, "80 mm profile has a cutter"
+    assert raw.startswith(b"\x1b@")
+
+
+def test_58mm_ticket_image_qr_no_native_commands_and_feed_only():
+    out, raw = printed(make_ticket(), "POS-5890")
+    assert b"\x1d(k" not in raw  # cheap printers ignore GS ( k: never rely on it
+    assert out.qr_payloads == [] and out.cuts == []
+    assert len(out.raster_images) == 1
+    width, height = out.raster_images[0]
+    assert width <= 384 and height > 100
+    assert out.feeds and out.feeds[-1] >= 4
+    number = out.run_containing("A012")
+    assert (number.width, number.height) == (8, 8)
+    # 58 mm is 32 columns: the long lines break in readable places
+    assert "Senin, 23 November 2026" in out.lines and "08:15 WIB" in out.lines
+    assert "Di depan Anda: 4 orang" in out.lines
+    assert "Perkiraan tunggu: ± 12 menit" in out.lines
+    assert all(len(line) <= 32 for line in out.lines)
+
+
+def test_english_ticket():
+    ticket = make_ticket(lang="en", service_name="New Passport", ahead=1, estimated_wait_s=3600)
+    out, _ = printed(ticket, "TM-T88V")
+    assert "QUEUE NUMBER" in out.lines
+    assert "PRIORITY — LANSIA" in out.lines
+    assert "Monday, 23 November 2026 08:15 WIB" in out.lines
+    assert "Ahead of you: 1 person" in out.lines and "Estimated wait: ± 1 h" in out.lines
+    assert "NOMOR ANTREAN" not in out.lines
+
+
+def test_regular_lane_stage_no_wait_and_next():
+    ticket = make_ticket(lane_priority=False, ahead=0, estimated_wait_s=None, stage_name="Bayar")
+    out, _ = printed(ticket, "TM-T88V")
+    assert not any("PRIORITAS" in line for line in out.lines)
+    assert "Anda berikutnya" in out.lines
+    assert "Tahap: Bayar" in out.lines
+    assert not any("Perkiraan" in line for line in out.lines)
+
+
+def test_long_number_shrinks_to_fit_58mm():
+    profile = PrinterProfile.from_escpos("POS-5890")
+    assert number_multiplier("A012", profile) == 8
+    assert number_multiplier("PAS1234", profile) == 4  # 7 chars x 12 dots x 4 = 336 <= 384
+    out, _ = printed(make_ticket(number="PAS1234"), "POS-5890")
+    run = out.run_containing("PAS1234")
+    assert run.width * 12 * len(run.text) <= 384
+
+
+def test_short_ahead_and_wait_share_one_line():
+    out, _ = printed(make_ticket(lang="en", ahead=0, estimated_wait_s=60), "TM-T88V")
+    assert "You are next · Estimated wait: ± 1 min" in out.lines
+
+
+def test_no_status_url_means_no_qr():
+    out, raw = printed(make_ticket(status_url=""), "TM-T88V")
+    assert out.qr_payloads == [] and b"\x1d(k" not in raw
+
+
+@pytest.mark.parametrize(
+    ("moment", "lang", "expected"),
+    [
+        (datetime(2026, 11, 23, 8, 15, tzinfo=WIB), "id", "Senin, 23 November 2026 08:15 WIB"),
+        (datetime(2026, 8, 17, 7, 5, tzinfo=WITA), "id", "Senin, 17 Agustus 2026 07:05 WITA"),
+        (datetime(2026, 2, 1, 13, 0, tzinfo=WIT), "id", "Minggu, 1 Februari 2026 13:00 WIT"),
+        (datetime(2026, 5, 1, 9, 30, tzinfo=WIB), "id", "Jumat, 1 Mei 2026 09:30 WIB"),
+        (datetime(2026, 5, 1, 9, 30, tzinfo=WIB), "en", "Friday, 1 May 2026 09:30 WIB"),
+        (datetime(2026, 5, 1, 9, 30, tzinfo=UTC), "id", "Jumat, 1 Mei 2026 09:30 UTC+00:00"),
+    ],
+)
+def test_format_issued_at(moment, lang, expected):
+    assert format_issued_at(moment, lang) == expected
+
+
+def test_zone_abbreviation_with_zoneinfo():
+    from zoneinfo import ZoneInfo
+
+    assert zone_abbreviation(datetime(2026, 1, 1, tzinfo=ZoneInfo("Asia/Jakarta"))) == "WIB"
+    assert zone_abbreviation(datetime(2026, 1, 1, tzinfo=ZoneInfo("Asia/Makassar"))) == "WITA"
+    assert zone_abbreviation(datetime(2026, 1, 1, tzinfo=ZoneInfo("Asia/Jayapura"))) == "WIT"
+
+
+@pytest.mark.parametrize(
+    ("seconds", "lang", "expected"),
+    [(0, "id", "1 menit"), (61, "id", "2 menit"), (720, "id", "12 menit"),
+     (3600, "id", "1 jam"), (3900, "id", "1 jam 5 menit"), (3900, "en", "1 h 5 min")],
+)
+def test_format_wait(seconds, lang, expected):
+    assert format_wait(seconds, lang) == expected
+
+
+def test_naive_time_refused():
+    with pytest.raises(ValueError, match="timezone-aware"):
+        make_ticket(issued_at=datetime(2026, 11, 23, 8, 15))
+
+
+@pytest.mark.parametrize("profile_name", ["TM-T88V", "POS-5890"])
+def test_preview_has_paper_width_and_a_big_dark_number(tmp_path, profile_name):
+    profile = PrinterProfile.from_escpos(profile_name)
+    ticket = make_ticket()
+    image = render_ticket(ticket, profile)
+    assert image.width == profile.width_px
+    # The number line is 8 x 24 = 192 dots tall: find a band that tall holding ink.
+    layout = build_layout(ticket, profile)
+    assert any(getattr(el, "height", 1) == 8 for el in layout)
+    path = save_preview_png(ticket, profile, tmp_path / "t.png")
+    with Image.open(path) as png:
+        assert png.format == "PNG" and png.width == profile.width_px
+        dark = sum(png.convert("L").histogram()[:128])
+        assert dark > 0.05 * png.width * png.height  # real glyphs and a QR, not empty boxes
+
+
+def test_dejavu_font_is_present():
+    # Without fonts Pillow falls back to a tiny bitmap font and the preview is unreadable.
+    from hardware.ticket_preview import _BOLD, _REGULAR
+
+    assert _REGULAR.exists() and _BOLD.exists()
