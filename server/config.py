@@ -293,3 +293,16 @@ def load(path: str | Path | None = None) -> OfficeConfig:
     except UnicodeDecodeError:
         raise ConfigError(f"{path}: not UTF-8 text") from None
     return parse(text, str(path))
+
+
+def always_open(cfg: OfficeConfig) -> OfficeConfig:
+    """A copy open every day, 00:00–23:59, no cut-offs: for the demo and tests, which run
+    at any hour."""
+    data = cfg.model_dump()
+    data["office"].update(working_days=[1, 2, 3, 4, 5, 6, 7], opening_time=time(0, 0),
+                          closing_time=time(23, 59, 59))
+    for svc in data["services"]:
+        svc["opening_time"] = None
+        svc["cutoff_time"] = None
+    data["source"] = cfg.source
+    return OfficeConfig.model_validate(data)

@@ -1,8 +1,12 @@
-"""Test-wide setup: offscreen Qt before anything imports it, and a real example office."""
+"""Test-wide setup: offscreen Qt before anything imports it, a real example office, and a
+real server on 127.0.0.1 with an ephemeral port."""
 
 import os
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+from dataclasses import dataclass  # noqa: E402
+from pathlib import Path  # noqa: E402
 
 import pytest  # noqa: E402
 
@@ -13,3 +17,54 @@ from server import config as office_config  # noqa: E402
 def office():
     """The example office configuration (config/office.example.toml)."""
     return office_config.load()
+
+
+@pytest.fixture(scope="session")
+def open_office(office):
+    """The example office, open around the clock (tests run at any hour)."""
+    return office_config.always_open(office)
+
+
+@dataclass
+class LiveServer:
+    url: str
+    http_url: str
+    db_path: Path
+    tokens: dict[str, str]  # device name -> token
+    thread: object
+
+    def restart(self):
+        from server.app import ServerThread
+        port = self.thread.port
+        self.thread.stop()
+        self.thread = ServerThread(self.thread.config, self.db_path, port=port).start()
+        return self
+
+
+def pair_devices(db_path: Path) -> dict[str, str]:
+    from server.store.sqlite import Store
+    store = Store(db_path)
+    tokens = {
+        "kiosk-1": store.add_device("kiosk-1", "kiosk"),
+        "kiosk-2": store.add_device("kiosk-2", "kiosk"),
+        "console-1": store.add_device("console-1", "counter"),
+        "console-2": store.add_device("console-2", "counter"),
+        "console-3": store.add_device("console-3", "counter", counter="loket-3"),
+        "board-1": store.add_device("board-1", "display"),
+        "admin-1": store.add_device("admin-1", "admin"),
+    }
+    store.add_officer("budi", "Budi Santoso", "1234")
+    store.add_officer("sari", "Sari Dewi", "5678")
+    store.close()
+    return tokens
+
+
+@pytest.fixture
+def live_server(tmp_path, open_office):
+    from server.app import ServerThread
+    db_path = tmp_path / "antrean.db"
+    tokens = pair_devices(db_path)
+    server = LiveServer("", "", db_path, tokens, ServerThread(open_office, db_path).start())
+    server.url, server.http_url = server.thread.url, server.thread.http_url
+    yield server
+    server.thread.stop()

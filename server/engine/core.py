@@ -83,7 +83,7 @@ class Engine:
         self.officer_stats: dict[str, dict[str, float]] = {}
         self.announcement: dict[str, Any] | None = None
         self.device_status: dict[str, dict[str, Any]] = {}
-        self.alerts: set[str] = set()
+        self.alerts: dict[str, dict[str, Any]] = {}  # "service/kind" -> alert
         self.service_open: dict[str, bool] = {}
         self.surveyed: set[str] = set()
         self._dirty_tickets: set[str] = set()
@@ -164,7 +164,7 @@ class Engine:
             "officer_stats": self.officer_stats,
             "announcement": self.announcement,
             "device_status": self.device_status,
-            "alerts": sorted(self.alerts),
+            "alerts": self.alerts,
             "service_open": self.service_open,
             "surveyed": sorted(self.surveyed),
         }
@@ -184,7 +184,8 @@ class Engine:
             eng.officer_stats = dict(meta.get("officer_stats", {}))
             eng.announcement = meta.get("announcement")
             eng.device_status = dict(meta.get("device_status", {}))
-            eng.alerts = set(meta.get("alerts", []))
+            alerts = meta.get("alerts") or {}
+            eng.alerts = dict(alerts) if isinstance(alerts, dict) else {}
             eng.service_open.update(meta.get("service_open", {}))
             eng.surveyed = set(meta.get("surveyed", []))
         for rec in counters:
@@ -384,7 +385,7 @@ class Engine:
             "waiting": [self.ticket_wire(tk) for tk in self.waiting_order(now)],
             "recent_calls": list(reversed(self.recent_calls)),
             "announcement": self.announcement,
-            "alerts": sorted(self.alerts),
+            "alerts": list(self.alerts.values()),
             "device_status": list(self.device_status.values()),
         }
         if role in PUBLIC_ROLES:
@@ -1005,12 +1006,12 @@ class Engine:
                                 "service": sid, "kind": "service_time",
                                 "value": round(minutes, 1),
                                 "target": svc.target_service_minutes, "counter": tk.counter}
-        for key in sorted(current.keys() - self.alerts):
+        for key in sorted(current.keys() - self.alerts.keys()):
             events.append((Event.ALERT, current[key]))
-        for key in sorted(self.alerts - current.keys()):
+        for key in sorted(self.alerts.keys() - current.keys()):
             sid, kind = key.split("/", 1)
             events.append((Event.ALERT_CLEARED, {"service": sid, "kind": kind}))
-        if current.keys() != self.alerts:
-            self.alerts = set(current)
+        if current.keys() != self.alerts.keys():
             self._dirty_meta = True
+        self.alerts = current
         return events

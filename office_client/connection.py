@@ -1,0 +1,205 @@
+"""The one connection class the three Qt apps share: QWebSocket + reconnect + resync +
+command ids.
+
+- Reconnects by itself with backoff (0.5 s doubling to 10 s); Qt has no auto-reconnect.
+- Sends `hello` with the model's `last_seq`; applies `welcome` and events to the model in
+  order, and sends `resync` on a gap.
+- Every command carries a fresh id and stays *pending* until its result arrives. After a
+  reconnect, pending commands are re-sent with the same id (the server answers a known
+  id with the original result and changes nothing), so an action is never lost and never
+  done twice. A command not confirmed within `command_timeout_s` is reported failed
+  (`ok=False`, code `not_confirmed`) so the user is told it may not have happened.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from PySide6.QtCore import QObject, QTimer, QUrl, Signal, Slot
+from PySide6.QtNetwork import QAbstractSocket
+from PySide6.QtWebSockets import QWebSocket
+
+from office_client.model import Applied, OfficeModel
+from protocol import messages as m
+
+log = logging.getLogger("antrean.client")
+
+ResultCallback = Callable[[dict[str, Any]], None]
+BACKOFF_START_MS = 500
+BACKOFF_MAX_MS = 10_000
+
+
+@dataclass
+class Pending:
+    name: str
+    args: dict[str, Any]
+    callback: ResultCallback | None
+    sent: bool = False
+    timer: QTimer | None = field(default=None, repr=False)
+
+
+class OfficeConnection(QObject):
+    """Signals carry plain dicts; slots run in the GUI thread."""
+
+    state_changed = Signal(str)  # "connecting" | "online" | "offline" | "unauthorized"
+    welcomed = Signal(dict)
+    event_applied = Signal(dict)  # an event message, applied to the model
+    result_received = Signal(dict)  # every result message
+    server_error = Signal(dict)  # an `error` message
+
+    def __init__(self, url: str, role: str, device: str | None = None,
+                 token: str | None = None, model: OfficeModel | None = None,
+                 command_timeout_s: float = 15.0, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.url, self.role, self.device, self.token = url, role, device, token
+        self.model = model or OfficeModel()
+        self.command_timeout_ms = int(command_timeout_s * 1000)
+        self.state = "offline"
+        self.session: dict[str, Any] = {}
+        self.pending: dict[str, Pending] = {}
+        self._welcomed = False
+        self._stopped = True
+        self._backoff = BACKOFF_START_MS
+        self._ws = QWebSocket()
+        self._ws.setParent(self)
+        self._ws.connected.connect(self._on_connected)
+        self._ws.disconnected.connect(self._on_disconnected)
+        self._ws.textMessageReceived.connect(self._on_text)
+        self._ws.errorOccurred.connect(self._on_error)
+        self._retry = QTimer(self)
+        self._retry.setSingleShot(True)
+        self._retry.timeout.connect(self._open)
+
+    # ------------------------------------------------------------------ lifecycle
+    def start(self) -> None:
+        self._stopped = False
+        self._open()
+
+    def stop(self) -> None:
+        self._stopped = True
+        self._retry.stop()
+        self._ws.close()
+        self._set_state("offline")
+
+    @property
+    def online(self) -> bool:
+        return self.state == "online"
+
+    def _set_state(self, state: str) -> None:
+        if state != self.state:
+            self.state = state
+            self.state_changed.emit(state)
+
+    @Slot()
+    def _open(self) -> None:
+        if self._stopped:
+            return
+        self._set_state("connecting")
+        self._ws.open(QUrl(self.url))
+
+    @Slot()
+    def _on_connected(self) -> None:
+        self._backoff = BACKOFF_START_MS
+        self._welcomed = False
+        self._send(m.hello(self.role, self.device, self.token, self.model.seq))
+
+    @Slot()
+    def _on_disconnected(self) -> None:
+        self._welcomed = False
+        for p in self.pending.values():
+            p.sent = False
+        if self.state != "unauthorized":
+            self._set_state("offline")
+        if not self._stopped:
+            self._retry.start(self._backoff)
+            self._backoff = min(self._backoff * 2, BACKOFF_MAX_MS)
+
+    @Slot(QAbstractSocket.SocketError)
+    def _on_error(self, error: QAbstractSocket.SocketError) -> None:
+        log.info("connection error: %s", self._ws.errorString())
+        if self._ws.state() == QAbstractSocket.SocketState.UnconnectedState:
+            self._on_disconnected()
+
+    # ------------------------------------------------------------------ messages
+    def _send(self, message: dict[str, Any]) -> None:
+        self._ws.sendTextMessage(m.encode(message))
+
+    @Slot(str)
+    def _on_text(self, text: str) -> None:
+        try:
+            msg = json.loads(text)
+        except ValueError:
+            log.warning("server sent invalid JSON")
+            return
+        kind = msg.get("type")
+        if kind == "welcome":
+            self._on_welcome(msg)
+        elif kind == "event":
+            self._on_event(msg)
+        elif kind == "result":
+            self._on_result(msg)
+        elif kind == "error":
+            if msg.get("error", {}).get("code") == m.ErrorCode.UNAUTHORIZED:
+                self._set_state("unauthorized")
+            self.server_error.emit(msg)
+
+    def _on_welcome(self, msg: dict[str, Any]) -> None:
+        self.session = msg.get("session") or {}
+        self.model.load_welcome(msg)
+        self._welcomed = True
+        self._set_state("online")
+        self.welcomed.emit(msg)
+        for cmd_id, p in self.pending.items():  # re-send what was not confirmed
+            if not p.sent:
+                p.sent = True
+                self._send(m.command(cmd_id, p.name, p.args))
+
+    def _on_event(self, msg: dict[str, Any]) -> None:
+        outcome = self.model.apply(msg)
+        if outcome is Applied.APPLIED:
+            self.event_applied.emit(msg)
+        elif outcome is Applied.GAP and self._welcomed:
+            self._welcomed = False  # ignore the rest until the resync's welcome
+            self._send(m.resync(self.model.seq))
+
+    def _on_result(self, msg: dict[str, Any]) -> None:
+        pending = self.pending.pop(msg.get("id", ""), None)
+        if pending is not None:
+            if pending.timer:
+                pending.timer.stop()
+            if pending.callback:
+                pending.callback(msg)
+        self.result_received.emit(msg)
+
+    # ------------------------------------------------------------------ commands
+    def send_command(self, name: str, args: dict[str, Any] | None = None,
+                     callback: ResultCallback | None = None,
+                     cmd_id: str | None = None) -> str:
+        """Send (or hold until online) a command; `callback(result)` exactly once."""
+        cmd_id = cmd_id or uuid.uuid4().hex
+        pending = Pending(name, dict(args or {}), callback)
+        timer = QTimer(self)
+        timer.setSingleShot(True)
+        timer.timeout.connect(lambda: self._expire(cmd_id))
+        timer.start(self.command_timeout_ms)
+        pending.timer = timer
+        self.pending[cmd_id] = pending
+        if self.online and self._welcomed:
+            pending.sent = True
+            self._send(m.command(cmd_id, name, pending.args))
+        return cmd_id
+
+    def _expire(self, cmd_id: str) -> None:
+        pending = self.pending.pop(cmd_id, None)
+        if pending is None:
+            return
+        result = m.result_error(cmd_id, "not_confirmed",
+                                "the server did not confirm this action")
+        if pending.callback:
+            pending.callback(result)
+        self.result_received.emit(result)

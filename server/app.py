@@ -1,0 +1,106 @@
+"""Wiring: config + store + hub, run until SIGINT/SIGTERM. Also a helper to run a server in
+a background thread (demo, tests, benchmarks)."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+import threading
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+
+from server.config import OfficeConfig
+from server.hub.websocket import Hub, utc_now
+from server.store.sqlite import Store
+
+log = logging.getLogger("antrean.server")
+
+
+async def serve(config: OfficeConfig, db_path: str | Path, host: str, port: int,
+                ready: Callable[[str, int], None] | None = None,
+                stop: asyncio.Event | None = None,
+                clock: Callable[[], datetime] = utc_now, url_from_bind: bool = False,
+                hub_ready: Callable[[Hub], None] | None = None) -> None:
+    store = Store(db_path)
+    hub = Hub(config, store, clock)
+    bound_host, bound_port = await hub.start(host, port)
+    if url_from_bind:  # demo/tests: tickets' status_url points at where we really listen
+        hub.engine.public_url = f"http://{bound_host}:{bound_port}"
+    if hub_ready:
+        hub_ready(hub)
+    stop = stop or asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        try:
+            loop.add_signal_handler(sig, stop.set)
+        except (NotImplementedError, RuntimeError, ValueError):
+            pass  # not the main thread: the caller stops us through `stop`
+    if ready:
+        ready(bound_host, bound_port)
+    try:
+        await stop.wait()
+    finally:
+        await hub.stop()
+        store.close()
+        log.info("server stopped")
+
+
+class ServerThread:
+    """A real server on 127.0.0.1 in a background thread, with an ephemeral port."""
+
+    def __init__(self, config: OfficeConfig, db_path: str | Path, host: str = "127.0.0.1",
+                 port: int = 0, clock: Callable[[], datetime] = utc_now) -> None:
+        self.config, self.db_path, self.host, self.port = config, db_path, host, port
+        self.clock = clock
+        self._ready = threading.Event()
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._stop: asyncio.Event | None = None
+        self._error: BaseException | None = None
+        self.hub: Hub | None = None
+        self._thread = threading.Thread(target=self._run, name="antrean-server", daemon=True)
+
+    @property
+    def url(self) -> str:
+        return f"ws://{self.host}:{self.port}/ws"
+
+    @property
+    def http_url(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+    def _run(self) -> None:
+        async def main() -> None:
+            self._loop = asyncio.get_running_loop()
+            self._stop = asyncio.Event()
+
+            def ready(host: str, port: int) -> None:
+                self.port = port
+                self._ready.set()
+            def hub_ready(hub: Hub) -> None:
+                self.hub = hub
+            await serve(self.config, self.db_path, self.host, self.port, ready, self._stop,
+                        self.clock, url_from_bind=True, hub_ready=hub_ready)
+        try:
+            asyncio.run(main())
+        except BaseException as exc:  # surfaced by start()
+            self._error = exc
+            self._ready.set()
+
+    def start(self) -> ServerThread:
+        self._thread.start()
+        self._ready.wait(30)
+        if self._error:
+            raise self._error
+        return self
+
+    def stop(self) -> None:
+        if self._loop and self._stop and self._thread.is_alive():
+            self._loop.call_soon_threadsafe(self._stop.set)
+        self._thread.join(30)
+
+    def __enter__(self) -> ServerThread:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()

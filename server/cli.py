@@ -1,0 +1,241 @@
+"""The `antrean` command line (shared/spec/cli.md): one entry point, one subcommand a job.
+
+Exit status: 0 success, 2 bad usage (argparse), 1 any other failure with a one-line
+reason on stderr. A user mistake never shows a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import importlib
+import logging
+import sys
+from pathlib import Path
+from typing import Any
+
+from protocol.messages import DEFAULT_PORT, ROLES
+
+DEFAULT_DB = "antrean.db"
+DEVICE_ROLES = sorted(ROLES - {"observer"})
+
+
+class UserError(Exception):
+    """A mistake the user can fix; printed as one line."""
+
+
+def _config(path: str | None):
+    from server import config as office_config
+    try:
+        return office_config.load(path)
+    except office_config.ConfigError as exc:
+        raise UserError(str(exc)) from None
+
+
+def _store(path: str):
+    from server.store.sqlite import Store, StoreError
+    try:
+        return Store(path)
+    except StoreError as exc:
+        raise UserError(str(exc)) from None
+
+
+# ---------------------------------------------------------------------- subcommands
+def cmd_server(args: argparse.Namespace) -> int:
+    from server.app import serve
+    cfg = _config(args.config)
+    _store(args.db).close()  # fail early, with a clear message, on a bad database
+
+    def ready(host: str, port: int) -> None:
+        print(f"listening on ws://{host}:{port}/ws", flush=True)
+    try:
+        asyncio.run(serve(cfg, args.db, args.host, args.port, ready))
+    except OSError as exc:
+        raise UserError(f"cannot listen on {args.host}:{args.port}: {exc.strerror}") from None
+    return 0
+
+
+def cmd_device(args: argparse.Namespace) -> int:
+    store = _store(args.db)
+    try:
+        if args.action == "add":
+            if args.counter:
+                cfg = _config(args.config)
+                if cfg.counter(args.counter) is None:
+                    raise UserError(f"unknown counter {args.counter!r}")
+            token = store.add_device(args.name, args.role, args.counter)
+            print(f"device {args.name} ({args.role}) paired; its token (shown once):")
+            print(token)
+        elif args.action == "list":
+            for d in store.list_devices():
+                state = f"revoked {d.revoked_at}" if d.revoked_at else "active"
+                bound = f" counter={d.counter}" if d.counter else ""
+                print(f"{d.name}\t{d.role}\t{state}\t{d.created_at}{bound}")
+        elif args.action == "revoke":
+            if not store.revoke_device(args.name):
+                raise UserError(f"no active device named {args.name!r}")
+            print(f"device {args.name} revoked")
+    finally:
+        store.close()
+    return 0
+
+
+def cmd_officer(args: argparse.Namespace) -> int:
+    if not args.pin.isdigit() or not 4 <= len(args.pin) <= 12:
+        raise UserError("PIN must be 4-12 digits")
+    store = _store(args.db)
+    try:
+        store.add_officer(args.id, args.name, args.pin)
+    finally:
+        store.close()
+    print(f"officer {args.id} ({args.name}) added")
+    return 0
+
+
+def _delegate(module: str, func: str = "main"):
+    def run(args: argparse.Namespace) -> int:
+        try:
+            mod = importlib.import_module(module)
+        except ImportError as exc:
+            raise UserError(f"this part is not installed: {exc}") from None
+        return getattr(mod, func)(args)
+    return run
+
+
+# ---------------------------------------------------------------------- parser
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="antrean", description="Antrean — queue system for "
+                                "Indonesian immigration offices")
+    p.add_argument("-v", "--verbose", action="store_true", help="debug logging")
+    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    s = sub.add_parser("server", help="run the LAN server")
+    s.add_argument("--config", help="office TOML (default: config/office.example.toml)")
+    s.add_argument("--db", default=DEFAULT_DB, help=f"SQLite file (default: {DEFAULT_DB})")
+    s.add_argument("--host", default="0.0.0.0")
+    s.add_argument("--port", type=int, default=DEFAULT_PORT)
+    s.set_defaults(func=cmd_server)
+
+    d = sub.add_parser("device", help="pair, list or revoke devices")
+    dsub = d.add_subparsers(dest="action", required=True)
+    da = dsub.add_parser("add", help="pair a device; prints its token last")
+    da.add_argument("name")
+    da.add_argument("--role", required=True, choices=DEVICE_ROLES)
+    da.add_argument("--counter", help="bind a counter console to one counter")
+    da.add_argument("--config", help="office TOML, to check --counter")
+    da.add_argument("--db", default=DEFAULT_DB)
+    dl = dsub.add_parser("list", help="list paired devices")
+    dl.add_argument("--db", default=DEFAULT_DB)
+    dr = dsub.add_parser("revoke", help="revoke a device's token")
+    dr.add_argument("name")
+    dr.add_argument("--db", default=DEFAULT_DB)
+    d.set_defaults(func=cmd_device)
+
+    o = sub.add_parser("officer", help="manage officers")
+    osub = o.add_subparsers(dest="action", required=True)
+    oa = osub.add_parser("add", help="add an officer who may log in at counters")
+    oa.add_argument("id")
+    oa.add_argument("--name", required=True)
+    oa.add_argument("--pin", required=True)
+    oa.add_argument("--db", default=DEFAULT_DB)
+    o.set_defaults(func=cmd_officer)
+
+    demo = sub.add_parser("demo", help="a whole demo office on this machine")
+    demo.add_argument("--headless", action="store_true",
+                      help="run a scripted morning without windows and write screenshots")
+    demo.add_argument("--out", default="demo-out", help="folder for --headless output")
+    demo.add_argument("--crowd", action="store_true", help="simulate applicants and officers")
+    demo.add_argument("--port", type=int, default=0, help="server port (default: any free)")
+    demo.add_argument("--no-apps", action="store_true",
+                      help="only the server (print how to connect)")
+    demo.set_defaults(func=_delegate("server.demo"))
+
+    for name, module, helptext in (("kiosk", "kiosk.app", "the kiosk app"),
+                                   ("counter", "counter_console.app", "the counter console"),
+                                   ("display", "display_board.app", "the display board")):
+        a = sub.add_parser(name, help=helptext)
+        a.add_argument("--server", required=True, help="ws://HOST:PORT/ws")
+        a.add_argument("--token", required=name != "display", help="device token")
+        a.add_argument("--device", help="device name (as paired)")
+        if name == "kiosk":
+            a.add_argument("--printer", default="dummy", help="printer SPEC")
+            a.add_argument("--printer-profile", default=None)
+            a.add_argument("--scanner", help="serial port of a booking-code scanner")
+        if name == "counter":
+            a.add_argument("--counter", help="counter id")
+            a.add_argument("--buttons", help="serial port of physical call buttons")
+        if name == "display":
+            a.add_argument("--zone", help="only counters of this zone")
+            a.add_argument("--counters", help="comma-separated counter ids")
+            a.add_argument("--english", action="store_true", help="also announce in English")
+            a.add_argument("--clips", help="folder of recorded voice clips")
+            a.add_argument("--led", action="append", default=[],
+                           help="COUNTER=PORT[:ADDRESS] serial LED display (repeatable)")
+        a.add_argument("--windowed", action="store_true", help="not full screen")
+        a.set_defaults(func=_delegate(module))
+
+    an = sub.add_parser("announce", help="speak a call (test the speakers)")
+    an.add_argument("number")
+    an.add_argument("counter")
+    an.add_argument("--lang", choices=["id", "en"], default="id")
+    an.add_argument("--english", action="store_true", help="Indonesian, then English")
+    an.add_argument("--text", action="store_true", help="print the sentence only")
+    an.add_argument("--out", help="write the WAV here instead of playing it")
+    an.add_argument("--clips", help="folder of recorded clips instead of espeak-ng")
+    an.set_defaults(func=_announce)
+
+    r = sub.add_parser("report", help="office report (KPIs, SKM/IKM)")
+    r.add_argument("--db", default=DEFAULT_DB)
+    r.add_argument("--config", help="office TOML")
+    r.add_argument("--from", dest="date_from", required=True, help="YYYY-MM-DD")
+    r.add_argument("--to", dest="date_to", required=True, help="YYYY-MM-DD")
+    r.add_argument("--format", choices=["csv", "xlsx", "html", "pdf"], required=True)
+    r.add_argument("--out", required=True)
+    r.set_defaults(func=_delegate("reports.cli"))
+
+    b = sub.add_parser("bookings", help="import appointment bookings (CSV)")
+    bsub = b.add_subparsers(dest="action", required=True)
+    bi = bsub.add_parser("import", help="send a CSV (code,service,slot_start[,slot_end,lane]) "
+                         "to the running server")
+    bi.add_argument("file")
+    bi.add_argument("--server", required=True, help="ws://HOST:PORT/ws")
+    bi.add_argument("--device", required=True, help="an admin device name")
+    bi.add_argument("--token", required=True)
+    b.set_defaults(func=_delegate("server.bookings"))
+
+    return p
+
+
+def _announce(args: argparse.Namespace) -> int:
+    from display_board.voice.cli import main as announce_main
+    argv = [args.number, args.counter, "--lang", args.lang]
+    for flag in ("english", "text"):
+        if getattr(args, flag):
+            argv.append(f"--{flag}")
+    for opt in ("out", "clips"):
+        if getattr(args, opt):
+            argv += [f"--{opt}", getattr(args, opt)]
+    return announce_main(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+                        stream=sys.stderr)
+    try:
+        return int(args.func(args) or 0)
+    except UserError as exc:
+        print(f"antrean: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+
+
+def run(argv: list[str] | None = None) -> Any:
+    sys.exit(main(argv))
+
+
+if __name__ == "__main__":
+    run()

@@ -1,0 +1,74 @@
+"""Plain HTTP on the WebSocket port: health, the applicant's ticket page, the web board.
+
+`route()` is websockets' `process_request` hook: it returns a Response for HTTP paths
+and None for `/ws`, which then continues as a WebSocket handshake.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from http import HTTPStatus
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from websockets.datastructures import Headers
+from websockets.http11 import Response
+
+from protocol.messages import WS_PATH
+
+if TYPE_CHECKING:
+    from server.hub.websocket import Hub
+
+WEB_DIR = Path(__file__).resolve().parent.parent / "web"
+TOKEN_RE = re.compile(r"^/t/([A-Za-z0-9_-]{8,64})(\.json)?$")
+SECURITY_HEADERS = [("X-Content-Type-Options", "nosniff"), ("Referrer-Policy", "no-referrer"),
+                    ("Cache-Control", "no-store")]
+
+
+def respond(status: int, body: bytes, content_type: str) -> Response:
+    phrase = HTTPStatus(status).phrase
+    headers = Headers([("Content-Type", content_type), ("Content-Length", str(len(body))),
+                       *SECURITY_HEADERS])
+    return Response(status, phrase, headers, body)
+
+
+def json_response(data: Any, status: int = 200) -> Response:
+    return respond(status, json.dumps(data, ensure_ascii=False).encode(),
+                   "application/json; charset=utf-8")
+
+
+def page(name: str) -> Response:
+    path = WEB_DIR / name
+    if not path.is_file():
+        return json_response({"error": "not_found"}, 404)
+    kind = {".html": "text/html; charset=utf-8", ".js": "text/javascript; charset=utf-8",
+            ".css": "text/css; charset=utf-8", ".wav": "audio/wav",
+            ".png": "image/png"}.get(path.suffix, "application/octet-stream")
+    return respond(200, path.read_bytes(), kind)
+
+
+def route(hub: Hub, connection: Any, request: Any) -> Response | None:
+    path, _, query = request.path.partition("?")
+    if path == WS_PATH:
+        return None
+    if path == "/health":
+        return json_response(hub.health())
+    match = TOKEN_RE.match(path)
+    if match:
+        ticket = hub.ticket_public(match.group(1))
+        if ticket is None:
+            return json_response({"error": "not_found"}, 404)
+        wants_json = bool(match.group(2)) or "format=json" in query \
+            or not (WEB_DIR / "ticket.html").is_file()
+        return json_response(ticket) if wants_json else page("ticket.html")
+    if path == "/display":
+        return page("display.html")
+    if path.startswith("/static/") and ".." not in path:
+        return page(path.removeprefix("/static/"))
+    extra = getattr(hub, "extra_routes", None)
+    if extra is not None:
+        response = extra(path, query, request)
+        if response is not None:
+            return response
+    return json_response({"error": "not_found"}, 404)

@@ -1,0 +1,448 @@
+"""The WebSocket hub: connections, handshake, commands, gap-free events, resync.
+
+One asyncio task (the *writer*) owns the engine. Connections parse and check frames
+(size, JSON, role, rate) and put work on the writer's queue. The writer takes
+everything queued, applies it to the engine, commits the whole batch in ONE SQLite
+transaction in a worker thread (group commit), and only then sends the results and
+broadcasts the events. Hellos go through the same queue, so a welcome's snapshot is
+always exactly the state as of its `seq`.
+
+Slow clients never slow the others: broadcast is `websockets.broadcast` (no waiting),
+and a client whose send buffer passes a limit is dropped; it reconnects and resyncs.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import time
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any
+
+import websockets
+from websockets.asyncio.server import ServerConnection
+from websockets.exceptions import ConnectionClosed
+
+from i18n import t
+from protocol import messages as m
+from server.config import OfficeConfig
+from server.engine import Actor, Engine
+from server.hub import http
+from server.store.sqlite import Store
+
+log = logging.getLogger("antrean.hub")
+
+REPLAY_LIMIT = 2000  # a client further behind than this gets a snapshot instead
+SLOW_CLIENT_BUFFER = 2 * 1024 * 1024  # bytes queued to one client before it is dropped
+RATE_PER_SECOND = 20.0
+RATE_BURST = 60.0
+BATCH_MAX = 512
+TICK_SECONDS = 5.0
+HELLO_TIMEOUT = 10.0
+
+
+def utc_now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+@dataclass(eq=False)
+class Client:
+    ws: ServerConnection
+    role: str = ""
+    device: str | None = None
+    counter_binding: str | None = None
+    live: bool = False  # welcomed: receives broadcasts
+    bad_frames: deque[float] = field(default_factory=deque)
+    tokens: float = RATE_BURST
+    last_refill: float = field(default_factory=time.monotonic)
+
+    @property
+    def public(self) -> bool:
+        return self.role in m.PUBLIC_ROLES
+
+    def take_token(self) -> bool:
+        now = time.monotonic()
+        self.tokens = min(RATE_BURST, self.tokens + (now - self.last_refill) * RATE_PER_SECOND)
+        self.last_refill = now
+        if self.tokens < 1:
+            return False
+        self.tokens -= 1
+        return True
+
+    def bad_frame(self) -> bool:
+        """Record a bad frame; True when the client passed the garbage limit."""
+        now = time.monotonic()
+        self.bad_frames.append(now)
+        while self.bad_frames and self.bad_frames[0] < now - 60:
+            self.bad_frames.popleft()
+        return len(self.bad_frames) > m.BAD_FRAMES_PER_MINUTE
+
+
+@dataclass
+class Work:
+    kind: str  # "hello" | "command" | "tick"
+    client: Client | None = None
+    msg: dict[str, Any] | None = None
+    actor: Actor | None = None
+    last_seq: int = 0
+
+
+class Hub:
+    def __init__(self, config: OfficeConfig, store: Store,
+                 clock: Callable[[], datetime] = utc_now) -> None:
+        self.config = config
+        self.store = store
+        self.clock = clock
+        now = clock()
+        meta, tickets, counters, bookings = store.load_state()
+        self.engine = Engine.restore(config, now, meta, tickets, counters, bookings)
+        self.results = store.recent_results(now)  # (device, command id) -> result JSON
+        self.clients: set[Client] = set()
+        self.queue: asyncio.Queue[Work] = asyncio.Queue()
+        self._tasks: list[asyncio.Task] = []
+        self.server: websockets.asyncio.server.Server | None = None
+        self.commits = 0  # batches committed (for tests and benchmarks)
+
+    # ------------------------------------------------------------------ lifecycle
+    async def start(self, host: str, port: int, ssl: Any = None) -> tuple[str, int]:
+        self.server = await websockets.asyncio.server.serve(
+            self._handle, host, port, compression=None, max_size=1024 * 1024,
+            max_queue=64, process_request=self._process_request, ssl=ssl,
+            ping_interval=20, ping_timeout=20, server_header="Antrean")
+        self._tasks = [asyncio.create_task(self._writer(), name="antrean-writer"),
+                       asyncio.create_task(self._ticker(), name="antrean-ticker")]
+        sock = self.server.sockets[0].getsockname()
+        return sock[0], sock[1]
+
+    async def stop(self) -> None:
+        if self.server is not None:
+            self.server.close()
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(self.server.wait_closed(), 5)
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+
+    def _process_request(self, connection: ServerConnection, request: Any) -> Any:
+        return http.route(self, connection, request)
+
+    # ------------------------------------------------------------------ connections
+    async def _handle(self, ws: ServerConnection) -> None:
+        client = Client(ws)
+        try:
+            try:
+                first = await asyncio.wait_for(ws.recv(), HELLO_TIMEOUT)
+            except TimeoutError:
+                await ws.close(m.POLICY_VIOLATION, "hello expected")
+                return
+            if not await self._hello(client, first):
+                return
+            async for frame in ws:
+                await self._frame(client, frame)
+        except ConnectionClosed:
+            pass
+        except Exception:  # a bug here must never take the server down
+            log.exception("connection handler failed (%s)", client.device)
+        finally:
+            client.live = False
+            self.clients.discard(client)
+
+    async def _hello(self, client: Client, frame: str | bytes) -> bool:
+        ws = client.ws
+        try:
+            msg = m.parse(frame)
+        except m.ProtocolError as exc:
+            await self._send(client, m.error(exc.code, exc.message))
+            await ws.close(m.POLICY_VIOLATION, "hello expected")
+            return False
+        if msg["type"] != "hello":
+            await self._send(client, m.error(m.ErrorCode.BAD_REQUEST, "first frame must be hello"))
+            await ws.close(m.POLICY_VIOLATION, "hello expected")
+            return False
+        role = msg["role"]
+        if role != m.Role.OBSERVER:
+            device = await asyncio.to_thread(self.store.authenticate_device, msg.get("device"),
+                                             msg.get("token"))
+            if device is None or device.role != role:
+                log.warning("refused %s hello from device %r", role, msg.get("device"))
+                await self._send(client, m.error(m.ErrorCode.UNAUTHORIZED,
+                                                 "wrong or missing device token"))
+                await ws.close(m.POLICY_VIOLATION, "unauthorized")
+                return False
+            client.device = device.name
+            client.counter_binding = device.counter
+        else:
+            client.device = f"observer-{id(client):x}"
+        client.role = role
+        await self.queue.put(Work("hello", client, last_seq=msg.get("last_seq", 0)))
+        return True
+
+    async def _frame(self, client: Client, frame: str | bytes) -> None:
+        try:
+            msg = m.parse(frame)
+        except m.ProtocolError as exc:
+            log.info("bad frame from %s: %s", client.device, exc.message)
+            if client.bad_frame():
+                await client.ws.close(m.POLICY_VIOLATION, "too many bad frames")
+                return
+            if exc.msg_id is not None:
+                await self._send(client, m.result_error(exc.msg_id, exc.code, exc.message))
+            else:
+                await self._send(client, m.error(exc.code, exc.message))
+            return
+        kind = msg["type"]
+        if kind == "resync":
+            await self.queue.put(Work("hello", client, last_seq=msg["last_seq"]))
+        elif kind == "command":
+            await self._command(client, msg)
+        else:
+            if client.bad_frame():
+                await client.ws.close(m.POLICY_VIOLATION, "too many bad frames")
+                return
+            await self._send(client, m.error(m.ErrorCode.BAD_REQUEST,
+                                             f"a client may not send {kind!r}"))
+
+    async def _command(self, client: Client, msg: dict[str, Any]) -> None:
+        name, cmd_id, args = msg["name"], msg["id"], msg["args"]
+        lang = self.config.default_language
+        if client.role not in m.COMMAND_ROLES[name]:
+            await self._send(client, m.result_error(
+                cmd_id, m.ErrorCode.FORBIDDEN,
+                t("server.err_forbidden_role", lang, name=name, role=client.role)))
+            return
+        if not client.take_token():
+            await self._send(client, m.result_error(cmd_id, m.ErrorCode.RATE_LIMITED,
+                                                    t("server.err_rate_limited", lang)))
+            return
+        cached = self.results.get((client.device, cmd_id))
+        if cached is not None:  # idempotent re-send: the original answer, nothing changes
+            await self._send_text(client, cached)
+            return
+        actor = Actor(client.role, client.device)
+        if name == "login":
+            actor_or_error = await self._login(client, args)
+            if isinstance(actor_or_error, dict):
+                await self._send(client, {**actor_or_error, "id": cmd_id})
+                return
+            actor = actor_or_error
+        elif name in ("call_next", "call_ticket", "recall", "start_service", "finish", "no_show",
+                      "transfer", "pause", "resume", "open_counter", "close_counter"):
+            if client.counter_binding and args.get("counter") != client.counter_binding:
+                await self._send(client, m.result_error(
+                    cmd_id, m.ErrorCode.FORBIDDEN,
+                    t("server.err_not_logged_in", lang, counter=args.get("counter"))))
+                return
+        await self.queue.put(Work("command", client, msg, actor))
+
+    async def _login(self, client: Client, args: dict[str, Any]) -> Actor | dict[str, Any]:
+        lang = self.config.default_language
+        officer, pin, counter = args.get("officer"), args.get("pin"), args.get("counter")
+        if not all(isinstance(x, str) for x in (officer, pin, counter)):
+            return m.result_error("", m.ErrorCode.BAD_REQUEST, t("server.err_bad_arg", lang,
+                                                                  arg="officer/pin/counter"))
+        if client.counter_binding and counter != client.counter_binding:
+            return m.result_error("", m.ErrorCode.FORBIDDEN,
+                                  t("server.err_not_logged_in", lang, counter=counter))
+        verdict, name, minutes = await asyncio.to_thread(self.store.verify_officer, officer, pin,
+                                                         self.clock())
+        if verdict == "locked":
+            log.warning("officer %s locked out", officer)
+            return m.result_error("", m.ErrorCode.LOCKED_OUT,
+                                  t("server.err_locked_out", lang, minutes=minutes))
+        if verdict != "ok":
+            log.warning("failed login for officer %r at %s", officer, client.device)
+            return m.result_error("", m.ErrorCode.UNAUTHORIZED, t("server.err_login", lang))
+        return Actor(client.role, client.device, officer, name)
+
+    # ------------------------------------------------------------------ the writer
+    async def _ticker(self) -> None:
+        while True:
+            await asyncio.sleep(TICK_SECONDS)
+            await self.queue.put(Work("tick"))
+
+    async def _writer(self) -> None:
+        while True:
+            batch = [await self.queue.get()]
+            while len(batch) < BATCH_MAX and not self.queue.empty():
+                batch.append(self.queue.get_nowait())
+            try:
+                await self._run_batch(batch)
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("batch failed; reloading state from the database")
+                await self._recover(batch)
+
+    async def _run_batch(self, batch: list[Work]) -> None:
+        engine = self.engine
+        now = self.clock()
+        events: list[tuple[str, str, str, str, dict[str, Any]]] = []
+        replies: list[tuple[Client, str, str]] = []  # (client, cmd id, result json)
+        results: list[tuple[str, str, str, str]] = []
+        hellos: list[Work] = []
+        for work in batch:
+            if work.kind == "hello":
+                if events:  # must see this batch's effects: welcome after commit
+                    hellos.append(work)
+                else:
+                    self._welcome(work.client, work.last_seq, now)
+                continue
+            if work.kind == "tick":
+                actor_name = "server"
+                new = engine.tick(now)
+            else:
+                msg, client = work.msg, work.client
+                key = (client.device, msg["id"])
+                cached = self.results.get(key)
+                if cached is not None:
+                    replies.append((client, msg["id"], cached))
+                    continue
+                outcome = engine.handle(msg["name"], msg["args"], work.actor, now)
+                if outcome.ok:
+                    reply = m.result_ok(msg["id"], outcome.data)
+                else:
+                    reply = m.result_error(msg["id"], outcome.error_code, outcome.error_message)
+                text = m.encode(reply)
+                replies.append((client, msg["id"], text))
+                if msg["name"] != "ping":
+                    self.results[key] = text
+                    results.append((client.device, msg["id"], engine.iso(now), text))
+                actor_name = work.actor.officer or client.device or client.role
+                if work.actor.officer:
+                    actor_name = f"{client.device}/{work.actor.officer}"
+                new = outcome.events
+            day = engine.day.isoformat()
+            at = engine.iso(now)
+            events.extend((at, day, actor_name, str(name), data) for name, data in new)
+        changes = engine.drain_changes()
+        first = self.store.seq + 1
+        if events or changes or results:
+            first = await asyncio.to_thread(self.store.commit_batch, events, changes, results)
+            self.commits += 1
+        # Durable now: answer, then broadcast in seq order.
+        for client, _cmd_id, text in replies:
+            await self._send_text(client, text)
+        if events:
+            self._broadcast([(first + i, at, name, data)
+                             for i, (at, _day, _actor, name, data) in enumerate(events)])
+        for work in hellos:
+            self._welcome(work.client, work.last_seq, now)
+
+    async def _recover(self, batch: list[Work]) -> None:
+        """The commit failed: the engine ran ahead of the database. Rebuild it from disk and
+        tell every client in the batch its command did not happen."""
+        with contextlib.suppress(Exception):
+            self.store.seq = self.store._max_seq()
+            meta, tickets, counters, bookings = self.store.load_state()
+            self.engine = Engine.restore(self.config, self.clock(), meta, tickets, counters,
+                                         bookings)
+        lang = self.config.default_language
+        for work in batch:
+            if work.kind == "command" and work.client is not None:
+                self.results.pop((work.client.device, work.msg["id"]), None)
+                await self._send(work.client, m.result_error(work.msg["id"], m.ErrorCode.INTERNAL,
+                                                             t("server.err_internal", lang)))
+            elif work.kind == "hello" and work.client is not None:
+                self._welcome(work.client, 0, self.clock())
+
+    # ------------------------------------------------------------------ sending
+    def _welcome(self, client: Client, last_seq: int, now: datetime) -> None:
+        seq = self.store.seq
+        engine = self.engine
+        replay: list[tuple[int, str, str, dict]] | None = None
+        if 0 < last_seq <= seq and seq - last_seq <= REPLAY_LIMIT:
+            replay = self.store.events_since(last_seq, REPLAY_LIMIT)
+        snapshot = None if replay is not None else engine.snapshot(now, client.role)
+        extra: dict[str, Any] = {"role": client.role, "device": client.device}
+        if client.role == m.Role.COUNTER:
+            mine = next((c.id for c in engine.counters.values()
+                         if c.device == client.device), None)
+            extra["session"] = {"counter": mine, "bound_counter": client.counter_binding}
+        office = engine.office_wire()
+        welcome = m.welcome(engine.iso(now), seq, office, snapshot, **extra)
+        self._queue_text(client, m.encode(welcome))
+        for s, at, name, data in replay or []:
+            payload = m.public_view(data) if client.public else data
+            self._queue_text(client, m.encode(m.event(s, at, name, payload)))
+        client.live = True
+        self.clients.add(client)
+
+    def _queue_text(self, client: Client, text: str) -> None:
+        """Send without waiting (same path as broadcast, so ordering is preserved)."""
+        websockets.broadcast([client.ws], text)
+
+    async def _send(self, client: Client, message: dict[str, Any]) -> None:
+        await self._send_text(client, m.encode(message))
+
+    async def _send_text(self, client: Client, text: str) -> None:
+        # Non-blocking like broadcast: a result must never be stuck behind a slow socket,
+        # and using one path keeps results and events in the order they were produced.
+        with contextlib.suppress(Exception):
+            websockets.broadcast([client.ws], text)
+
+    def _broadcast(self, events: list[tuple[int, str, str, dict[str, Any]]]) -> None:
+        full: list[ServerConnection] = []
+        public: list[ServerConnection] = []
+        for client in list(self.clients):
+            if not client.live:
+                continue
+            transport = client.ws.transport
+            if transport is None or transport.get_write_buffer_size() > SLOW_CLIENT_BUFFER:
+                log.warning("dropping slow client %s", client.device)
+                client.live = False
+                self.clients.discard(client)
+                if transport is not None:
+                    transport.abort()
+                continue
+            (public if client.public else full).append(client.ws)
+        for seq, at, name, data in events:
+            if full:
+                websockets.broadcast(full, m.encode(m.event(seq, at, name, data)))
+            if public:
+                websockets.broadcast(public, m.encode(m.event(seq, at, name,
+                                                              m.public_view(data))))
+
+    # ------------------------------------------------------------------ HTTP helpers
+    def ticket_public(self, token: str) -> dict[str, Any] | None:
+        """The applicant's view of a ticket: no personal data, no officer."""
+        engine = self.engine
+        ticket = engine.find_by_token(token)
+        if ticket is None:
+            return None
+        wire = m.public_view(engine.ticket_wire(ticket))
+        ahead = 0
+        if ticket.status == "waiting":
+            order = engine.waiting_order(self.clock())
+            same = [tk for tk in order if tk.service == ticket.service
+                    and tk.stage == ticket.stage]
+            ahead = next((i for i, tk in enumerate(same) if tk.id == ticket.id), 0)
+        wire["ahead"] = ahead
+        wire["estimated_wait_s"] = engine.estimate_wait_s(ticket.service, ahead) \
+            if ticket.status == "waiting" else None
+        svc = engine.config.service(ticket.service)
+        lane = engine.config.lane(ticket.lane)
+        wire["service_name"] = svc.name.model_dump() if svc else None
+        wire["lane_name"] = lane.name.model_dump() if lane else None
+        wire["lane_priority"] = bool(lane and lane.priority)
+        counter = engine.config.counter(ticket.counter) if ticket.counter else None
+        wire["counter_name"] = counter.name if counter else None
+        wire["surveyed"] = ticket.id in engine.surveyed
+        wire["office"] = engine.office_wire()
+        wire["seq"] = self.store.seq
+        return wire
+
+    def health(self) -> dict[str, Any]:
+        return {"ok": True, "seq": self.store.seq,
+                "db": "ok" if self.store.healthy() else "error",
+                "clients": len(self.clients)}
+
+
+def dumps(data: Any) -> bytes:
+    return json.dumps(data, ensure_ascii=False).encode()

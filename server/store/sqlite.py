@@ -1,0 +1,298 @@
+"""The durable store: SQLite (WAL, synchronous=FULL) through sqlite-utils.
+
+Owns the schema and every read and write of the database. The hub calls
+`commit_batch` once per group of commands: events, changed tickets/counters/bookings,
+the engine's meta record and the command results go in ONE transaction, so a result is
+only sent after its effects survived an fsync (group commit amortises that fsync over
+everything that arrived meanwhile).
+
+`events` is append-only: the audit trail and the source of every report.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import logging
+import secrets
+import sqlite3
+import threading
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any
+
+import sqlite_utils
+
+from server.engine.model import Changes
+
+log = logging.getLogger(__name__)
+
+SCHEMA_VERSION = 1
+TICKET_COLUMNS = ("id", "day", "number", "service", "stage", "lane", "status", "token", "lang",
+                  "issued_at", "queued_at", "called_at", "started_at", "finished_at",
+                  "counter", "officer", "recalls", "transfers", "booking_slot",
+                  "reserved_counter")
+COUNTER_COLUMNS = ("id", "status", "officer", "officer_name", "device", "ticket",
+                   "pause_reason", "consecutive_priority")
+RESULT_TTL = timedelta(hours=24)
+# PIN hashing: scrypt is a memory-hard KDF in the standard library (no extra dependency).
+SCRYPT_N, SCRYPT_R, SCRYPT_P = 2**14, 8, 1
+LOCKOUT_AFTER = 5
+LOCKOUT_MINUTES = 5
+
+
+class StoreError(Exception):
+    """The database cannot be used (missing, corrupt, read-only)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Device:
+    name: str
+    role: str
+    counter: str | None
+    created_at: str
+    revoked_at: str | None
+
+
+def hash_token(token: str) -> str:
+    # Device tokens are 192-bit random strings: a fast hash is enough (no guessing).
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def hash_pin(pin: str, salt: bytes) -> str:
+    return hashlib.scrypt(pin.encode(), salt=salt, n=SCRYPT_N, r=SCRYPT_R, p=SCRYPT_P,
+                          dklen=32).hex()
+
+
+class Store:
+    def __init__(self, path: str | Path, *, synchronous: str = "FULL") -> None:
+        self.path = str(path)
+        try:
+            conn = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None,
+                                   timeout=30)
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute(f"PRAGMA synchronous={synchronous}")
+            conn.execute("PRAGMA foreign_keys=ON")
+        except sqlite3.Error as exc:
+            raise StoreError(f"{self.path}: cannot open database: {exc}") from None
+        self.conn = conn
+        self.db = sqlite_utils.Database(conn)
+        # One writer at a time (the hub's commit thread, CLI commands in tests).
+        self.lock = threading.RLock()
+        try:
+            self._create_schema()
+            self.seq = self._max_seq()
+        except sqlite3.DatabaseError as exc:
+            raise StoreError(f"{self.path}: not a usable Antrean database: {exc}") from None
+
+    # ------------------------------------------------------------------ schema
+    def _create_schema(self) -> None:
+        db = self.db
+        with self.lock:
+            db["events"].create({"seq": int, "at": str, "day": str, "actor": str, "name": str,
+                                 "payload": str}, pk="seq", if_not_exists=True)
+            db["tickets"].create({c: (int if c in ("recalls", "transfers") else str)
+                                  for c in TICKET_COLUMNS}, pk="id", if_not_exists=True)
+            db["counters"].create({c: (int if c == "consecutive_priority" else str)
+                                   for c in COUNTER_COLUMNS}, pk="id", if_not_exists=True)
+            db["meta"].create({"key": str, "value": str}, pk="key", if_not_exists=True)
+            db["bookings"].create({"code": str, "service": str, "slot_start": str,
+                                   "slot_end": str, "lane": str, "ticket": str}, pk="code",
+                                  if_not_exists=True)
+            db["devices"].create({"name": str, "role": str, "token_hash": str, "counter": str,
+                                  "created_at": str, "revoked_at": str}, pk="name",
+                                 if_not_exists=True)
+            db["officers"].create({"id": str, "name": str, "pin_hash": str, "salt": str,
+                                   "failed": int, "locked_until": str, "created_at": str},
+                                  pk="id", if_not_exists=True)
+            db["command_results"].create({"device": str, "id": str, "at": str, "result": str},
+                                         pk=("device", "id"), if_not_exists=True)
+            db["daily_aggregates"].create({"day": str, "service": str, "lane": str,
+                                           "metric": str, "value": float},
+                                          pk=("day", "service", "lane", "metric"),
+                                          if_not_exists=True)
+            db["tickets"].create_index(["day"], if_not_exists=True)
+            db["tickets"].create_index(["token"], if_not_exists=True, unique=True)
+            db["events"].create_index(["day"], if_not_exists=True)
+            db["command_results"].create_index(["at"], if_not_exists=True)
+            db["meta"].upsert({"key": "schema_version", "value": str(SCHEMA_VERSION)}, pk="key")
+
+    def _max_seq(self) -> int:
+        row = self.conn.execute("SELECT max(seq) FROM events").fetchone()
+        return row[0] or 0
+
+    def close(self) -> None:
+        with self.lock:
+            self.conn.close()
+
+    def healthy(self) -> bool:
+        try:
+            with self.lock:
+                self.conn.execute("SELECT 1").fetchone()
+            return True
+        except sqlite3.Error:
+            return False
+
+    # ------------------------------------------------------------------ the hot path
+    def commit_batch(self, events: list[tuple[str, str, str, str, dict[str, Any]]],
+                     changes: Changes,
+                     results: Iterable[tuple[str, str, str, str]]) -> int:
+        """Write one batch atomically and durably; returns the seq of its first event.
+
+        events: (at_iso, day, actor, name, data); results: (device, command id, at, json).
+        Plain executemany here: sqlite-utils' per-call overhead would dominate the batch.
+        """
+        with self.lock:
+            first = self.seq + 1
+            conn = self.conn
+            try:
+                conn.execute("BEGIN IMMEDIATE")
+                if events:
+                    conn.executemany(
+                        "INSERT INTO events(seq, at, day, actor, name, payload) "
+                        "VALUES (?,?,?,?,?,?)",
+                        [(first + i, at, day, actor, name,
+                          json.dumps(data, ensure_ascii=False, separators=(",", ":")))
+                         for i, (at, day, actor, name, data) in enumerate(events)])
+                if changes.tickets:
+                    conn.executemany(
+                        f"INSERT OR REPLACE INTO tickets({','.join(TICKET_COLUMNS)}) "
+                        f"VALUES ({','.join('?' * len(TICKET_COLUMNS))})",
+                        [tuple(rec[c] for c in TICKET_COLUMNS) for rec in changes.tickets])
+                if changes.counters:
+                    conn.executemany(
+                        f"INSERT OR REPLACE INTO counters({','.join(COUNTER_COLUMNS)}) "
+                        f"VALUES ({','.join('?' * len(COUNTER_COLUMNS))})",
+                        [tuple(rec[c] for c in COUNTER_COLUMNS) for rec in changes.counters])
+                if changes.bookings:
+                    conn.executemany(
+                        "INSERT OR REPLACE INTO bookings(code, service, slot_start, slot_end, "
+                        "lane, ticket) VALUES (:code,:service,:slot_start,:slot_end,:lane,"
+                        ":ticket)", changes.bookings)
+                if changes.removed_bookings:
+                    conn.executemany("DELETE FROM bookings WHERE code = ?",
+                                     [(c,) for c in changes.removed_bookings])
+                if changes.meta is not None:
+                    conn.execute("INSERT OR REPLACE INTO meta(key, value) VALUES ('engine', ?)",
+                                 (json.dumps(changes.meta, ensure_ascii=False),))
+                conn.executemany("INSERT OR REPLACE INTO command_results(device, id, at, result)"
+                                 " VALUES (?,?,?,?)", list(results))
+                conn.execute("COMMIT")
+            except BaseException:
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")
+                raise
+            self.seq = first + len(events) - 1
+            return first
+
+    # ------------------------------------------------------------------ restart
+    def load_state(self) -> tuple[dict[str, Any] | None, list[dict], list[dict], list[dict]]:
+        """Meta, today's tickets, counters and open bookings: enough to rebuild the engine."""
+        with self.lock:
+            row = self.conn.execute("SELECT value FROM meta WHERE key='engine'").fetchone()
+            meta = json.loads(row[0]) if row else None
+            tickets: list[dict] = []
+            if meta:
+                tickets = list(self.db.query("SELECT * FROM tickets WHERE day = ?",
+                                             [meta["day"]]))
+            counters = list(self.db.query("SELECT * FROM counters"))
+            bookings = list(self.db.query("SELECT * FROM bookings WHERE ticket IS NULL"))
+        return meta, tickets, counters, bookings
+
+    def recent_results(self, now: datetime) -> dict[tuple[str, str], str]:
+        cutoff = (now - RESULT_TTL).isoformat()
+        with self.lock:
+            self.conn.execute("DELETE FROM command_results WHERE at < ?", (cutoff,))
+            rows = self.conn.execute("SELECT device, id, result FROM command_results").fetchall()
+        return {(d, i): r for d, i, r in rows}
+
+    def events_since(self, seq: int, limit: int = 10_000) -> list[tuple[int, str, str, dict]]:
+        with self.lock:
+            rows = self.conn.execute(
+                "SELECT seq, at, name, payload FROM events WHERE seq > ? ORDER BY seq LIMIT ?",
+                (seq, limit)).fetchall()
+        return [(s, at, name, json.loads(p)) for s, at, name, p in rows]
+
+    def ticket_by_token(self, token: str) -> dict[str, Any] | None:
+        with self.lock:
+            rows = list(self.db.query("SELECT * FROM tickets WHERE token = ?", [token]))
+        return rows[0] if rows else None
+
+    # ------------------------------------------------------------------ devices
+    def add_device(self, name: str, role: str, counter: str | None = None) -> str:
+        token = secrets.token_urlsafe(24)
+        with self.lock:
+            self.db["devices"].upsert({"name": name, "role": role,
+                                       "token_hash": hash_token(token), "counter": counter,
+                                       "created_at": _utcnow(), "revoked_at": None}, pk="name")
+        return token
+
+    def list_devices(self) -> list[Device]:
+        with self.lock:
+            return [Device(r["name"], r["role"], r["counter"], r["created_at"], r["revoked_at"])
+                    for r in self.db.query("SELECT * FROM devices ORDER BY name")]
+
+    def revoke_device(self, name: str) -> bool:
+        with self.lock:
+            cur = self.conn.execute("UPDATE devices SET revoked_at = ? WHERE name = ? "
+                                    "AND revoked_at IS NULL", (_utcnow(), name))
+            return cur.rowcount == 1
+
+    def authenticate_device(self, name: str | None, token: str | None) -> Device | None:
+        """The device if the token matches and it is not revoked, else None."""
+        if not name or not token:
+            return None
+        with self.lock:
+            rows = list(self.db.query("SELECT * FROM devices WHERE name = ?", [name]))
+        if not rows or rows[0]["revoked_at"]:
+            return None
+        if not hmac.compare_digest(rows[0]["token_hash"], hash_token(token)):
+            return None
+        r = rows[0]
+        return Device(r["name"], r["role"], r["counter"], r["created_at"], r["revoked_at"])
+
+    # ------------------------------------------------------------------ officers
+    def add_officer(self, officer_id: str, name: str, pin: str) -> None:
+        salt = secrets.token_bytes(16)
+        with self.lock:
+            self.db["officers"].upsert({"id": officer_id, "name": name,
+                                        "pin_hash": hash_pin(pin, salt), "salt": salt.hex(),
+                                        "failed": 0, "locked_until": None,
+                                        "created_at": _utcnow()}, pk="id")
+
+    def verify_officer(self, officer_id: str, pin: str, now: datetime
+                       ) -> tuple[str, str | None, int]:
+        """('ok', name, 0) | ('bad', None, 0) | ('locked', None, minutes left).
+
+        Runs the slow KDF: call it off the event loop.
+        """
+        with self.lock:
+            rows = list(self.db.query("SELECT * FROM officers WHERE id = ?", [officer_id]))
+        if not rows:
+            hash_pin(pin, b"0" * 16)  # same cost for unknown ids: no user enumeration
+            return "bad", None, 0
+        row = rows[0]
+        if row["locked_until"] and datetime.fromisoformat(row["locked_until"]) > now:
+            left = datetime.fromisoformat(row["locked_until"]) - now
+            return "locked", None, max(1, int(left.total_seconds() // 60) + 1)
+        ok = hmac.compare_digest(row["pin_hash"], hash_pin(pin, bytes.fromhex(row["salt"])))
+        with self.lock:
+            if ok:
+                self.conn.execute("UPDATE officers SET failed = 0, locked_until = NULL "
+                                  "WHERE id = ?", (officer_id,))
+                return "ok", row["name"], 0
+            failed = (row["failed"] or 0) + 1
+            locked = (now + timedelta(minutes=LOCKOUT_MINUTES)).isoformat() \
+                if failed >= LOCKOUT_AFTER else None
+            self.conn.execute("UPDATE officers SET failed = ?, locked_until = ? WHERE id = ?",
+                              (0 if locked else failed, locked, officer_id))
+        if locked:
+            return "locked", None, LOCKOUT_MINUTES
+        return "bad", None, 0
+
+
+def _utcnow() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
