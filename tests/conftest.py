@@ -41,22 +41,7 @@ class LiveServer:
         return self
 
 
-def pair_devices(db_path: Path) -> dict[str, str]:
-    from server.store.sqlite import Store
-    store = Store(db_path)
-    tokens = {
-        "kiosk-1": store.add_device("kiosk-1", "kiosk"),
-        "kiosk-2": store.add_device("kiosk-2", "kiosk"),
-        "console-1": store.add_device("console-1", "counter"),
-        "console-2": store.add_device("console-2", "counter"),
-        "console-3": store.add_device("console-3", "counter", counter="loket-3"),
-        "board-1": store.add_device("board-1", "display"),
-        "admin-1": store.add_device("admin-1", "admin"),
-    }
-    store.add_officer("budi", "Budi Santoso", "1234")
-    store.add_officer("sari", "Sari Dewi", "5678")
-    store.close()
-    return tokens
+from server.demo_office import pair_demo_devices as pair_devices  # noqa: E402
 
 
 @pytest.fixture

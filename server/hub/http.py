@@ -22,6 +22,7 @@ if TYPE_CHECKING:
 
 WEB_DIR = Path(__file__).resolve().parent.parent / "web"
 TOKEN_RE = re.compile(r"^/t/([A-Za-z0-9_-]{8,64})(\.json)?$")
+SURVEY_RE = re.compile(r"^/t/([A-Za-z0-9_-]{8,64})/survey$")
 SECURITY_HEADERS = [("X-Content-Type-Options", "nosniff"), ("Referrer-Policy", "no-referrer"),
                     ("Cache-Control", "no-store")]
 
@@ -62,6 +63,9 @@ def route(hub: Hub, connection: Any, request: Any) -> Response | None:
         wants_json = bool(match.group(2)) or "format=json" in query \
             or not (WEB_DIR / "ticket.html").is_file()
         return json_response(ticket) if wants_json else page("ticket.html")
+    match = SURVEY_RE.match(path)
+    if match:
+        return submit_survey(hub, match.group(1), query)
     if path == "/display":
         return page("display.html")
     if path.startswith("/static/") and ".." not in path:
@@ -72,3 +76,25 @@ def route(hub: Hub, connection: Any, request: Any) -> Response | None:
         if response is not None:
             return response
     return json_response({"error": "not_found"}, 404)
+
+
+async def submit_survey(hub: Hub, token: str, query: str) -> Response:
+    """GET /t/<token>/survey?answers=4,3,4,4,3,4,4,3,4&comment=... (the phone page's form).
+
+    GET because websockets' HTTP side only parses GET; the answer is idempotent anyway
+    (one response per ticket)."""
+    from urllib.parse import parse_qs
+
+    from server.engine import Actor
+    params = parse_qs(query, max_num_fields=4)
+    try:
+        answers = [int(x) for x in params.get("answers", [""])[0].split(",")]
+    except ValueError:
+        return json_response({"ok": False, "error": {"code": "bad_request",
+                                                      "message": "answers"}}, 400)
+    comment = params.get("comment", [""])[0][:2000]
+    result = await hub.run_command("submit_survey", {"ticket": token, "answers": answers,
+                                                     "comment": comment},
+                                   Actor("applicant", "phone"))
+    status = 200 if result["ok"] else 400
+    return json_response({k: v for k, v in result.items() if k != "id"}, status)

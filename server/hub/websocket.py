@@ -90,6 +90,7 @@ class Work:
     msg: dict[str, Any] | None = None
     actor: Actor | None = None
     last_seq: int = 0
+    future: asyncio.Future | None = None  # "internal" work: the HTTP pages' commands
 
 
 class Hub:
@@ -130,8 +131,19 @@ class Hub:
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await task
 
-    def _process_request(self, connection: ServerConnection, request: Any) -> Any:
-        return http.route(self, connection, request)
+    async def _process_request(self, connection: ServerConnection, request: Any) -> Any:
+        response = http.route(self, connection, request)
+        if asyncio.iscoroutine(response):
+            response = await response
+        return response
+
+    async def run_command(self, name: str, args: dict[str, Any], actor: Actor) -> dict[str, Any]:
+        """Run a command for an HTTP page through the writer (same batching and durability)
+        and return its result message."""
+        future: asyncio.Future = asyncio.get_running_loop().create_future()
+        msg = {"id": f"http-{id(future):x}", "name": name, "args": args}
+        await self.queue.put(Work("internal", None, msg, actor, future=future))
+        return await future
 
     # ------------------------------------------------------------------ connections
     async def _handle(self, ws: ServerConnection) -> None:
@@ -287,6 +299,7 @@ class Hub:
         replies: list[tuple[Client, str, str]] = []  # (client, cmd id, result json)
         results: list[tuple[str, str, str, str]] = []
         hellos: list[Work] = []
+        futures: list[tuple[asyncio.Future, dict[str, Any]]] = []
         for work in batch:
             if work.kind == "hello":
                 if events:  # must see this batch's effects: welcome after commit
@@ -297,6 +310,14 @@ class Hub:
             if work.kind == "tick":
                 actor_name = "server"
                 new = engine.tick(now)
+            elif work.kind == "internal":
+                msg = work.msg
+                outcome = engine.handle(msg["name"], msg["args"], work.actor, now)
+                reply = (m.result_ok(msg["id"], outcome.data) if outcome.ok else
+                         m.result_error(msg["id"], outcome.error_code, outcome.error_message))
+                futures.append((work.future, reply))
+                actor_name = work.actor.device or work.actor.role
+                new = outcome.events
             else:
                 msg, client = work.msg, work.client
                 key = (client.device, msg["id"])
@@ -329,6 +350,9 @@ class Hub:
         # Durable now: answer, then broadcast in seq order.
         for client, _cmd_id, text in replies:
             await self._send_text(client, text)
+        for future, reply in futures:
+            if not future.done():
+                future.set_result(reply)
         if events:
             self._broadcast([(first + i, at, name, data)
                              for i, (at, _day, _actor, name, data) in enumerate(events)])
@@ -351,6 +375,9 @@ class Hub:
                                                              t("server.err_internal", lang)))
             elif work.kind == "hello" and work.client is not None:
                 self._welcome(work.client, 0, self.clock())
+            elif work.kind == "internal" and work.future and not work.future.done():
+                work.future.set_result(m.result_error(work.msg["id"], m.ErrorCode.INTERNAL,
+                                                      t("server.err_internal", lang)))
 
     # ------------------------------------------------------------------ sending
     def _welcome(self, client: Client, last_seq: int, now: datetime) -> None:
