@@ -140,6 +140,12 @@ class Booking(Strict):
     checkin_late_minutes: float = Field(default=30, ge=0)
 
 
+class ServerLimits(Strict):
+    # Per connection; far above what a person can press, low enough to stop a flood.
+    commands_per_second: float = Field(default=50, gt=0)
+    command_burst: int = Field(default=100, ge=1)
+
+
 class Retention(Strict):
     days: int = Field(default=90, ge=1)
 
@@ -152,6 +158,7 @@ class OfficeConfig(Strict):
     policy: Policy = Policy()
     booking: Booking = Booking()
     retention: Retention = Retention()
+    server: ServerLimits = ServerLimits()
     # filled by load(); not part of the file
     source: str = Field(default="<memory>", exclude=True)
 
@@ -266,7 +273,11 @@ def parse(text: str, source: str = "<memory>") -> OfficeConfig:
     try:
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{source}: TOML syntax error: {exc}") from None
+        # tomllib (3.11) only puts the position in its message: lift the line out of it so
+        # the report reads FILE:LINE like every other mistake.
+        found = re.search(r"at line (\d+)", str(exc))
+        where = f"{source}:{found.group(1)}" if found else source
+        raise ConfigError(f"{where}: TOML syntax error: {exc}") from None
     try:
         model = OfficeConfig.model_validate({**raw, "source": source})
     except ValidationError as exc:

@@ -65,10 +65,12 @@ class Ticket:
         }
 
     def to_record(self) -> dict[str, Any]:
-        rec = asdict(self)
-        for key in ("issued_at", "queued_at", "called_at", "started_at", "finished_at",
-                    "booking_slot"):
-            rec[key] = rec[key].isoformat() if rec[key] else None
+        # hand-written, not dataclasses.asdict: this runs for every change on the hot path
+        # and asdict deep-copies
+        rec = {name: getattr(self, name) for name in _TICKET_FIELDS}
+        for key in _TICKET_TIMES:
+            value = rec[key]
+            rec[key] = value.isoformat() if value else None
         return rec
 
     @classmethod
@@ -78,6 +80,11 @@ class Ticket:
                     "booking_slot"):
             values[key] = parse_dt(values.get(key))
         return cls(**{k: values[k] for k in cls.__dataclass_fields__ if k in values})
+
+
+_TICKET_FIELDS = tuple(Ticket.__dataclass_fields__)
+_TICKET_TIMES = ("issued_at", "queued_at", "called_at", "started_at", "finished_at",
+                 "booking_slot")
 
 
 @dataclass(slots=True)

@@ -19,6 +19,7 @@ import json
 import logging
 import time
 from collections import deque
+from concurrent.futures import ThreadPoolExecutor
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -39,8 +40,6 @@ log = logging.getLogger("antrean.hub")
 
 REPLAY_LIMIT = 2000  # a client further behind than this gets a snapshot instead
 SLOW_CLIENT_BUFFER = 2 * 1024 * 1024  # bytes queued to one client before it is dropped
-RATE_PER_SECOND = 20.0
-RATE_BURST = 60.0
 BATCH_MAX = 512
 TICK_SECONDS = 5.0
 HELLO_TIMEOUT = 10.0
@@ -58,7 +57,9 @@ class Client:
     counter_binding: str | None = None
     live: bool = False  # welcomed: receives broadcasts
     bad_frames: deque[float] = field(default_factory=deque)
-    tokens: float = RATE_BURST
+    rate: float = 50.0
+    burst: float = 100.0
+    tokens: float = 100.0
     last_refill: float = field(default_factory=time.monotonic)
 
     @property
@@ -67,7 +68,7 @@ class Client:
 
     def take_token(self) -> bool:
         now = time.monotonic()
-        self.tokens = min(RATE_BURST, self.tokens + (now - self.last_refill) * RATE_PER_SECOND)
+        self.tokens = min(self.burst, self.tokens + (now - self.last_refill) * self.rate)
         self.last_refill = now
         if self.tokens < 1:
             return False
@@ -108,6 +109,9 @@ class Hub:
         self._tasks: list[asyncio.Task] = []
         self.server: websockets.asyncio.server.Server | None = None
         self.commits = 0  # batches committed (for tests and benchmarks)
+        # one dedicated thread: commits are sequential anyway, and the fsync must not
+        # block the event loop
+        self._committer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="commit")
 
     # ------------------------------------------------------------------ lifecycle
     async def start(self, host: str, port: int, ssl: Any = None) -> tuple[str, int]:
@@ -130,6 +134,7 @@ class Hub:
         for task in self._tasks:
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await task
+        self._committer.shutdown(wait=True)
 
     async def _process_request(self, connection: ServerConnection, request: Any) -> Any:
         response = http.route(self, connection, request)
@@ -147,7 +152,9 @@ class Hub:
 
     # ------------------------------------------------------------------ connections
     async def _handle(self, ws: ServerConnection) -> None:
-        client = Client(ws)
+        limits = self.config.server
+        client = Client(ws, rate=limits.commands_per_second, burst=limits.command_burst,
+                        tokens=limits.command_burst)
         try:
             try:
                 first = await asyncio.wait_for(ws.recv(), HELLO_TIMEOUT)
@@ -345,17 +352,19 @@ class Hub:
         changes = engine.drain_changes()
         first = self.store.seq + 1
         if events or changes or results:
-            first = await asyncio.to_thread(self.store.commit_batch, events, changes, results)
+            first = await asyncio.get_running_loop().run_in_executor(
+                self._committer, self.store.commit_batch, events, changes, results)
             self.commits += 1
-        # Durable now: answer, then broadcast in seq order.
+        # Durable now: broadcast in seq order (boards first: they are the latency that
+        # counts in the hall), then answer the senders.
+        if events:
+            self._broadcast([(first + i, at, name, data)
+                             for i, (at, _day, _actor, name, data) in enumerate(events)])
         for client, _cmd_id, text in replies:
             await self._send_text(client, text)
         for future, reply in futures:
             if not future.done():
                 future.set_result(reply)
-        if events:
-            self._broadcast([(first + i, at, name, data)
-                             for i, (at, _day, _actor, name, data) in enumerate(events)])
         for work in hellos:
             self._welcome(work.client, work.last_seq, now)
 
