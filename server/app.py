@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
+import ssl
 import threading
 from collections.abc import Callable
 from datetime import datetime
@@ -22,10 +23,11 @@ async def serve(config: OfficeConfig, db_path: str | Path, host: str, port: int,
                 ready: Callable[[str, int], None] | None = None,
                 stop: asyncio.Event | None = None,
                 clock: Callable[[], datetime] = utc_now, url_from_bind: bool = False,
-                hub_ready: Callable[[Hub], None] | None = None) -> None:
+                hub_ready: Callable[[Hub], None] | None = None,
+                ssl_context: ssl.SSLContext | None = None) -> None:
     store = Store(db_path)
     hub = Hub(config, store, clock)
-    bound_host, bound_port = await hub.start(host, port)
+    bound_host, bound_port = await hub.start(host, port, ssl=ssl_context)
     if url_from_bind:  # demo/tests: tickets' status_url points at where we really listen
         hub.engine.public_url = f"http://{bound_host}:{bound_port}"
     if hub_ready:
@@ -104,3 +106,10 @@ class ServerThread:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+
+def tls_context(cert: str, key: str) -> ssl.SSLContext:
+    """wss:// with the office's certificate (PEM files)."""
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ctx.load_cert_chain(cert, key)
+    return ctx

@@ -46,10 +46,21 @@ def cmd_server(args: argparse.Namespace) -> int:
     cfg = _config(args.config)
     _store(args.db).close()  # fail early, with a clear message, on a bad database
 
+    context = None
+    if args.tls_cert or args.tls_key:
+        from server.app import tls_context
+        if not (args.tls_cert and args.tls_key):
+            raise UserError("--tls-cert and --tls-key go together")
+        try:
+            context = tls_context(args.tls_cert, args.tls_key)
+        except (OSError, ValueError) as exc:
+            raise UserError(f"cannot load the TLS certificate: {exc}") from None
+    scheme = "wss" if context else "ws"
+
     def ready(host: str, port: int) -> None:
-        print(f"listening on ws://{host}:{port}/ws", flush=True)
+        print(f"listening on {scheme}://{host}:{port}/ws", flush=True)
     try:
-        asyncio.run(serve(cfg, args.db, args.host, args.port, ready))
+        asyncio.run(serve(cfg, args.db, args.host, args.port, ready, ssl_context=context))
     except OSError as exc:
         raise UserError(f"cannot listen on {args.host}:{args.port}: {exc.strerror}") from None
     return 0
@@ -114,6 +125,8 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--db", default=DEFAULT_DB, help=f"SQLite file (default: {DEFAULT_DB})")
     s.add_argument("--host", default="0.0.0.0")
     s.add_argument("--port", type=int, default=DEFAULT_PORT)
+    s.add_argument("--tls-cert", help="PEM certificate: serve wss:// and https://")
+    s.add_argument("--tls-key", help="PEM private key for --tls-cert")
     s.set_defaults(func=cmd_server)
 
     d = sub.add_parser("device", help="pair, list or revoke devices")

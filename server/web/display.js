@@ -1,0 +1,306 @@
+/* Web board: the observer feed (ws://HOST/ws) applied to a small model and drawn as HTML.
+ *
+ * Same rules as the Qt board (display_board/board.py): events applied strictly in seq
+ * order (a gap asks for a resync), reconnect with backoff sending last_seq, every call or
+ * recall announced once (key: ticket id, called_at, recalls), a call replayed after a
+ * reconnect only spoken if under 60 s old on the server's clock. Optional URL filters:
+ * ?zone=lantai-1 or ?counters=loket-1,loket-2. Sound: a WebAudio chime, then the browser's
+ * speechSynthesis in id-ID (and en with ?english=1) where available; silent otherwise.
+ */
+"use strict";
+
+const params = new URLSearchParams(location.search);
+const ZONE = params.get("zone") || null;
+const ONLY = params.get("counters") ? new Set(params.get("counters").split(",")) : null;
+const ENGLISH = params.get("english") === "1";
+const RECENT_MS = 60000;
+const FLASH_MS = 6000;
+const TZ_ABBR = { "Asia/Jakarta": "WIB", "Asia/Pontianak": "WIB", "Asia/Makassar": "WITA",
+  "Asia/Jayapura": "WIT" };
+
+const S = { seq: 0, loaded: false, office: {}, services: {}, serviceOrder: [], counters: {},
+  counterOrder: [], waiting: [], recent: [], announcement: null, latest: null };
+const announced = new Set();
+let started = false;
+let clockOffset = 0;
+let ws = null;
+let backoff = 500;
+let welcomed = false;
+window.boardAnnounced = [];  // numbers handed to the voice, for tests and debugging
+
+const $ = (id) => document.getElementById(id);
+
+function shows(counterId) {
+  if (ONLY && !ONLY.has(counterId)) return false;
+  if (ZONE) { const c = S.counters[counterId]; return !!c && c.zone === ZONE; }
+  return true;
+}
+function counterName(id, fallback) {
+  return (S.counters[id] && S.counters[id].name) || fallback || id;
+}
+function callKey(c) { return `${c.ticketId}|${c.calledAt}|${c.recalls}`; }
+function callFromRecent(e) {
+  const t = e.ticket || {};
+  return { ticketId: t.id, number: t.number, counter: e.counter,
+    counterName: counterName(e.counter), calledAt: t.called_at || e.at, recalls: 0,
+    at: e.at };
+}
+function isRecent(call) {
+  const when = Date.parse(call.at || call.calledAt);
+  return !isNaN(when) && (Date.now() + clockOffset - when) <= RECENT_MS;
+}
+
+// ------------------------------------------------------------------ model
+function loadWelcome(msg) {
+  const serverTime = Date.parse(msg.server_time);
+  if (!isNaN(serverTime)) clockOffset = serverTime - Date.now();
+  const snap = msg.snapshot;
+  if (!snap) return;  // the missed events follow
+  S.office = snap.office || msg.office || {};
+  S.services = {}; S.serviceOrder = [];
+  for (const s of snap.services || []) { S.services[s.id] = s; S.serviceOrder.push(s.id); }
+  S.counters = {}; S.counterOrder = [];
+  for (const c of snap.counters || []) { S.counters[c.id] = c; S.counterOrder.push(c.id); }
+  S.waiting = snap.waiting || [];
+  S.recent = snap.recent_calls || [];
+  S.announcement = snap.announcement || null;
+  S.seq = msg.seq; S.loaded = true;
+  const calls = S.recent.map(callFromRecent).filter((c) => c.ticketId && shows(c.counter));
+  if (!started) calls.forEach((c) => announced.add(callKey(c)));
+  else calls.slice().reverse().forEach((c) => {
+    if (!announced.has(callKey(c)) && isRecent(c)) { announced.add(callKey(c)); announce(c); }
+  });
+  started = true;
+  const newest = calls[0];
+  if (!newest) S.latest = null;
+  else if (!S.latest || S.latest.ticketId !== newest.ticketId ||
+           S.latest.calledAt !== newest.calledAt) S.latest = newest;
+}
+
+function applyEvent(msg) {
+  if (msg.seq <= S.seq) return;  // replayed twice: already applied
+  if (msg.seq !== S.seq + 1 || !S.loaded) { resync(); return; }
+  S.seq = msg.seq;
+  const d = msg.data || {};
+  const tk = d.ticket;
+  const dropWaiting = (id) => { S.waiting = S.waiting.filter((w) => w.id !== id); };
+  const clearCounter = (id) => { for (const c of Object.values(S.counters))
+    if (c.ticket && c.ticket.id === id) c.ticket = null; };
+  switch (msg.name) {
+    case "ticket_issued": dropWaiting(tk.id); S.waiting.push(tk); break;
+    case "ticket_called":
+      dropWaiting(tk.id);
+      if (S.counters[d.counter]) S.counters[d.counter].ticket = tk;
+      S.recent.unshift({ ticket: tk, counter: d.counter, at: msg.at });
+      S.recent.length = Math.min(S.recent.length, 20);
+      onCall(tk, d.counter, d.counter_name, 0, msg.at);
+      break;
+    case "ticket_recalled":
+      if (S.counters[d.counter]) S.counters[d.counter].ticket = tk;
+      onCall(tk, d.counter, d.counter_name, d.recalls || 1, msg.at);
+      break;
+    case "service_started":
+      if (S.counters[d.counter]) S.counters[d.counter].ticket = tk; break;
+    case "ticket_finished": case "ticket_no_show": clearCounter(tk.id); break;
+    case "ticket_transferred": clearCounter(tk.id); dropWaiting(tk.id); S.waiting.push(tk); break;
+    case "ticket_cancelled": dropWaiting(tk.id); clearCounter(tk.id); break;
+    case "counter_opened": case "counter_paused": case "counter_closed":
+      if (!S.counters[d.counter.id]) S.counterOrder.push(d.counter.id);
+      S.counters[d.counter.id] = d.counter; break;
+    case "day_rolled_over":
+      S.waiting = []; S.recent = []; S.latest = null;
+      for (const c of Object.values(S.counters)) c.ticket = null;
+      break;
+    case "announcement": S.announcement = d.text ? d : null; break;
+    case "service_changed":
+      if (!S.services[d.service.id]) S.serviceOrder.push(d.service.id);
+      S.services[d.service.id] = d.service; break;
+  }
+  const st = d.service_stats;
+  if (st && S.services[st.service]) S.services[st.service].waiting = st.waiting;
+}
+
+function onCall(tk, counter, name, recalls, at) {
+  if (!shows(counter)) return;
+  const call = { ticketId: tk.id, number: tk.number, counter,
+    counterName: counterName(counter, name), calledAt: tk.called_at || at, recalls, at };
+  started = true;
+  S.latest = call;
+  const key = callKey(call);
+  if (announced.has(key)) return;
+  announced.add(key);
+  if (isRecent(call)) announce(call);
+}
+
+// ------------------------------------------------------------------ sound
+let audioCtx = null;
+function chime() {
+  try {
+    audioCtx = audioCtx || new (window.AudioContext || window.webkitAudioContext)();
+    if (audioCtx.state === "suspended") audioCtx.resume();
+    const now = audioCtx.currentTime;
+    [[659.25, 0], [523.25, 0.6]].forEach(([freq, delay]) => {
+      const osc = audioCtx.createOscillator();
+      const gain = audioCtx.createGain();
+      osc.frequency.value = freq;
+      gain.gain.setValueAtTime(0.0001, now + delay);
+      gain.gain.exponentialRampToValueAtTime(0.4, now + delay + 0.02);
+      gain.gain.exponentialRampToValueAtTime(0.0001, now + delay + 1.2);
+      osc.connect(gain).connect(audioCtx.destination);
+      osc.start(now + delay); osc.stop(now + delay + 1.3);
+    });
+    if (audioCtx.state === "suspended") $("sound-button").hidden = false;
+  } catch (e) { /* no audio in this browser: the board stays silent */ }
+}
+function spokenNumber(number) {
+  const m = /^([A-Za-z]*)[\s-]*0*(\d+)$/.exec(number || "");
+  if (!m) return number;
+  return `${m[1].split("").join(" ")}, ${parseInt(m[2], 10)}`;
+}
+function counterDigits(name) { const m = /(\d+)\s*$/.exec(name || ""); return m ? m[1] : name; }
+function say(text, lang) {
+  if (!("speechSynthesis" in window)) return;
+  const u = new SpeechSynthesisUtterance(text);
+  u.lang = lang; u.rate = 0.85;
+  const voice = speechSynthesis.getVoices().find((v) => v.lang && v.lang.startsWith(lang.slice(0, 2)));
+  if (voice) u.voice = voice;
+  speechSynthesis.speak(u);  // the browser queues utterances: calls never overlap
+}
+function announce(call) {
+  window.boardAnnounced.push(call.number + (call.recalls ? "*" : ""));
+  flash();
+  chime();
+  const n = spokenNumber(call.number);
+  const again = call.recalls ? "Panggilan ulang. " : "";
+  setTimeout(() => {
+    say(`${again}Nomor antrean, ${n}, silakan menuju loket ${counterDigits(call.counterName)}`, "id-ID");
+    if (ENGLISH) say(`${call.recalls ? "Calling again. " : ""}Queue number, ${n}, please proceed to counter ${counterDigits(call.counterName)}`, "en-US");
+  }, 1800);
+}
+let flashTimer = null;
+function flash() {
+  const el = $("latest");
+  el.classList.remove("flash"); void el.offsetWidth;  // restart the animation
+  el.classList.add("flash");
+  clearTimeout(flashTimer);
+  flashTimer = setTimeout(() => el.classList.remove("flash"), FLASH_MS);
+}
+$("sound-button").addEventListener("click", () => {
+  if (audioCtx) audioCtx.resume();
+  $("sound-button").hidden = true;
+});
+
+// ------------------------------------------------------------------ drawing
+function el(tag, cls, text) {
+  const e = document.createElement(tag);
+  if (cls) e.className = cls;
+  if (text !== undefined) e.textContent = text;
+  return e;
+}
+function render() {
+  $("office-name").textContent = S.office.name || "Antrean";
+  const L = S.latest;
+  $("latest-title").textContent = L && L.recalls ? "PANGGILAN ULANG" : "NOMOR ANTREAN";
+  $("latest-title-en").textContent = L && L.recalls ? "Calling again" : "Queue number";
+  $("latest-number").textContent = L ? L.number : "—";
+  $("latest-counter").textContent = L ? L.counterName.toUpperCase() : "Belum ada panggilan";
+  const list = $("last-calls"); list.replaceChildren();
+  const seen = new Set(L ? [L.ticketId] : []);
+  for (const e of S.recent) {
+    const c = callFromRecent(e);
+    if (!c.ticketId || !shows(c.counter) || seen.has(c.ticketId)) continue;
+    seen.add(c.ticketId);
+    const li = el("li");
+    li.append(el("span", "num", c.number), el("span", "ctr", "→ " + c.counterName));
+    list.append(li);
+    if (list.children.length >= 5) break;
+  }
+  const grid = $("counters"); grid.replaceChildren();
+  for (const id of S.counterOrder) {
+    if (!shows(id)) continue;
+    const c = S.counters[id];
+    const tile = el("div", `tile ${c.status}` + (L && L.counter === id ? " latest" : ""));
+    tile.dataset.counter = id;
+    tile.append(el("div", "name", (c.name || id).toUpperCase()));
+    let num;
+    if (c.status === "closed") num = el("div", "num idle", "TUTUP");
+    else if (c.ticket) num = el("div", "num", c.ticket.number);
+    else num = el("div", "num idle", c.status === "paused" ? "ISTIRAHAT" : "—");
+    tile.append(num); grid.append(tile);
+  }
+  let served = null;
+  if (ZONE || ONLY) {
+    served = new Set();
+    for (const id of S.counterOrder) if (shows(id)) (S.counters[id].services || []).forEach((s) => served.add(s));
+  }
+  const wl = $("waiting-list"); wl.replaceChildren();
+  for (const id of S.serviceOrder) {
+    if (served && !served.has(id)) continue;
+    const s = S.services[id];
+    const n = typeof s.waiting === "number" ? s.waiting : S.waiting.filter((w) => w.service === id).length;
+    const box = el("div", "svc"); box.dataset.service = id;
+    const info = el("div", "info");
+    info.append(el("div", "sname", (s.name && s.name.id) || id), el("div", "count", `${n} orang`));
+    box.append(el("div", "prefix", s.prefix || ""), info);
+    wl.append(box);
+  }
+  let text = "";
+  const a = S.announcement;
+  if (a && a.text && (!a.until || Date.parse(a.until) > Date.now() + clockOffset))
+    text = [a.text.id, a.text.en].filter(Boolean).join("   •   ");
+  else if (S.office.name)
+    text = `Selamat datang di ${S.office.name}. Ambil nomor antrean di kios dan tunggu panggilan.   •   Welcome to ${S.office.name}. Take a queue number at the kiosk and wait for your call.`;
+  if ($("marquee-text").textContent !== text) $("marquee-text").textContent = text;
+  renderClock();
+}
+function renderClock() {
+  const tz = S.office.timezone || "Asia/Jakarta";
+  const now = new Date(Date.now() + clockOffset);
+  let date = "", time = "";
+  try {
+    date = new Intl.DateTimeFormat("id-ID", { timeZone: tz, weekday: "long", day: "numeric",
+      month: "long", year: "numeric" }).format(now);
+    time = new Intl.DateTimeFormat("en-GB", { timeZone: tz, hour: "2-digit", minute: "2-digit",
+      hourCycle: "h23" }).format(now);
+  } catch (e) { time = now.toTimeString().slice(0, 5); }
+  $("clock-date").textContent = date;
+  $("clock-time").textContent = `${time} ${TZ_ABBR[tz] || ""}`.trim();
+}
+
+// ------------------------------------------------------------------ connection
+function setState(state) {
+  document.body.dataset.state = state;
+  $("offline-mark").hidden = state === "online";
+}
+function send(obj) { if (ws && ws.readyState === 1) ws.send(JSON.stringify(obj)); }
+function resync() {
+  if (!welcomed) return;
+  welcomed = false;  // ignore events until the resync's welcome
+  send({ type: "resync", last_seq: S.loaded ? S.seq : 0 });
+}
+function connect() {
+  setState(S.loaded ? "offline" : "connecting");
+  ws = new WebSocket(`${location.protocol === "https:" ? "wss" : "ws"}://${location.host}/ws`);
+  ws.onopen = () => {
+    backoff = 500;
+    send({ type: "hello", protocol: 1, role: "observer", last_seq: S.loaded ? S.seq : 0 });
+  };
+  ws.onmessage = (ev) => {
+    let msg;
+    try { msg = JSON.parse(ev.data); } catch (e) { return; }
+    if (msg.type === "welcome") { loadWelcome(msg); welcomed = true; setState("online"); }
+    else if (msg.type === "event" && welcomed) {
+      try { applyEvent(msg); } catch (e) { console.error("event", msg.name, e); }
+    }
+    render();
+  };
+  ws.onclose = () => {
+    welcomed = false;
+    setState("offline");
+    setTimeout(connect, backoff);
+    backoff = Math.min(backoff * 2, 10000);
+  };
+}
+setInterval(renderClock, 1000);
+render();
+connect();
