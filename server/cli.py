@@ -206,6 +206,11 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--out", required=True)
     r.set_defaults(func=_delegate("reports.cli"))
 
+    sim = sub.add_parser("simulate", help="what-if office day on the real engine")
+    from simulation.cli import add_arguments as simulation_arguments
+    simulation_arguments(sim)
+    sim.set_defaults(func=_delegate("simulation.cli"))
+
     b = sub.add_parser("bookings", help="import appointment bookings (CSV)")
     bsub = b.add_subparsers(dest="action", required=True)
     bi = bsub.add_parser("import", help="send a CSV (code,service,slot_start[,slot_end,lane]) "
