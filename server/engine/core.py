@@ -192,8 +192,10 @@ class Engine:
             if rec["id"] in eng.counters:
                 eng.counters[rec["id"]] = CounterState.from_record(rec)
         day = eng.day.isoformat()
+        # Tickets of one batch share a timestamp and the store's row order is arbitrary:
+        # break ties by issue time and number so FIFO order survives a restart.
         restored = sorted((Ticket.from_record(r) for r in tickets if r["day"] == day),
-                          key=lambda tk: tk.queued_at)
+                          key=lambda tk: (tk.queued_at, tk.issued_at, tk.number))
         for ticket in restored:
             eng.tickets[ticket.id] = ticket
             if ticket.status == lc.WAITING:
@@ -543,14 +545,17 @@ class Engine:
         if state.device not in (None, actor.device) and state.officer != actor.officer:
             raise self._err(ErrorCode.INVALID_STATE, "err_counter_taken", counter=cid,
                             officer=state.officer_name or state.officer)
-        # One officer, one counter; one device, one counter.
-        for other in self.counters.values():
-            if other.id != cid and (other.officer == actor.officer
-                                    or other.device == actor.device):
-                if other.ticket:
-                    raise self._err(ErrorCode.INVALID_STATE, "err_busy_elsewhere",
-                                    counter=other.id)
-                self._close_counter(other, "moved", events)
+        # One officer, one counter; one device, one counter. Check every other counter
+        # before closing any: a refused login must change nothing.
+        others = [other for other in self.counters.values()
+                  if other.id != cid and (other.officer == actor.officer
+                                          or other.device == actor.device)]
+        for other in others:
+            if other.ticket:
+                raise self._err(ErrorCode.INVALID_STATE, "err_busy_elsewhere",
+                                counter=other.id)
+        for other in others:
+            self._close_counter(other, "moved", events)
         state.officer, state.officer_name, state.device = (actor.officer, actor.officer_name,
                                                            actor.device)
         state.status = lc.COUNTER_OPEN if state.status == lc.COUNTER_CLOSED else state.status
