@@ -70,7 +70,14 @@ class Engine:
         self._elig = {c.id: self._eligibility(c.id) for c in config.counters}
         self.day: date = self._local_date(now)
         self.tickets: dict[str, Ticket] = {}
+        # Every line exists from the start and its dict is never replaced, so each
+        # service keeps a direct list of its lines (counting waiting people is cheap).
         self.lines: dict[LineKey, dict[str, Ticket]] = {}
+        self._lines_of: dict[str, list[dict[str, Ticket]]] = {}
+        for svc in config.services:
+            for stage in svc.stages:
+                for kind in (*svc.lanes, BOOKING_LINE):
+                    self._line((svc.id, stage, kind))
         self.reserved: dict[str, dict[str, Ticket]] = {c.id: {} for c in config.counters}
         self.counters: dict[str, CounterState] = {c.id: CounterState(c.id)
                                                    for c in config.counters}
@@ -87,6 +94,9 @@ class Engine:
         self.service_open: dict[str, bool] = {}
         self.surveyed: set[str] = set()
         self._dirty_tickets: set[str] = set()
+        self._open_count: dict[str, int] | None = None
+        self._open_ids: set[str] = set()
+        self._wire_cache: dict[str, tuple[tuple, dict[str, Any]]] = {}
         self._pending_tickets: list[dict[str, Any]] = []
         self._dirty_counters: set[str] = set()
         self._dirty_bookings: set[str] = set()
@@ -191,6 +201,7 @@ class Engine:
         for rec in counters:
             if rec["id"] in eng.counters:
                 eng.counters[rec["id"]] = CounterState.from_record(rec)
+        eng._open_count = None
         day = eng.day.isoformat()
         # Tickets of one batch share a timestamp and the store's row order is arbitrary:
         # break ties by issue time and number so FIFO order survives a restart.
@@ -211,6 +222,13 @@ class Engine:
         return eng
 
     # ------------------------------------------------------------------ lines
+    def _line(self, key: LineKey) -> dict[str, Ticket]:
+        line = self.lines.get(key)
+        if line is None:
+            line = self.lines[key] = {}
+            self._lines_of.setdefault(key[0], []).append(line)
+        return line
+
     def _line_key(self, ticket: Ticket) -> LineKey:
         lane = self._lanes[ticket.lane]
         kind = BOOKING_LINE if (ticket.booking_slot is not None and not lane.priority) \
@@ -222,14 +240,15 @@ class Engine:
             self.reserved[ticket.reserved_counter][ticket.id] = ticket
             return
         key = self._line_key(ticket)
-        line = self.lines.setdefault(key, {})
+        line = self._line(key)
         if key[2] == BOOKING_LINE:
-            # booking lines stay sorted by slot: rebuild (they are short)
+            # booking lines stay sorted by slot: rebuild in place (they are short)
             items = list(line.values())
             keys = [(x.booking_slot, x.queued_at) for x in items]
             pos = bisect.bisect_right(keys, (ticket.booking_slot, ticket.queued_at))
             items.insert(pos, ticket)
-            self.lines[key] = {x.id: x for x in items}
+            line.clear()
+            line.update((x.id, x) for x in items)
         else:
             line[ticket.id] = ticket
 
@@ -258,6 +277,9 @@ class Engine:
                     book.append((sid, stage, BOOKING_LINE))
         return Eligibility(tuple(prio), tuple(reg), tuple(book))
 
+    def _service_lines(self, service: str) -> list[dict[str, Ticket]]:
+        return self._lines_of[service]
+
     def waiting_in(self, service: str, stage: str | None = None) -> list[Ticket]:
         return [tk for (sid, st, _), line in self.lines.items()
                 if sid == service and (stage is None or st == stage) for tk in line.values()]
@@ -285,7 +307,8 @@ class Engine:
                     (over if now - tk.queued_at > cap else fifo).append((tk.queued_at, tk))
         reserved = [(tk.queued_at, tk) for r in self.reserved.values() for tk in r.values()]
         order: list[Ticket] = []
-        for group in (reserved, over, prio, slot, fifo, early_booked):
+        # over-cap regulars and priority tickets interleave by how long they waited
+        for group in (reserved, over + prio, slot, fifo, early_booked):
             order.extend(tk for _, tk in sorted(group, key=lambda p: (p[0], p[1].id)))
         return order
 
@@ -297,8 +320,16 @@ class Engine:
         return self._services[service].default_service_minutes * 60
 
     def open_counters_for(self, service: str) -> int:
-        return sum(1 for cid, c in self.counters.items()
-                   if c.status == lc.COUNTER_OPEN and service in self._counters_cfg[cid].services)
+        # cached: asked on every issue and call; counters change far less often
+        if self._open_count is None:
+            counts = dict.fromkeys(self._services, 0)
+            self._open_ids = {cid for cid, c in self.counters.items()
+                              if c.status == lc.COUNTER_OPEN}
+            for cid in self._open_ids:
+                for sid in self._counters_cfg[cid].services:
+                    counts[sid] += 1
+            self._open_count = counts
+        return self._open_count[service]
 
     def estimate_wait_s(self, service: str, ahead: int) -> int:
         """People ahead times the observed mean service time, shared by the open counters."""
@@ -312,7 +343,7 @@ class Engine:
                    and (not prio or (kind != BOOKING_LINE and self._lanes[kind].priority)))
 
     def service_stats(self, service: str) -> dict[str, Any]:
-        waiting = sum(len(line) for (sid, _, _), line in self.lines.items() if sid == service)
+        waiting = sum(len(line) for line in self._service_lines(service))
         waiting += sum(1 for r in self.reserved.values() for tk in r.values()
                        if tk.service == service)
         return {"service": service, "waiting": waiting,
@@ -339,7 +370,16 @@ class Engine:
 
     # ------------------------------------------------------------------ wire views
     def ticket_wire(self, ticket: Ticket) -> dict[str, Any]:
-        return ticket.to_wire(self.tz, self.public_url)
+        # Cached per ticket until something on it changes: a ticket goes out in several
+        # events and results, and formatting six timestamps each time dominated profiles.
+        key = (ticket.status, ticket.service, ticket.stage, ticket.lane, ticket.counter,
+               ticket.recalls, ticket.queued_at, ticket.called_at, ticket.started_at,
+               ticket.finished_at, ticket.reserved_counter, self.public_url)
+        cached = self._wire_cache.get(ticket.id)
+        if cached is None or cached[0] != key:
+            cached = (key, ticket.to_wire(self.tz, self.public_url))
+            self._wire_cache[ticket.id] = cached
+        return dict(cached[1])
 
     def _service_wire(self, sid: str, now: datetime) -> dict[str, Any]:
         svc = self._services[sid]
@@ -405,6 +445,8 @@ class Engine:
 
     def _touch_counter(self, cid: str) -> None:
         self._dirty_counters.add(cid)
+        if (self.counters[cid].status == lc.COUNTER_OPEN) != (cid in self._open_ids):
+            self._open_count = None  # only a change of open/not-open moves the estimates
 
     def _counter_for(self, args: dict[str, Any], actor: Actor) -> CounterState:
         cid = args.get("counter")
@@ -969,7 +1011,9 @@ class Engine:
         previous = self.day
         self.day = today
         self.tickets.clear()
-        self.lines.clear()
+        self._wire_cache.clear()
+        for line in self.lines.values():
+            line.clear()
         for r in self.reserved.values():
             r.clear()
         self.numbers.clear()

@@ -6,7 +6,8 @@ line's head is its oldest ticket and a pick looks only at heads: O(lines), not
 O(tickets). The order of rules, first match wins:
 
 1. a ticket transferred to this very counter                      -> "transfer"
-2. a regular ticket waiting longer than the cap                   -> "wait_cap"
+2. a regular ticket waiting longer than the cap (and longer than
+   every waiting priority ticket)                                 -> "wait_cap"
 3. after K priority calls in a row at this counter, one regular   -> "interleave"
 4. the oldest ticket of the priority lanes                        -> "priority_lane"
 5. a checked-in appointment whose slot is near                    -> "appointment_slot"
@@ -87,19 +88,22 @@ def pick(lines: dict[LineKey, dict[str, Ticket]], reserved: dict[str, Ticket] | 
     else:
         booked_since = None
 
+    prio = _oldest(lines, elig.priority)
     over_cap: list[tuple[datetime, Ticket]] = []
     if regular is not None and now - regular.queued_at > wait_cap:
         over_cap.append((regular.queued_at, regular))
     if booked_since is not None and now - booked_since > wait_cap:
         over_cap.append((booked_since, booked))
-    if over_cap:
+    # The cap lifts a regular ticket above the priority lanes, but never above a priority
+    # ticket that has waited even longer: in an overloaded hall this becomes first come,
+    # first served among the long waits instead of starving the priority lanes.
+    if over_cap and (prio is None or min(over_cap, key=lambda p: p[0])[0] <= prio.queued_at):
         since, ticket = min(over_cap, key=lambda pair: pair[0])
         waited = int((now - since).total_seconds() // 60)
         cap = int(wait_cap.total_seconds() // 60)
         return ticket, Reason("wait_cap", f"regular waited {waited} min > {cap}",
                               {"waited_min": waited, "cap_min": cap, "lane": ticket.lane})
 
-    prio = _oldest(lines, elig.priority)
     if (interleave_after > 0 and consecutive_priority >= interleave_after
             and prio is not None and (regular is not None or booked is not None)):
         ticket = regular if regular is not None else booked

@@ -221,3 +221,25 @@ def test_call_next_needs_an_open_free_counter(desk):
 
 def test_queue_empty(desk):
     desk.err("call_next", officer(1), "queue_empty", counter="loket-1")
+
+
+def test_wait_cap_never_lifts_a_regular_above_an_older_priority_ticket(desk):
+    """Overload: everyone is past the cap. The priority ticket that waited longest goes
+    first (it is not starved behind every over-cap regular)."""
+    desk.issue(lane="lansia")  # 09:00 A001 priority
+    desk.advance(1)
+    desk.issue()  # 09:01 A002 regular
+    desk.advance(59)  # 10:00: both waited more than 45 minutes
+    called = desk.call(1, "loket-1")
+    assert called["number"] == "A001" and called["reason"]["code"] == "priority_lane"
+
+
+def test_waiting_order_merges_over_cap_regulars_and_priority_by_wait(desk):
+    desk.issue()  # 09:00 A001 regular
+    desk.advance(10)
+    desk.issue(lane="lansia")  # 09:10 A002
+    desk.advance(40)
+    desk.issue()  # 09:50 A003 regular, under the cap
+    desk.issue(lane="disabilitas")  # 09:50 A004
+    order = [tk.number for tk in desk.engine.waiting_order(desk.now)]
+    assert order == ["A001", "A002", "A004", "A003"]

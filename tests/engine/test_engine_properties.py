@@ -94,6 +94,10 @@ class QueueDay(RuleBasedStateMachine):
         if reserved:
             assert picked["reason"]["code"] == "transfer"
             return
+        oldest_prio = min(prio, key=lambda tk: tk.queued_at) if prio else None
+        if over_cap and oldest_prio is not None and oldest_prio.queued_at < min(
+                tk.queued_at for tk in over_cap):
+            over_cap = []  # a priority ticket waited even longer: it keeps its precedence
         if over_cap:
             assert picked["reason"]["code"] == "wait_cap"
             assert picked["id"] in {tk.id for tk in over_cap}

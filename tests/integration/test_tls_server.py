@@ -28,16 +28,16 @@ def test_server_serves_wss_with_the_office_certificate(tmp_path):
         assert line.startswith("listening on wss://127.0.0.1:"), line
         url = line.split()[-1]
         context = ssl.create_default_context(cafile=str(cert))
-        with connect(url, ssl=context, open_timeout=10) as ws:
+        with connect(url, ssl=context, open_timeout=30) as ws:
             ws.send(json.dumps({"type": "hello", "protocol": 1, "role": "observer"}))
-            welcome = json.loads(ws.recv(timeout=10))
+            welcome = json.loads(ws.recv(timeout=30))
         assert welcome["type"] == "welcome"
         with pytest.raises(ssl.SSLError):  # a client that does not trust it is refused
-            with connect(url, ssl=ssl.create_default_context(), open_timeout=10):
+            with connect(url, ssl=ssl.create_default_context(), open_timeout=30):
                 pass
     finally:
         proc.terminate()
-        assert proc.wait(15) == 0
+        assert proc.wait(30) == 0
 
 
 def test_tls_key_without_cert_is_a_one_line_error(tmp_path):
