@@ -17,7 +17,7 @@ import sys
 import tempfile
 import time
 import urllib.request
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -32,7 +32,7 @@ EVENT_NAMES = ("ticket_issued", "ticket_called", "service_started", "ticket_fini
 def build_history(db: Path, days: int, per_day: int, cfg) -> int:
     store = Store(db, synchronous="OFF")  # building the fixture, not measuring it
     rng = random.Random(1)
-    today = datetime.now(timezone.utc).astimezone(cfg.tz).date()
+    today = datetime.now(UTC).astimezone(cfg.tz).date()
     conn = store.conn
     seq = 0
     payload = json.dumps({"ticket": {"id": "t_x", "number": "A001", "service": "paspor-baru",
@@ -54,7 +54,7 @@ def build_history(db: Path, days: int, per_day: int, cfg) -> int:
     conn.execute("COMMIT")
     store.seq = seq
     # today: a live morning through the real engine, committed like the hub does
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     engine = Engine(cfg, now)
     kiosk = Actor("kiosk", "kiosk-1")
     events = []

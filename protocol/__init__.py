@@ -2,6 +2,14 @@
 
 from protocol.messages import *  # noqa: F403
 from protocol.messages import (  # noqa: F401
-    COMMAND_ROLES, EVENT_NAMES, PROTOCOL_VERSION, ErrorCode, Event, ProtocolError, Role,
-    encode, parse, public_view,
+    COMMAND_ROLES,
+    EVENT_NAMES,
+    PROTOCOL_VERSION,
+    ErrorCode,
+    Event,
+    ProtocolError,
+    Role,
+    encode,
+    parse,
+    public_view,
 )

@@ -11,7 +11,6 @@ import asyncio
 import importlib
 import logging
 import sys
-from pathlib import Path
 from typing import Any
 
 from protocol.messages import DEFAULT_PORT, ROLES
@@ -204,7 +203,19 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--to", dest="date_to", required=True, help="YYYY-MM-DD")
     r.add_argument("--format", choices=["csv", "xlsx", "html", "pdf"], required=True)
     r.add_argument("--out", required=True)
+    r.add_argument("--lang", choices=["id", "en"], help="report language (default: office's)")
     r.set_defaults(func=_delegate("reports.cli"))
+
+    pg = sub.add_parser("purge", help="fold old per-ticket data into daily aggregates")
+    pg.add_argument("--db", default=DEFAULT_DB)
+    pg.add_argument("--config", help="office TOML (retention.days)")
+    pg.add_argument("--days", type=int, help="override retention.days")
+    pg.set_defaults(func=_delegate("reports.cli", "purge_main"))
+
+    bk = sub.add_parser("backup", help="online, consistent copy of the database")
+    bk.add_argument("--db", default=DEFAULT_DB)
+    bk.add_argument("--out", required=True)
+    bk.set_defaults(func=_delegate("reports.cli", "backup_main"))
 
     sim = sub.add_parser("simulate", help="what-if office day on the real engine")
     from simulation.cli import add_arguments as simulation_arguments

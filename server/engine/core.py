@@ -20,7 +20,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from i18n import t
-from protocol import ErrorCode, Event, PUBLIC_ROLES
+from protocol import PUBLIC_ROLES, ErrorCode, Event
 from protocol.messages import DEVICE_STATUSES
 from server.config import OfficeConfig
 from server.engine import lifecycle as lc
@@ -281,8 +281,12 @@ class Engine:
         return self._lines_of[service]
 
     def waiting_in(self, service: str, stage: str | None = None) -> list[Ticket]:
-        return [tk for (sid, st, _), line in self.lines.items()
-                if sid == service and (stage is None or st == stage) for tk in line.values()]
+        """Every waiting ticket of a service, incl. those transferred to one counter."""
+        lined = [tk for (sid, st, _), line in self.lines.items()
+                 if sid == service and (stage is None or st == stage) for tk in line.values()]
+        reserved = [tk for r in self.reserved.values() for tk in r.values()
+                    if tk.service == service and (stage is None or tk.stage == stage)]
+        return lined + reserved
 
     def waiting_order(self, now: datetime) -> list[Ticket]:
         """All waiting tickets in the order they would be called by a counter serving all.

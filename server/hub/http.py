@@ -66,6 +66,8 @@ def route(hub: Hub, connection: Any, request: Any) -> Response | None:
     match = SURVEY_RE.match(path)
     if match:
         return submit_survey(hub, match.group(1), query)
+    if path == "/admin/report":
+        return admin_report(hub, query)
     if path == "/display":
         return page("display.html")
     if path.startswith("/static/") and ".." not in path:
@@ -98,3 +100,28 @@ async def submit_survey(hub: Hub, token: str, query: str) -> Response:
                                    Actor("applicant", "phone"))
     status = 200 if result["ok"] else 400
     return json_response({k: v for k, v in result.items() if k != "id"}, status)
+
+
+async def admin_report(hub: Hub, query: str) -> Response:
+    """The office report for an admin device's token, with a date picker (reports.pages).
+
+    Runs in a thread: it reads the database and draws charts, which must not stall the
+    queue."""
+    import asyncio
+    from urllib.parse import parse_qs
+
+    token = parse_qs(query, max_num_fields=10).get("token", [""])[0]
+    device = await asyncio.to_thread(hub.store.device_for_token, token)
+    if device is None or device.role != "admin":
+        return respond(401, "<!doctype html><meta charset=utf-8><h1>401</h1>"
+                       "<p>Token admin diperlukan / An admin device token is required "
+                       "(?token=…)</p>".encode(), "text/html; charset=utf-8")
+    from reports.pages import report_page
+    status, content_type, body = await asyncio.to_thread(report_page, hub.store.path,
+                                                         hub.config, query)
+    response = respond(status, body, content_type)
+    suffix = {"application/pdf": "pdf", "application/zip": "zip"}.get(
+        content_type, "xlsx" if "spreadsheet" in content_type else None)
+    if suffix:
+        response.headers["Content-Disposition"] = f'attachment; filename="laporan.{suffix}"'
+    return response

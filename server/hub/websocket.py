@@ -19,10 +19,10 @@ import json
 import logging
 import time
 from collections import deque
-from concurrent.futures import ThreadPoolExecutor
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 import websockets
@@ -46,7 +46,7 @@ HELLO_TIMEOUT = 10.0
 
 
 def utc_now() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 @dataclass(eq=False)
@@ -109,6 +109,7 @@ class Hub:
         self._tasks: list[asyncio.Task] = []
         self.server: websockets.asyncio.server.Server | None = None
         self.commits = 0  # batches committed (for tests and benchmarks)
+        self.slow_client_buffer = SLOW_CLIENT_BUFFER
         # one dedicated thread: commits are sequential anyway, and the fsync must not
         # block the event loop
         self._committer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="commit")
@@ -360,6 +361,8 @@ class Hub:
         if events:
             self._broadcast([(first + i, at, name, data)
                              for i, (at, _day, _actor, name, data) in enumerate(events)])
+            if any(name == "day_rolled_over" for _at, _d, _a, name, _data in events):
+                self._spawn_purge()
         for client, _cmd_id, text in replies:
             await self._send_text(client, text)
         for future, reply in futures:
@@ -387,6 +390,17 @@ class Hub:
             elif work.kind == "internal" and work.future and not work.future.done():
                 work.future.set_result(m.result_error(work.msg["id"], m.ErrorCode.INTERNAL,
                                                       t("server.err_internal", lang)))
+
+    def _spawn_purge(self) -> None:
+        """The daily retention run, once the day has rolled over (off the event loop)."""
+        async def purge() -> None:
+            try:
+                from reports.purge import purge as fold_and_delete
+                await asyncio.to_thread(fold_and_delete, self.store.path, self.config)
+                log.info("retention purge done")
+            except Exception:
+                log.exception("retention purge failed (the queue is not affected)")
+        self._tasks.append(asyncio.create_task(purge(), name="antrean-purge"))
 
     # ------------------------------------------------------------------ sending
     def _welcome(self, client: Client, last_seq: int, now: datetime) -> None:
@@ -430,7 +444,7 @@ class Hub:
             if not client.live:
                 continue
             transport = client.ws.transport
-            if transport is None or transport.get_write_buffer_size() > SLOW_CLIENT_BUFFER:
+            if transport is None or transport.get_write_buffer_size() > self.slow_client_buffer:
                 log.warning("dropping slow client %s", client.device)
                 client.live = False
                 self.clients.discard(client)

@@ -20,7 +20,7 @@ import sqlite3
 import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -254,6 +254,18 @@ class Store:
         r = rows[0]
         return Device(r["name"], r["role"], r["counter"], r["created_at"], r["revoked_at"])
 
+    def device_for_token(self, token: str | None) -> Device | None:
+        """The active device owning this token (pages that take only a token)."""
+        if not token:
+            return None
+        with self.lock:
+            rows = list(self.db.query("SELECT * FROM devices WHERE token_hash = ? AND "
+                                      "revoked_at IS NULL", [hash_token(token)]))
+        if not rows:
+            return None
+        r = rows[0]
+        return Device(r["name"], r["role"], r["counter"], r["created_at"], r["revoked_at"])
+
     # ------------------------------------------------------------------ officers
     def add_officer(self, officer_id: str, name: str, pin: str) -> None:
         salt = secrets.token_bytes(16)
@@ -295,4 +307,4 @@ class Store:
 
 
 def _utcnow() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+    return datetime.now(UTC).isoformat(timespec="seconds")

@@ -1,0 +1,133 @@
+"""Retention: fold per-ticket data older than `retention.days` into `daily_aggregates`.
+
+For each office day before the cut-off that still has per-ticket data, in ONE
+transaction: its Agg (reports.kpi.fold_day, the very fold a report makes) is written to
+`daily_aggregates` with a `purged` marker row; its `tickets` rows, its ticket-level
+events and its survey answers (free-text comments may hold personal data) are deleted;
+events kept for the audit trail (counters, logins, alerts) lose any embedded ticket.
+Reports over such a day then read the aggregates and show the same figures.
+
+Safe while the server runs: the server only writes today's rows, each day is its own
+short `BEGIN IMMEDIATE` transaction, and WAL readers are never blocked.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from pathlib import Path
+
+from reports import kpi
+from reports.kpi import EventRow
+from server.config import OfficeConfig
+
+DELETE_EVENTS = kpi.TICKET_EVENTS | {"survey_submitted"}
+
+
+@dataclass
+class PurgeResult:
+    days: list[str] = field(default_factory=list)
+    tickets_deleted: int = 0
+    events_deleted: int = 0
+
+
+def _candidate_days(conn: sqlite3.Connection, cutoff: date) -> list[str]:
+    c = cutoff.isoformat()
+    rows = conn.execute(
+        "SELECT day FROM tickets WHERE day < ? UNION SELECT day FROM events WHERE day < ? "
+        "AND name IN ({})".format(",".join("?" * len(DELETE_EVENTS))),
+        [c, c, *sorted(DELETE_EVENTS)]).fetchall()
+    return sorted({r[0] for r in rows if r[0]})
+
+
+def _events(conn: sqlite3.Connection, day: date) -> list[EventRow]:
+    lo, hi = day.isoformat(), (day + timedelta(days=1)).isoformat()
+    names = sorted(kpi.REPORT_EVENTS)
+    out = []
+    for seq, at, d, name, payload in conn.execute(
+            "SELECT seq, at, day, name, payload FROM events WHERE day BETWEEN ? AND ? "
+            "AND name IN ({}) ORDER BY seq".format(",".join("?" * len(names))), [lo, hi, *names]):
+        try:
+            data = json.loads(payload)
+        except (TypeError, ValueError):
+            continue
+        if isinstance(data, dict):
+            out.append(EventRow(seq, at, d, name, data))
+    return kpi.day_events(out, day)
+
+
+def purge(db_path: str | Path, config: OfficeConfig, now: datetime | None = None,
+          retention_days: int | None = None) -> PurgeResult:
+    """Fold and delete every day older than the retention; returns what was done."""
+    now = now or datetime.now(config.tz)
+    keep = retention_days if retention_days is not None else config.retention.days
+    cutoff = now.astimezone(config.tz).date() - timedelta(days=keep)
+    conn = sqlite3.connect(str(db_path), timeout=30, isolation_level=None)
+    result = PurgeResult()
+    try:
+        conn.execute("PRAGMA busy_timeout=30000")
+        for iso in _candidate_days(conn, cutoff):
+            day = date.fromisoformat(iso)
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                agg = kpi.fold_day(day, _events(conn, day), config)
+                # an earlier partial purge of this day (new rows since?) adds up
+                old = {(s, ln, m): v for s, ln, m, v in conn.execute(
+                    "SELECT service, lane, metric, value FROM daily_aggregates WHERE day = ?",
+                    [iso])}
+                merged = kpi.merge([old, agg]) if old.get(kpi.PURGED) else agg
+                merged[kpi.PURGED] = 1.0
+                conn.execute("DELETE FROM daily_aggregates WHERE day = ?", [iso])
+                conn.executemany("INSERT INTO daily_aggregates(day, service, lane, metric, value)"
+                                 " VALUES (?,?,?,?,?)",
+                                 [(iso, s, ln, m, v) for (s, ln, m), v in merged.items()])
+                result.tickets_deleted += conn.execute(
+                    "DELETE FROM tickets WHERE day = ?", [iso]).rowcount
+                names = sorted(DELETE_EVENTS)
+                marks = ",".join("?" * len(names))
+                result.events_deleted += conn.execute(
+                    f"DELETE FROM events WHERE day = ? AND name IN ({marks})",
+                    [iso, *names]).rowcount
+                # surveys are filed under their ticket's day, which is the event's day
+                _scrub_kept(conn, iso)
+                conn.execute("COMMIT")
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+            result.days.append(iso)
+    finally:
+        conn.close()
+    return result
+
+
+def _scrub_kept(conn: sqlite3.Connection, iso: str) -> None:
+    """Kept events of a purged day must not carry a ticket (its phone-page token)."""
+    rows = conn.execute("SELECT seq, payload FROM events WHERE day = ? AND payload LIKE "
+                        "'%\"ticket\"%'", [iso]).fetchall()
+    for seq, payload in rows:
+        try:
+            data = json.loads(payload)
+        except (TypeError, ValueError):
+            continue
+        if not _strip(data):
+            continue
+        conn.execute("UPDATE events SET payload = ? WHERE seq = ?",
+                     [json.dumps(data, ensure_ascii=False, separators=(",", ":")), seq])
+
+
+def _strip(value: object) -> bool:
+    """Replace every nested ticket dict by null; True if anything changed."""
+    changed = False
+    if isinstance(value, dict):
+        for key, inner in value.items():
+            if key == "ticket" and isinstance(inner, dict):
+                value[key] = None
+                changed = True
+            else:
+                changed = _strip(inner) or changed
+    elif isinstance(value, list):
+        for inner in value:
+            changed = _strip(inner) or changed
+    return changed
