@@ -58,7 +58,7 @@ def build_history(db: Path, days: int, per_day: int, cfg) -> int:
     engine = Engine(cfg, now)
     kiosk = Actor("kiosk", "kiosk-1")
     events = []
-    for i in range(300):
+    for _ in range(300):
         out = engine.handle("issue_ticket", {"service": rng.choice(["paspor-baru", "informasi"]),
                                              "lane": "reguler"}, kiosk, now)
         events += [(engine.iso(now), engine.day.isoformat(), "kiosk-1", n, d)
