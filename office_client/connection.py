@@ -115,7 +115,9 @@ class OfficeConnection(QObject):
             p.sent = False
         if self.state != "unauthorized":
             self._set_state("offline")
-        if not self._stopped:
+        # Qt may report one failed attempt twice (errorOccurred and disconnected):
+        # schedule one retry per attempt, so the backoff doubles once.
+        if not self._stopped and not self._retry.isActive():
             self._retry.start(self._backoff)
             self._backoff = min(self._backoff * 2, BACKOFF_MAX_MS)
 

@@ -5,12 +5,21 @@ import os
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
+import gc  # noqa: E402
 from dataclasses import dataclass  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 import pytest  # noqa: E402
 
 from server import config as office_config  # noqa: E402
+
+
+@pytest.fixture(autouse=True)
+def _collect_garbage_on_the_main_thread():
+    """Collect each test's garbage here, on the GUI thread. Left to chance, the cyclic GC
+    may run in a worker thread and destroy Qt objects there, which crashes Qt."""
+    yield
+    gc.collect()
 
 
 @pytest.fixture(scope="session")

@@ -119,7 +119,7 @@ class Hub:
         self.server = await websockets.asyncio.server.serve(
             self._handle, host, port, compression=None, max_size=1024 * 1024,
             max_queue=64, process_request=self._process_request, ssl=ssl,
-            ping_interval=20, ping_timeout=20, server_header="Antrean")
+            ping_interval=20, ping_timeout=20, close_timeout=2, server_header="Antrean")
         self._tasks = [asyncio.create_task(self._writer(), name="antrean-writer"),
                        asyncio.create_task(self._ticker(), name="antrean-ticker")]
         sock = self.server.sockets[0].getsockname()

@@ -1,0 +1,76 @@
+"""`antrean counter`: builds the console (connection + desk + window) and runs it.
+
+`build_console()` is shared by `main`, the tests and the screenshot gallery, so all three
+run the same wiring: connection signals feed the desk, the desk sends through the
+connection.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from dataclasses import dataclass
+
+from PySide6.QtWidgets import QApplication
+
+from counter_console.desk import Desk
+from counter_console.screens import ConsoleWindow
+from office_client.connection import OfficeConnection
+
+log = logging.getLogger("antrean.console")
+
+
+@dataclass
+class Console:
+    connection: OfficeConnection
+    desk: Desk
+    window: ConsoleWindow
+
+    def stop(self) -> None:
+        self.connection.stop()
+        self.window.close()
+
+
+def build_console(url: str, token: str | None, device: str | None = None, lang: str = "id",
+                  counter: str | None = None, command_timeout_s: float = 15.0,
+                  desk_kwargs: dict | None = None) -> Console:
+    connection = OfficeConnection(url, "counter", device, token,
+                                  command_timeout_s=command_timeout_s)
+    desk = Desk(connection.model, connection.send_command, lang=lang,
+                preferred_counter=counter, **(desk_kwargs or {}))
+    connection.welcomed.connect(desk.on_welcome)
+    connection.event_applied.connect(desk.on_event)
+    connection.state_changed.connect(desk.set_connection)
+    window = ConsoleWindow(desk)
+    return Console(connection, desk, window)
+
+
+def main(args: argparse.Namespace) -> int:
+    from office_client import gui_gc
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    gui_gc.install(app)
+    console = build_console(args.server, args.token, getattr(args, "device", None),
+                            counter=getattr(args, "counter", None))
+    bridge = None
+    if getattr(args, "buttons", None):
+        from counter_console.buttons import ButtonBridge, mapping_from_env
+        try:
+            mapping = mapping_from_env()
+        except ValueError as exc:
+            print(f"antrean: {exc}", file=sys.stderr)
+            return 2
+        bridge = ButtonBridge(console.desk, args.buttons, mapping)
+        bridge.start()
+    console.connection.start()
+    if getattr(args, "windowed", False):
+        console.window.resize(1366, 768)
+        console.window.show()
+    else:
+        console.window.showFullScreen()
+    try:
+        return int(app.exec())
+    finally:
+        if bridge is not None:
+            bridge.stop()
+        console.connection.stop()

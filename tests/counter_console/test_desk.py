@@ -1,0 +1,291 @@
+"""The desk's view logic without a screen or a server: state -> view, intents -> commands."""
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from counter_console.desk import SHORTCUTS, Desk, clock_text, minutes_text
+from office_client.model import OfficeModel
+
+NOW = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)  # 09:00 WIB
+
+
+def iso(minutes_ago: float) -> str:
+    return (NOW - timedelta(minutes=minutes_ago)).isoformat()
+
+
+def ticket(tid, number, lane="reguler", status="waiting", service="paspor-baru", **kw):
+    return {"id": tid, "number": number, "service": service, "stage": "pemeriksaan-berkas",
+            "lane": lane, "status": status, "issued_at": iso(kw.pop("waited", 10)),
+            "queued_at": iso(kw.pop("queued", 10)), "called_at": kw.pop("called_at", None),
+            "started_at": kw.pop("started_at", None), "counter": None, "recalls": 0,
+            "booked": False, "to_counter": kw.pop("to_counter", None), **kw}
+
+
+def counter(cid="loket-3", status="open", officer="budi", tk=None, **kw):
+    return {"id": cid, "name": cid.replace("loket-", "Loket "),
+            "services": ["paspor-baru", "paspor-ganti"], "lanes": ["reguler", "lansia"],
+            "stages": None, "zone": "lantai-1", "status": status, "officer": officer,
+            "officer_name": "Budi Santoso" if officer else None, "pause_reason": None,
+            "ticket": tk, "stats": kw.pop("stats", {"served": 4, "no_show": 1,
+                                                    "avg_service_s": 330.0}), **kw}
+
+
+def welcome(counters, waiting, session_counter="loket-3", bound=None, seq=10, **snap):
+    return {"type": "welcome", "seq": seq, "server_time": NOW.isoformat(),
+            "session": {"counter": session_counter, "bound_counter": bound},
+            "snapshot": {
+                "office": {"id": "k", "name": "Kanim", "timezone": "Asia/Jakarta"},
+                "lanes": [{"id": "reguler", "name": {"id": "Umum", "en": "General"},
+                           "priority": False},
+                          {"id": "lansia", "name": {"id": "Lansia 60+", "en": "Elderly 60+"},
+                           "priority": True}],
+                "services": [{"id": "paspor-baru", "name": {"id": "Paspor Baru",
+                                                            "en": "New Passport"},
+                              "stages": ["pemeriksaan-berkas", "foto-wawancara"]},
+                             {"id": "paspor-ganti", "name": {"id": "Penggantian Paspor",
+                                                             "en": "Passport Replacement"},
+                              "stages": ["pemeriksaan-berkas"]}],
+                "counters": counters, "waiting": waiting, "recent_calls": [],
+                "alerts": snap.get("alerts", []),
+                "device_status": snap.get("device_status", [])}}
+
+
+class Sender:
+    """Records commands; the test answers them like the server would."""
+
+    def __init__(self):
+        self.sent = []
+
+    def __call__(self, name, args, callback):
+        self.sent.append((name, args, callback))
+        return f"cmd-{len(self.sent)}"
+
+    def answer(self, ok=True, data=None, code="invalid_state", message="nope", index=-1):
+        _name, _args, callback = self.sent[index]
+        callback({"type": "result", "ok": ok, "data": data or {}} if ok else
+                 {"type": "result", "ok": False, "error": {"code": code, "message": message}})
+
+
+@pytest.fixture
+def desk():
+    model = OfficeModel()
+    sender = Sender()
+    d = Desk(model, sender, clock=lambda: NOW)
+    d.sender = sender
+    return d
+
+
+def load(desk, *args, **kwargs):
+    msg = welcome(*args, **kwargs)
+    desk.model.load_welcome(msg)
+    desk.on_welcome(msg)
+
+
+def test_logged_out_shows_login_only(desk):
+    load(desk, [counter(officer=None, status="closed")], [], session_counter=None,
+         bound="loket-3")
+    view = desk.view()
+    assert view.screen == "login" and view.bound_counter == "loket-3"
+    assert view.login_enabled
+    assert not any(a.enabled for a in view.actions.values())
+    assert desk.login("budi", "1234", "loket-1")
+    assert desk.sender.sent[-1][:2] == ("login", {"officer": "budi", "pin": "1234",
+                                                  "counter": "loket-3"})  # bound wins
+    assert not desk.view().login_enabled  # pending
+    desk.sender.answer(data={"counter": counter()})
+    assert desk.view().screen == "desk" and desk.counter_id == "loket-3"
+
+
+def test_login_needs_all_fields(desk):
+    load(desk, [counter(officer=None, status="closed")], [], session_counter=None)
+    assert not desk.login("budi", "", "loket-3")
+    assert desk.notice.kind == "error" and not desk.sender.sent
+
+
+def test_idle_enables_call_and_lists_waiting_in_order(desk):
+    waiting = [ticket("t2", "A002", lane="lansia", waited=7, queued=7),
+               ticket("t1", "A001", waited=31, queued=31),
+               ticket("t9", "E001", service="izin-tinggal")]
+    load(desk, [counter()], waiting)
+    view = desk.view()
+    assert view.state == "idle" and view.screen == "desk"
+    enabled = {k for k, a in view.actions.items() if a.enabled}
+    assert enabled == {"call_next", "call_ticket", "pause", "logout"}
+    assert [r.number for r in view.waiting] == ["A002", "A001"]  # not E001: not served here
+    assert view.waiting[0].priority and view.waiting[0].lane_name == "Lansia 60+"
+    assert view.waiting[1].waited_text == "31 mnt"
+    assert [(c.service_name, c.lane_name, c.count) for c in view.counts] == [
+        ("Paspor Baru", "Umum", 1), ("Paspor Baru", "Lansia 60+", 1)]
+    assert (view.served, view.no_show, view.avg_service_text) == (4, 1, "05:30")
+    assert view.actions["call_next"].shortcut == SHORTCUTS["call_next"] == "F1"
+
+
+def test_called_and_serving_states(desk):
+    called = ticket("t1", "A001", lane="lansia", status="called", queued=22,
+                    called_at=iso(3))
+    load(desk, [counter(tk=called)], [])
+    desk.on_event({"seq": 11, "name": "ticket_called", "at": iso(3),
+                   "data": {"ticket": called, "counter": "loket-3",
+                            "reason": {"code": "priority_lane", "params": {"lane": "lansia"}}}})
+    view = desk.view()
+    assert view.state == "called"
+    assert {k for k, a in view.actions.items() if a.enabled} == {
+        "recall", "start_service", "no_show", "transfer"}
+    cur = view.current
+    assert (cur.number, cur.waited_text, cur.at_counter_text) == ("A001", "19 mnt", "03:00")
+    assert cur.reason_text == "Jalur prioritas: Lansia 60+"
+    desk.set_lang("en")
+    assert desk.view().current.reason_text == "Priority lane: Elderly 60+"
+    serving = dict(called, status="serving", started_at=iso(1))
+    desk.model.counters["loket-3"]["ticket"] = serving
+    view = desk.view()
+    assert view.state == "serving"
+    assert {k for k, a in view.actions.items() if a.enabled} == {"finish", "transfer"}
+    assert view.current.at_counter_text == "03:00 (serving 01:00)"
+
+
+@pytest.mark.parametrize("reason, text", [
+    ({"code": "wait_cap", "params": {"waited_min": 47, "cap_min": 45, "lane": "reguler"}},
+     "Umum menunggu 47 menit > 45"),
+    ({"code": "fifo", "params": {"lane": "reguler"}}, "Urutan kedatangan"),
+    ({"code": "manual", "params": {"officer": "budi"}},
+     "Dipanggil manual oleh petugas (tercatat)"),
+    ({"code": "appointment_slot", "params": {"slot": "2026-11-23T03:00:00+00:00"}},
+     "Jadwal booking pukul 10:00"),
+    ({"code": "interleave", "params": {"after": 3}},
+     "Satu umum setelah 3 panggilan prioritas"),
+    ({"code": "transfer", "params": {"service": "paspor-baru", "stage": "foto-wawancara"}},
+     "Dialihkan ke loket ini: Paspor Baru"),
+    ({"code": "something_new", "text": "server's words"}, "server's words"),
+    (None, "—"),
+])
+def test_reason_texts(desk, reason, text):
+    load(desk, [counter()], [])
+    assert desk.reason_text(reason) == text
+
+
+def test_pending_disables_everything_and_double_click_sends_once(desk):
+    load(desk, [counter()], [ticket("t1", "A001"), ticket("t2", "A002")])
+    assert desk.call_next()
+    assert not desk.call_next()  # double click
+    assert not desk.press("call_next")  # a button box press at the same time
+    assert len(desk.sender.sent) == 1
+    view = desk.view()
+    assert view.actions["call_next"].pending
+    assert not any(a.enabled for a in view.actions.values())
+    assert "Panggil berikutnya" in view.pending_text
+    desk.sender.answer(data={"id": "t1", "reason": {"code": "fifo"}})
+    assert not desk.pending and desk.reasons["t1"]["code"] == "fifo"
+
+
+def test_offline_shows_banner_and_holds_actions(desk):
+    load(desk, [counter()], [ticket("t1", "A001")])
+    desk.set_connection("offline")
+    view = desk.view()
+    assert view.banner and "TIDAK TERHUBUNG" in view.banner
+    assert not view.actions["call_next"].enabled
+    assert not desk.call_next()
+    assert desk.notice.text == "Tidak terhubung: aksi tidak dikirim"
+    assert not desk.sender.sent
+
+
+def test_unconfirmed_action_is_told(desk):
+    load(desk, [counter()], [ticket("t1", "A001")])
+    desk.call_next()
+    desk.set_connection("offline")
+    assert desk.view().pending_text  # still waiting for the server
+    desk.sender.answer(ok=False, code="not_confirmed")
+    assert desk.notice.kind == "error"
+    assert "TIDAK terkonfirmasi" in desk.notice.text and "Panggil berikutnya" in desk.notice.text
+    assert not desk.pending
+
+
+def test_errors_are_translated_or_shown(desk):
+    load(desk, [counter()], [ticket("t1", "A001")], )
+    desk.set_lang("en")
+    desk.call_next()
+    desk.sender.answer(ok=False, code="queue_empty", message="Tidak ada antrean")
+    assert desk.notice.text == "Nobody is waiting for this counter's services"
+    desk.call_next()
+    desk.sender.answer(ok=False, code="invalid_state", message="Loket berstatus paused")
+    assert desk.notice.text == "Call next failed: Loket berstatus paused"
+
+
+def test_transfer_pause_and_call_ticket_commands(desk):
+    called = ticket("t1", "A001", status="called", called_at=iso(1))
+    load(desk, [counter(tk=called), counter("loket-1"), counter("loket-2")],
+         [ticket("t2", "A002")])
+    opts = desk.transfer_options()
+    assert opts.default_service == "paspor-baru" and opts.default_stage == "foto-wawancara"
+    assert ("loket-1", "Loket 1") in opts.counters["paspor-baru"]
+    assert desk.transfer("paspor-baru", "foto-wawancara", "loket-1", "  berkas ok ")
+    assert desk.sender.sent[-1][:2] == ("transfer", {
+        "counter": "loket-3", "service": "paspor-baru", "stage": "foto-wawancara",
+        "to_counter": "loket-1", "note": "berkas ok"})
+    desk.sender.answer()
+    desk.model.counters["loket-3"]["ticket"] = None
+    assert not desk.call_ticket("nope")  # not waiting here: refused locally
+    assert desk.call_ticket("t2")
+    assert desk.sender.sent[-1][:2] == ("call_ticket", {"counter": "loket-3", "ticket": "t2"})
+    desk.sender.answer()
+    assert desk.pause("pause_prayer", "")
+    assert desk.sender.sent[-1][1]["reason"] == "Salat"
+    desk.sender.answer()
+    desk.model.counters["loket-3"]["status"] = "paused"
+    assert desk.view().actions["pause"].label == "Lanjutkan"
+    assert desk.press("resume")
+    assert desk.sender.sent[-1][0] == "resume"
+
+
+def test_session_returns_after_restart_and_ends_when_closed(desk):
+    load(desk, [counter(status="paused", pause_reason="Salat")], [], session_counter="loket-3")
+    assert desk.view().state == "paused" and desk.view().pause_reason == "Salat"
+    desk.on_event({"seq": 11, "name": "counter_closed", "data": {
+        "counter": counter(officer=None, status="closed"), "reason": "admin"}})
+    assert desk.counter_id is None and desk.view().screen == "login"
+    assert desk.notice.text.startswith("Sesi loket berakhir")
+
+
+def test_stats_follow_ticket_events(desk):
+    load(desk, [counter(stats={"served": 1, "no_show": 0, "avg_service_s": 300.0})], [])
+    desk.on_event({"seq": 11, "name": "ticket_finished", "data": {
+        "ticket": {"id": "t1"}, "counter": "loket-3", "service_s": 100.0}})
+    desk.on_event({"seq": 12, "name": "ticket_no_show", "data": {
+        "ticket": {"id": "t2", "number": "A002"}, "counter": "loket-3", "auto": True}})
+    view = desk.view()
+    assert (view.served, view.no_show, view.avg_service_text) == (2, 1, "03:20")
+    assert "A002" in view.notice.text
+
+
+def test_alerts_devices_and_my_services(desk):
+    load(desk, [counter()], [],
+         alerts=[{"service": "paspor-baru", "kind": "wait", "value": 33.4, "target": 30},
+                 {"service": "informasi", "kind": "wait", "value": 50, "target": 15}],
+         device_status=[{"device": "kiosk-2", "role": "kiosk", "status": "paper_out",
+                         "detail": "", "at": iso(5)},
+                        {"device": "kiosk-1", "role": "kiosk", "status": "ok", "at": iso(1)}])
+    texts = [a.text for a in desk.view().alerts]
+    assert texts == ["kiosk-2: kertas habis", "Paspor Baru: tunggu 33 mnt > target 30"]
+    desk.model.device_status["kiosk-1"] = {"device": "kiosk-1", "status": "paper_near_end"}
+    desk.on_event({"seq": 11, "name": "device_status", "at": iso(0),
+                   "data": {"device": "kiosk-1", "status": "paper_near_end"}})
+    first = desk.view().alerts[0]
+    assert first.text == "kiosk-1: kertas hampir habis" and first.severity == "warn"
+
+
+def test_bad_input_never_crashes(desk):
+    load(desk, [counter(tk={"id": "x", "status": "called", "called_at": "not a time"})],
+         [{"id": "y", "number": "A9", "service": "paspor-baru", "lane": "reguler",
+           "queued_at": None}])
+    view = desk.view()
+    assert view.current.at_counter_text == "—" and view.waiting[0].waited_text == "0 mnt"
+    desk.on_event({"seq": 11, "name": "alert", "data": {}})
+    desk.on_event({"seq": 12, "name": "ticket_called", "data": {"ticket": "junk"}})
+    desk.view()
+
+
+def test_formatting():
+    assert minutes_text(None, "id") == "—"
+    assert minutes_text(75 * 60, "en") == "1 h 15 min"
+    assert clock_text(3725) == "1:02:05" and clock_text(-5) == "00:00"
