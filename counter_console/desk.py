@@ -245,10 +245,7 @@ class Desk:
         mine = self.counter_id
         if name == "ticket_called" and isinstance(data.get("ticket"), dict):
             self.reasons[data["ticket"].get("id", "")] = data.get("reason") or {}
-        elif name == "ticket_finished" and mine and data.get("counter") == mine:
-            self._bump_stats(served=1, service_s=float(data.get("service_s") or 0))
         elif name == "ticket_no_show" and mine and data.get("counter") == mine:
-            self._bump_stats(no_show=1)
             if data.get("auto"):
                 number = (data.get("ticket") or {}).get("number", "")
                 self.notice = Notice("info", t("console.auto_no_show", self.lang,
@@ -264,20 +261,6 @@ class Desk:
         elif name == "device_status":
             self.alert_seen[f"device:{data.get('device')}"] = at
         self.changed()
-
-    def _bump_stats(self, served: int = 0, no_show: int = 0, service_s: float = 0.0) -> None:
-        # The model only refreshes a counter's stats on counter events; keep the day's
-        # numbers current from the ticket events in the meantime.
-        counter = self.model.counters.get(self.counter_id or "")
-        if counter is None:
-            return
-        stats = counter.setdefault("stats", {"served": 0, "no_show": 0, "avg_service_s": None})
-        old = int(stats.get("served") or 0)
-        if served:
-            avg = float(stats.get("avg_service_s") or 0.0)
-            stats["avg_service_s"] = (avg * old + service_s) / (old + served)
-            stats["served"] = old + served
-        stats["no_show"] = int(stats.get("no_show") or 0) + no_show
 
     # ------------------------------------------------------------------ state queries
     @property
@@ -513,7 +496,8 @@ class Desk:
             status=str(ticket.get("status") or ""),
             status_text=t(f"console.status_{ticket.get('status')}", lang),
             waited_text=minutes_text(waited, lang), at_counter_text=at_counter,
-            reason_text=self.reason_text(self.reasons.get(str(ticket.get("id")))),
+            reason_text=self.reason_text(self.reasons.get(str(ticket.get("id")))
+                                         or (self.counter or {}).get("call_reason")),
             recalls=int(ticket.get("recalls") or 0), booked=bool(ticket.get("booked")))
 
     def waiting_rows(self) -> list[WaitingRow]:

@@ -142,6 +142,7 @@ class OfficeModel:
         counter = self.counters.get(data["counter"])
         if counter is not None:
             counter["ticket"] = ticket
+            counter["call_reason"] = data.get("reason")
         self.recent_calls.insert(0, {"ticket": ticket, "counter": data["counter"],
                                      "at": msg.get("at")})
         del self.recent_calls[RECENT_CALLS:]
@@ -156,8 +157,11 @@ class OfficeModel:
 
     def _on_ticket_finished(self, data: dict, msg: dict) -> None:
         self._clear_counter_ticket(data["ticket"]["id"])
+        counter = self.counters.get(data.get("counter") or "")
+        if counter is not None and isinstance(data.get("stats"), dict):
+            counter["stats"] = data["stats"]  # the officer's day, as the server counts it
 
-    _on_ticket_no_show = _on_ticket_finished
+    _on_ticket_no_show = _on_ticket_finished  # both carry the officer's updated stats
 
     def _on_ticket_transferred(self, data: dict, msg: dict) -> None:
         self._clear_counter_ticket(data["ticket"]["id"])

@@ -411,6 +411,7 @@ class Engine:
                 "officer_name": state.officer_name,
                 "pause_reason": state.pause_reason,
                 "ticket": self.ticket_wire(ticket) if ticket else None,
+                "call_reason": state.call_reason if ticket else None,
                 "stats": {"served": served, "no_show": int(stats.get("no_show", 0)),
                           "avg_service_s": (stats.get("service_s", 0) / served) if served
                           else None}}
@@ -652,6 +653,7 @@ class Engine:
         ticket.called_at, ticket.counter, ticket.officer = now, state.id, state.officer
         ticket.recalls = 0
         state.ticket = ticket.id
+        state.call_reason = reason.to_wire()
         if reason.code != "manual":
             state.consecutive_priority = (state.consecutive_priority + 1
                                           if self._lanes[ticket.lane].priority else 0)
@@ -717,6 +719,7 @@ class Engine:
 
     def _release(self, state: CounterState) -> None:
         state.ticket = None
+        state.call_reason = None
         self._touch_counter(state.id)
 
     def _cmd_finish(self, args, actor, now, events):
@@ -736,6 +739,7 @@ class Engine:
         wire = self.ticket_wire(ticket)
         events.append((Event.TICKET_FINISHED, {"ticket": wire, "counter": state.id,
                                                "service_s": service_s, "officer": state.officer,
+                                               "stats": self.counter_wire(state.id)["stats"],
                                                "service_stats": self.service_stats(
                                                    ticket.service)}))
         return wire
@@ -752,7 +756,8 @@ class Engine:
         self._release(state)
         wire = self.ticket_wire(ticket)
         events.append((Event.TICKET_NO_SHOW, {"ticket": wire, "counter": state.id,
-                                              "auto": auto}))
+                                              "auto": auto,
+                                              "stats": self.counter_wire(state.id)["stats"]}))
         return wire
 
     def _cmd_no_show(self, args, actor, now, events):

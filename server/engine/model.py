@@ -6,6 +6,7 @@ Records (`to_record` / `from_record`) are what the store persists; wire dicts
 
 from __future__ import annotations
 
+import json
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any
@@ -97,13 +98,19 @@ class CounterState:
     ticket: str | None = None  # id of the ticket called/served here
     pause_reason: str | None = None
     consecutive_priority: int = 0
+    call_reason: dict[str, Any] | None = None  # why the current ticket was picked
 
     def to_record(self) -> dict[str, Any]:
-        return asdict(self)
+        rec = asdict(self)
+        rec["call_reason"] = json.dumps(self.call_reason) if self.call_reason else None
+        return rec
 
     @classmethod
     def from_record(cls, rec: dict[str, Any]) -> CounterState:
-        return cls(**{k: rec[k] for k in cls.__dataclass_fields__ if k in rec})
+        values = {k: rec[k] for k in cls.__dataclass_fields__ if k in rec}
+        reason = values.get("call_reason")
+        values["call_reason"] = json.loads(reason) if isinstance(reason, str) else reason
+        return cls(**values)
 
 
 @dataclass(slots=True)

@@ -36,7 +36,7 @@ TICKET_COLUMNS = ("id", "day", "number", "service", "stage", "lane", "status", "
                   "counter", "officer", "recalls", "transfers", "booking_slot",
                   "reserved_counter")
 COUNTER_COLUMNS = ("id", "status", "officer", "officer_name", "device", "ticket",
-                   "pause_reason", "consecutive_priority")
+                   "pause_reason", "consecutive_priority", "call_reason")
 RESULT_TTL = timedelta(hours=24)
 # PIN hashing: scrypt is a memory-hard KDF in the standard library (no extra dependency).
 SCRYPT_N, SCRYPT_R, SCRYPT_P = 2**14, 8, 1
@@ -98,6 +98,8 @@ class Store:
                                   for c in TICKET_COLUMNS}, pk="id", if_not_exists=True)
             db["counters"].create({c: (int if c == "consecutive_priority" else str)
                                    for c in COUNTER_COLUMNS}, pk="id", if_not_exists=True)
+            if "call_reason" not in db["counters"].columns_dict:  # added after v0.1
+                db["counters"].add_column("call_reason", str)
             db["meta"].create({"key": str, "value": str}, pk="key", if_not_exists=True)
             db["bookings"].create({"code": str, "service": str, "slot_start": str,
                                    "slot_end": str, "lane": str, "ticket": str}, pk="code",

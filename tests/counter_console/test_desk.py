@@ -248,11 +248,17 @@ def test_session_returns_after_restart_and_ends_when_closed(desk):
 
 
 def test_stats_follow_ticket_events(desk):
+    """The server sends the officer's day with each finish/no-show; the model keeps it."""
     load(desk, [counter(stats={"served": 1, "no_show": 0, "avg_service_s": 300.0})], [])
-    desk.on_event({"seq": 11, "name": "ticket_finished", "data": {
-        "ticket": {"id": "t1"}, "counter": "loket-3", "service_s": 100.0}})
-    desk.on_event({"seq": 12, "name": "ticket_no_show", "data": {
-        "ticket": {"id": "t2", "number": "A002"}, "counter": "loket-3", "auto": True}})
+    for msg in ({"seq": desk.model.seq + 1, "name": "ticket_finished", "data": {
+                    "ticket": {"id": "t1"}, "counter": "loket-3", "service_s": 100.0,
+                    "stats": {"served": 2, "no_show": 0, "avg_service_s": 200.0}}},
+                {"seq": desk.model.seq + 2, "name": "ticket_no_show", "data": {
+                    "ticket": {"id": "t2", "number": "A002"}, "counter": "loket-3",
+                    "auto": True, "stats": {"served": 2, "no_show": 1,
+                                            "avg_service_s": 200.0}}}):
+        assert desk.model.apply(msg).value == "applied"
+        desk.on_event(msg)
     view = desk.view()
     assert (view.served, view.no_show, view.avg_service_text) == (2, 1, "03:20")
     assert "A002" in view.notice.text

@@ -221,6 +221,11 @@ def test_restore_reproduces_waiting_order_numbers_and_counters(office):
     assert after.announcement == before.announcement
     assert list(after.bookings) == ["BK2"]
     assert after.snapshot(desk.now, "admin") == before.snapshot(desk.now, "admin")
+    # a console that restarts still shows why its current ticket was picked
+    loket1 = next(c for c in after.snapshot(desk.now, "counter")["counters"]
+                  if c["id"] == "loket-1")
+    assert loket1["ticket"] and loket1["call_reason"]["code"] in ("fifo", "priority_lane",
+                                                                  "appointment_slot")
 
     # both engines make the same next moves
     for engine in (before, after):
