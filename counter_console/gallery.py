@@ -20,9 +20,7 @@ from PySide6.QtWidgets import QApplication
 
 from counter_console.app import Console, build_console
 from office_client.connection import OfficeConnection
-from server import config as office_config
-from server.app import ServerThread
-from server.demo_office import DemoOffice, pair_demo_devices
+from server.demo_office import DemoOffice
 
 SIZE = (1366, 768)
 LANGS = ("id", "en")
@@ -41,22 +39,9 @@ class ShiftedClock:
         self.offset = max(self.offset, timedelta(minutes=minutes))
 
 
-class MorningOffice(DemoOffice):
-    """DemoOffice with a server clock we control."""
-
-    def __init__(self, clock: ShiftedClock) -> None:
-        super().__init__()
-        self.clock = clock
-
-    def __enter__(self) -> MorningOffice:
-        import tempfile
-        self._tmp = tempfile.TemporaryDirectory(prefix="antrean-gallery-")
-        self.folder = Path(self._tmp.name)
-        self.db_path = self.folder / "antrean.db"
-        self.tokens = pair_demo_devices(self.db_path)
-        self.config = office_config.always_open(office_config.load())
-        self.server = ServerThread(self.config, self.db_path, clock=self.clock).start()
-        return self
+def MorningOffice(clock: ShiftedClock) -> DemoOffice:  # noqa: N802 (reads as a class)
+    """The demo office with a server clock we control."""
+    return DemoOffice(clock=clock)
 
 
 def wait_for(predicate: Callable[[], bool], timeout: float = 10.0) -> bool:

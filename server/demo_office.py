@@ -4,7 +4,9 @@ real server on 127.0.0.1. Used by `antrean demo`, the screenshot galleries and t
 from __future__ import annotations
 
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 
 from server import config as office_config
@@ -41,6 +43,7 @@ class DemoOffice:
     folder: Path | None = None
     tokens: dict[str, str] = field(default_factory=dict)
     server: ServerThread | None = None
+    clock: Callable[[], datetime] | None = None  # a server clock the caller controls
 
     def __enter__(self) -> DemoOffice:
         if self.folder is None:
@@ -49,7 +52,8 @@ class DemoOffice:
         self.db_path = self.folder / "antrean.db"
         self.tokens = pair_demo_devices(self.db_path)
         self.config = office_config.always_open(office_config.load())
-        self.server = ServerThread(self.config, self.db_path, port=self.port).start()
+        extra = {"clock": self.clock} if self.clock else {}
+        self.server = ServerThread(self.config, self.db_path, port=self.port, **extra).start()
         return self
 
     @property
