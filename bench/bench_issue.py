@@ -43,8 +43,11 @@ async def _kiosks(url: str, tokens: dict[str, str], seconds: float) -> tuple[int
                 await ws.send(json.dumps({"type": "command", "id": cid, "name": "issue_ticket",
                                           "args": {"service": "informasi", "lane": "reguler"}}))
                 while True:
-                    msg = json.loads(await ws.recv())
-                    if msg.get("type") == "result" and msg["id"] == cid:
+                    frame = await ws.recv()
+                    if '"type":"result"' not in frame[:40]:
+                        continue  # a broadcast event: the load generator skips decoding it
+                    msg = json.loads(frame)
+                    if msg["id"] == cid:
                         assert msg["ok"], msg
                         numbers.add(msg["data"]["number"])
                         count += 1
