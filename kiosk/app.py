@@ -1,0 +1,78 @@
+"""`antrean kiosk`: builds the kiosk from command-line arguments and runs it.
+
+Arguments (server/cli.py): --server URL, --token T, --device NAME, --printer SPEC,
+--printer-profile NAME, --scanner PORT, --windowed. Environment knobs for installers:
+ANTREAN_KIOSK_IDLE_S (idle seconds before going home, default 30), ANTREAN_KIOSK_VOICE=0
+(no spoken guidance at all).
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+
+log = logging.getLogger("antrean.kiosk")
+
+
+def _float_env(name: str, default: float) -> float:
+    try:
+        return max(5.0, float(os.environ.get(name, default)))
+    except ValueError:
+        return default
+
+
+def main(args: argparse.Namespace) -> int:
+    from hardware.printer import open_printer
+
+    try:
+        printer = open_printer(args.printer or "dummy", getattr(args, "printer_profile", None))
+    except ValueError as exc:
+        print(f"antrean kiosk: {exc}", file=sys.stderr)
+        return 2
+
+    from PySide6.QtGui import QFont
+    from PySide6.QtWidgets import QApplication
+
+    from kiosk.controller import KioskController
+    from kiosk.devices import ScannerReader
+    from kiosk.flow import KioskFlow
+    from kiosk.screens import FONT_FAMILY, KioskWindow
+    from office_client import gui_gc
+    from office_client.connection import OfficeConnection
+
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    gui_gc.install(app)
+    app.setApplicationName("antrean-kiosk")
+    app.setFont(QFont(FONT_FAMILY))
+    connection = OfficeConnection(args.server, "kiosk", args.device or "kiosk", args.token)
+    flow = KioskFlow(connection.model,
+                     idle_timeout_s=_float_env("ANTREAN_KIOSK_IDLE_S", 30.0))
+    voice = None
+    if os.environ.get("ANTREAN_KIOSK_VOICE", "1") != "0":
+        try:
+            from kiosk.voice import VoiceGuide
+            voice = VoiceGuide()
+            voice.warning.connect(lambda text: log.warning("%s", text))
+        except ImportError as exc:  # QtMultimedia missing: the kiosk works without voice
+            log.warning("voice guide disabled: %s", exc)
+    controller = KioskController(connection, printer, flow, voice=voice)
+    window = KioskWindow(controller)
+    scanner = None
+    if getattr(args, "scanner", None):
+        scanner = ScannerReader(args.scanner)
+        scanner.start()
+        controller.attach_scanner(scanner)
+    if getattr(args, "windowed", False):
+        window.resize(1280, 800)
+        window.show()
+    else:
+        window.showFullScreen()
+    connection.start()
+    try:
+        return int(app.exec())
+    finally:
+        connection.stop()
+        controller.stop()
+        window.close()

@@ -1,0 +1,38 @@
+"""Generate server/web/phone-strings.json (the phone page's texts) from i18n/catalog/phone.toml.
+
+The page is static (served by the server as a file), so it cannot call `i18n.t`; this
+script keeps the one translation source. Run after editing phone.toml:
+`python -m kiosk.build_phone_strings` (a test fails while the JSON is out of date).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+from i18n import LANGUAGES, catalog
+
+AREA = "phone"
+TARGET = Path(__file__).resolve().parent.parent / "server" / "web" / "phone-strings.json"
+
+
+def build() -> str:
+    strings: dict[str, dict[str, str]] = {lang: {} for lang in LANGUAGES}
+    prefix = f"{AREA}."
+    for key, texts in sorted(catalog().items()):
+        if key.startswith(prefix):
+            for lang in LANGUAGES:
+                strings[lang][key[len(prefix):]] = texts.get(lang) or texts["id"]
+    return json.dumps(strings, ensure_ascii=False, indent=1, sort_keys=True) + "\n"
+
+
+def main(argv: list[str] | None = None) -> int:
+    target = Path(argv[0]) if argv else TARGET
+    target.write_text(build(), encoding="utf-8")
+    print(f"wrote {target}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

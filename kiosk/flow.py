@@ -1,0 +1,525 @@
+"""The kiosk's view logic, without Qt: which screen shows what, and what each touch sends.
+
+`KioskFlow` is a small state machine over the shared `OfficeModel`. Every touch method
+returns a list of *actions* (send a command, print a ticket, speak a prompt) that the Qt
+shell (kiosk/controller.py) carries out; results come back through `on_result`,
+`print_finished` and `printer_status`. Time is injected (`clock`), so tests drive idle
+time-outs without sleeping.
+
+Rules kept here, in one place:
+- at most three touches: service → category → ticket (a service with one lane skips the
+  category screen);
+- nothing is issued while offline; an issue in flight keeps its command id, so "try again"
+  after a lost answer re-sends the *same* command and the server answers with the same
+  ticket (never a second number);
+- a ticket is printed only after the server's ok result, and at most once per ticket id;
+- a print failure keeps the ticket on screen (number + QR) and reports the printer state.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Literal
+
+from hardware.ticket_layout import PrintableTicket, format_wait
+from i18n import DEFAULT_LANGUAGE, catalog, t
+from office_client.model import OfficeModel
+
+Screen = Literal["home", "category", "booking", "info", "issuing", "ticket"]
+PrintState = Literal["printing", "printed", "failed"]
+
+DEVICE_STATUSES = ("ok", "paper_near_end", "paper_out", "cover_open", "offline", "unknown")
+PRINTER_BAD = ("paper_out", "cover_open", "offline")
+BOOKING_MAX = 32
+DEFAULT_IDLE_S = 30.0
+DEFAULT_TICKET_S = 20.0
+DEFAULT_FALLBACK_S = 90.0  # long enough to find the phone and take a photo
+
+
+# ---------------------------------------------------------------------- actions
+@dataclass(frozen=True)
+class SendCommand:
+    name: str
+    args: dict[str, Any]
+    cmd_id: str
+
+
+@dataclass(frozen=True)
+class PrintTicket:
+    ticket_id: str
+    ticket: PrintableTicket
+
+
+@dataclass(frozen=True)
+class Speak:
+    text: str
+    lang: str
+
+
+Action = SendCommand | PrintTicket | Speak
+
+
+# ---------------------------------------------------------------------- views
+@dataclass(frozen=True)
+class ServiceView:
+    id: str
+    prefix: str
+    title: str
+    detail: str  # "12 menunggu · ± 25 menit" or the closed reason
+    enabled: bool
+    closed_reason: str | None
+    has_info: bool
+
+
+@dataclass(frozen=True)
+class LaneView:
+    id: str
+    title: str
+    subtitle: str
+    priority: bool
+    enabled: bool
+
+
+@dataclass(frozen=True)
+class TicketView:
+    number: str
+    service_name: str
+    lane_name: str
+    lane_priority: bool
+    ahead_text: str
+    wait_text: str
+    status_url: str
+    print_state: PrintState
+
+
+@dataclass(frozen=True)
+class Banner:
+    kind: Literal["offline", "error", "printer", "warning"]
+    text: str
+    detail: str = ""
+
+
+@dataclass
+class Pending:
+    cmd_id: str
+    name: str
+    args: dict[str, Any]
+    back_to: Screen  # where an error sends the applicant
+    unconfirmed: bool = False
+
+
+def _tr(key: str, lang: str, **params: Any) -> str:
+    return t(f"kiosk.{key}", lang, **params)
+
+
+def sanitize_code(text: str) -> str:
+    """A booking code from a keyboard, a scanner or a QR payload: A-Z, 0-9 and '-' only.
+
+    M-Paspor QR codes may carry a URL or extra fields; the code is the last path/field part.
+    """
+    raw = (text or "").strip()
+    for sep in ("/", "=", "|", ";"):
+        if sep in raw:
+            raw = raw.rsplit(sep, 1)[-1]
+    code = "".join(ch for ch in raw.upper() if ch.isascii() and (ch.isalnum() or ch == "-"))
+    return code[:BOOKING_MAX]
+
+
+def format_ahead(ahead: int, lang: str) -> str:
+    if ahead <= 0:
+        return _tr("you_are_next", lang)
+    if ahead == 1:
+        return _tr("ahead_one", lang)
+    return _tr("ahead", lang, n=ahead)
+
+
+def printable_ticket(data: dict[str, Any], model: OfficeModel, lang: str) -> PrintableTicket:
+    """The paper ticket for an issue_ticket/check_in result, in the applicant's language."""
+    svc = model.services.get(data.get("service", ""), {})
+    lane = model.lanes.get(data.get("lane", ""), {})
+    issued = datetime.fromisoformat(data["issued_at"])
+    footer = [line.get(lang) or line.get("id", "") for line in
+              model.office.get("ticket_footer") or []]
+    wait = data.get("estimated_wait_s")
+    return PrintableTicket(
+        office_name=model.office.get("name", ""),
+        number=data["number"],
+        service_name=(svc.get("name") or {}).get(lang) or data.get("service", ""),
+        lane_id=data.get("lane", ""),
+        lane_name=(lane.get("name") or {}).get(lang) or data.get("lane", ""),
+        lane_priority=bool(lane.get("priority")),
+        issued_at=issued,
+        ahead=int(data.get("ahead") or 0),
+        estimated_wait_s=int(wait) if wait is not None else None,
+        status_url=data.get("status_url") or "",
+        footer=[f for f in footer if f],
+        lang="en" if lang == "en" else "id",
+    )
+
+
+def spoken_number(number: str, lang: str) -> str:
+    """'A012' as words ("a, dua belas"): espeak-ng would say "a nol duabelas"."""
+    try:
+        from display_board.voice.words import ticket_words
+        return ticket_words(number, lang)
+    except (ImportError, ValueError):
+        return " ".join(number)
+
+
+@dataclass
+class KioskFlow:
+    """The whole kiosk session state; the widgets only render its views."""
+
+    model: OfficeModel
+    clock: Callable[[], float] = time.monotonic
+    idle_timeout_s: float = DEFAULT_IDLE_S
+    ticket_timeout_s: float = DEFAULT_TICKET_S
+    fallback_timeout_s: float = DEFAULT_FALLBACK_S
+    screen: Screen = "home"
+    lang: str = DEFAULT_LANGUAGE
+    high_contrast: bool = False
+    audio: bool = False
+    connection: str = "offline"  # connecting | online | offline | unauthorized
+    service_id: str | None = None
+    booking_code: str = ""
+    booking_raw: str = ""  # what was typed, incl. a wedge scanner's URL characters
+    error: str | None = None  # shown on the screen it belongs to
+    pending: Pending | None = None
+    issued: dict[str, Any] | None = None
+    print_state: PrintState = "printing"
+    printer_state: str = "unknown"
+    printer_detail: str = ""
+    reported_printer: tuple[str, str] | None = None
+    printed: set[str] = field(default_factory=set)
+    last_touch: float = 0.0
+
+    def __post_init__(self) -> None:
+        self.last_touch = self.clock()
+
+    # ------------------------------------------------------------------ helpers
+    @property
+    def online(self) -> bool:
+        return self.connection == "online" and self.model.loaded
+
+    def _touched(self) -> None:
+        self.last_touch = self.clock()
+
+    def _say(self, key: str, **params: Any) -> list[Action]:
+        return [Speak(_tr(f"say_{key}", self.lang, **params), self.lang)] if self.audio else []
+
+    def _go(self, screen: Screen) -> None:
+        self.screen = screen
+        self._touched()
+
+    def service_enabled(self, sid: str) -> bool:
+        svc = self.model.services.get(sid)
+        return bool(self.online and svc and svc.get("open"))
+
+    def lanes_for(self, sid: str) -> list[LaneView]:
+        svc = self.model.services.get(sid) or {}
+        quota = svc.get("quota") or {}
+        issued = svc.get("issued") or {}
+        views = []
+        for lane_id in svc.get("lanes") or []:
+            lane = self.model.lanes.get(lane_id, {"name": {}, "priority": False})
+            full = lane_id in quota and issued.get(lane_id, 0) >= quota[lane_id]
+            prio = bool(lane.get("priority"))
+            subtitle = _tr("lane_quota_full", self.lang) if full else (
+                _tr("lane_priority", self.lang) if prio else "")
+            views.append(LaneView(lane_id, (lane.get("name") or {}).get(self.lang) or lane_id,
+                                  subtitle, prio, self.online and not full))
+        return views
+
+    # ------------------------------------------------------------------ views
+    def services(self) -> list[ServiceView]:
+        out = []
+        for sid, svc in self.model.services.items():
+            waiting = int(svc.get("waiting") or 0)
+            reason = None if svc.get("open") else (svc.get("closed_reason") or "unknown")
+            if reason:
+                key = f"closed_{reason}"
+                detail = _tr(key if f"kiosk.{key}" in catalog() else "closed_unknown", self.lang)
+            elif waiting == 0:
+                detail = _tr("no_queue", self.lang)
+            else:
+                detail = _tr("waiting_n", self.lang, n=waiting)
+                wait_s = svc.get("estimated_wait_s")
+                if wait_s:
+                    detail += "  ·  " + _tr("about_wait", self.lang,
+                                            duration=format_wait(int(wait_s), self.lang))
+            out.append(ServiceView(sid, svc.get("prefix", ""),
+                                   (svc.get("name") or {}).get(self.lang) or sid, detail,
+                                   self.service_enabled(sid), reason, bool(svc.get("info"))))
+        return out
+
+    def banner(self) -> Banner | None:
+        if self.connection == "unauthorized":
+            return Banner("offline", _tr("unauthorized", self.lang))
+        if not self.online:
+            return Banner("offline", _tr("offline", self.lang), _tr("offline_detail", self.lang))
+        if self.error and self.screen == "home":
+            return Banner("error", self.error)
+        if self.printer_state in PRINTER_BAD:
+            return Banner("printer", _tr("printer_problem", self.lang))
+        if self.printer_state == "paper_near_end":
+            return Banner("warning", _tr("printer_near_end", self.lang))
+        return None
+
+    def office_name(self) -> str:
+        return str(self.model.office.get("name") or _tr("home_title", self.lang))
+
+    def service_title(self) -> str:
+        svc = self.model.services.get(self.service_id or "", {})
+        return (svc.get("name") or {}).get(self.lang) or ""
+
+    def service_info(self) -> str:
+        svc = self.model.services.get(self.service_id or "", {})
+        info = svc.get("info") or {}
+        return info.get(self.lang) or info.get("id") or _tr("info_none", self.lang)
+
+    def ticket(self) -> TicketView | None:
+        data = self.issued
+        if data is None:
+            return None
+        svc = self.model.services.get(data.get("service", ""), {})
+        lane = self.model.lanes.get(data.get("lane", ""), {})
+        wait = data.get("estimated_wait_s")
+        ahead = int(data.get("ahead") or 0)
+        return TicketView(
+            number=data["number"],
+            service_name=(svc.get("name") or {}).get(self.lang) or data.get("service", ""),
+            lane_name=(lane.get("name") or {}).get(self.lang) or data.get("lane", ""),
+            lane_priority=bool(lane.get("priority")),
+            ahead_text=format_ahead(ahead, self.lang),
+            wait_text=_tr("wait", self.lang, duration=format_wait(int(wait), self.lang))
+            if wait and ahead > 0 else "",
+            status_url=data.get("status_url") or "",
+            print_state=self.print_state,
+        )
+
+    # ------------------------------------------------------------------ toggles
+    def toggle_language(self) -> list[Action]:
+        self._touched()
+        self.lang = "en" if self.lang == "id" else "id"
+        if self.error and self.pending is None and self.screen == "home":
+            self.error = None  # a translated copy is not kept; the message was seen
+        return self._say("home") if self.screen == "home" else []
+
+    def toggle_contrast(self) -> list[Action]:
+        self._touched()
+        self.high_contrast = not self.high_contrast
+        return []
+
+    def toggle_audio(self) -> list[Action]:
+        self._touched()
+        self.audio = not self.audio
+        return self._say(self.screen if self.screen in ("home", "category", "booking")
+                         else "home")
+
+    # ------------------------------------------------------------------ touches
+    def choose_service(self, sid: str) -> list[Action]:
+        if self.screen not in ("home", "info") or not self.service_enabled(sid):
+            return []
+        self.service_id = sid
+        self.error = None
+        lanes = [lane for lane in self.lanes_for(sid)]
+        if len(lanes) == 1:  # nothing to choose: straight to the ticket
+            return self.choose_lane(lanes[0].id) if lanes[0].enabled else []
+        self._go("category")
+        return self._say("category")
+
+    def choose_lane(self, lane_id: str) -> list[Action]:
+        sid = self.service_id
+        if sid is None or not self.service_enabled(sid) or self.pending is not None:
+            return []
+        if not any(lv.id == lane_id and lv.enabled for lv in self.lanes_for(sid)):
+            return []
+        return self._send("issue_ticket", {"service": sid, "lane": lane_id,
+                                           "lang": self.lang}, back_to="home")
+
+    def open_info(self, sid: str) -> list[Action]:
+        if self.screen != "home" or sid not in self.model.services:
+            return []
+        self.service_id = sid
+        self._go("info")
+        return []
+
+    def open_booking(self) -> list[Action]:
+        if self.screen != "home":
+            return []
+        self.booking_code = self.booking_raw = ""
+        self.error = None
+        self._go("booking")
+        return self._say("booking")
+
+    def booking_key(self, key: str) -> list[Action]:
+        if self.screen != "booking":
+            return []
+        self._touched()
+        self.booking_raw = (self.booking_raw + key)[-256:]
+        self.booking_code = sanitize_code(self.booking_raw)
+        self.error = None
+        return []
+
+    def booking_backspace(self) -> list[Action]:
+        if self.screen == "booking":
+            self._touched()
+            self.booking_code = self.booking_code[:-1]
+            self.booking_raw = self.booking_code
+        return []
+
+    def submit_booking(self) -> list[Action]:
+        code = sanitize_code(self.booking_code)
+        if self.screen != "booking" or not code or not self.online or self.pending:
+            return []
+        return self._send("check_in", {"booking_code": code, "lang": self.lang},
+                          back_to="booking")
+
+    def scanned(self, text: str) -> list[Action]:
+        """A whole code from a scanner (serial, or a keyboard-wedge line ending in Enter)."""
+        code = sanitize_code(text)
+        if not code or self.screen not in ("home", "booking", "info") or self.pending:
+            return []
+        self.error = None
+        self.booking_code = self.booking_raw = code
+        self._go("booking")
+        return self.submit_booking()
+
+    def back(self) -> list[Action]:
+        if self.screen == "issuing" and self.pending and not self.pending.unconfirmed:
+            return []  # waiting for the server: nothing to go back to yet
+        self.pending = None
+        return self.go_home()
+
+    def done(self) -> list[Action]:
+        return self.go_home() if self.screen == "ticket" else []
+
+    def retry(self) -> list[Action]:
+        """Re-send the unconfirmed command with its original id (idempotent on the server)."""
+        p = self.pending
+        if p is None or not p.unconfirmed or not self.online:
+            return []
+        p.unconfirmed = False
+        self._touched()
+        return [SendCommand(p.name, dict(p.args), p.cmd_id)]
+
+    def go_home(self, reset: bool = False) -> list[Action]:
+        self.screen = "home"
+        self.service_id = None
+        self.booking_code = self.booking_raw = ""
+        if reset:  # the next applicant starts from the defaults
+            self.lang = DEFAULT_LANGUAGE
+            self.high_contrast = False
+            self.audio = False
+            self.error = None
+        self._touched()
+        return []
+
+    def _send(self, name: str, args: dict[str, Any], back_to: Screen) -> list[Action]:
+        cmd_id = uuid.uuid4().hex
+        self.pending = Pending(cmd_id, name, args, back_to)
+        self.error = None
+        self._go("issuing")
+        return [SendCommand(name, args, cmd_id)]
+
+    # ------------------------------------------------------------------ answers
+    def on_result(self, cmd_id: str, result: dict[str, Any]) -> list[Action]:
+        p = self.pending
+        if p is None or p.cmd_id != cmd_id:
+            return []  # a late answer to something we gave up on
+        if result.get("ok"):
+            self.pending = None
+            return self._issued(result.get("data") or {})
+        code = (result.get("error") or {}).get("code", "")
+        if code == "not_confirmed":
+            p.unconfirmed = True  # keep the id: a retry must not issue a second ticket
+            self._touched()
+            return []
+        self.pending = None
+        key = f"err_{code}"
+        if p.name == "issue_ticket" and code == "not_found":
+            key = "err_generic"
+        self.error = _tr(key if f"kiosk.{key}" in catalog() else "err_generic", self.lang)
+        self._go(p.back_to)
+        return []
+
+    def _issued(self, data: dict[str, Any]) -> list[Action]:
+        self.issued = data
+        self._go("ticket")
+        ticket_id = str(data.get("id") or data.get("number"))
+        if ticket_id in self.printed:  # the same ticket again (a replayed answer)
+            return []
+        self.printed.add(ticket_id)
+        self.print_state = "printing"
+        actions: list[Action] = [PrintTicket(ticket_id, printable_ticket(data, self.model,
+                                                                        self.lang))]
+        return actions + self._say("ticket", number=spoken_number(data["number"], self.lang))
+
+    def print_finished(self, ticket_id: str, ok: bool, state: str = "ok",
+                       detail: str = "") -> list[Action]:
+        actions: list[Action] = []
+        current = self.issued and str(self.issued.get("id") or self.issued.get("number"))
+        if ok:
+            if current == ticket_id:
+                self.print_state = "printed"
+            if self.printer_state in PRINTER_BAD:
+                actions += self.printer_status("ok", "printed a ticket")
+            return actions
+        if current == ticket_id:
+            self.print_state = "failed"
+            self._touched()  # the fallback screen's own (longer) time-out starts now
+            actions += self._say("print_failed", number=spoken_number(
+                self.issued["number"], self.lang) if self.issued else "")
+        state = state if state in DEVICE_STATUSES and state != "ok" else "unknown"
+        return self.printer_status(state, detail or "print failed", force=True) + actions
+
+    def printer_status(self, state: str, detail: str = "", force: bool = False) -> list[Action]:
+        """The printer's state changed (status check or a print): tell the server once."""
+        state = state if state in DEVICE_STATUSES else "unknown"
+        self.printer_state, self.printer_detail = state, detail
+        key = (state, detail)
+        if not force and self.reported_printer is not None \
+                and self.reported_printer[0] == state:
+            return []
+        if force and self.reported_printer == key:
+            return []
+        self.reported_printer = key
+        return [SendCommand("report_device_status", {"status": state, "detail": detail[:200]},
+                            uuid.uuid4().hex)]
+
+    def set_connection(self, state: str) -> list[Action]:
+        was_online = self.online
+        self.connection = state
+        actions: list[Action] = []
+        if self.online and not was_online and self.reported_printer is not None:
+            # The server may have missed the last report while we were away: send it again.
+            self.reported_printer = None
+            actions += self.printer_status(self.printer_state, self.printer_detail)
+        if not self.online and self.screen in ("category", "booking", "info"):
+            self.go_home()
+        return actions
+
+    def tick(self) -> list[Action]:
+        """Called every second or so: idle screens go back home for the next applicant."""
+        idle = self.clock() - self.last_touch
+        if self.screen in ("category", "booking", "info") and idle >= self.idle_timeout_s:
+            return self.go_home(reset=True)
+        if self.screen == "ticket":
+            limit = self.fallback_timeout_s if self.print_state == "failed" \
+                else self.ticket_timeout_s
+            if idle >= limit:
+                return self.go_home(reset=True)
+        if self.screen == "issuing" and self.pending and self.pending.unconfirmed \
+                and idle >= self.idle_timeout_s:
+            self.pending = None
+            return self.go_home(reset=True)
+        if self.screen == "home" and self.error and idle >= self.idle_timeout_s:
+            self.error = None
+        if self.screen == "home" and idle >= self.idle_timeout_s and (
+                self.lang != DEFAULT_LANGUAGE or self.high_contrast or self.audio):
+            return self.go_home(reset=True)
+        return []

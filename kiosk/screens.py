@@ -1,0 +1,800 @@
+"""The kiosk's screens (Qt widgets). They render `KioskFlow` views and forward touches.
+
+No rule lives here: a touch calls `controller.do("<flow method>", ...)`, and `render()`
+redraws from the flow after every change. Layout adapts to portrait and landscape; every
+control sits in the lower part of the screen (reachable from a wheelchair) — the top is
+only the office name, the clock and instructions.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from PySide6.QtCore import QRectF, Qt
+from PySide6.QtGui import QColor, QKeyEvent, QPainter, QPainterPath, QPen
+from PySide6.QtWidgets import (
+    QGridLayout,
+    QHBoxLayout,
+    QSizePolicy,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from hardware.ticket_layout import format_issued_at
+from i18n import t
+from kiosk.controller import KioskController
+from kiosk.flow import Banner, KioskFlow
+from kiosk.widgets import (
+    FONT_FAMILY,
+    HIGH_CONTRAST,
+    NORMAL,
+    QrWidget,
+    Theme,
+    TouchButton,
+    draw_text,
+    paint_lane_icon,
+)
+
+PAGES = ("home", "category", "booking", "info", "issuing", "ticket")
+KEY_ROWS = ("1234567890", "QWERTYUIOP", "ASDFGHJKL-", "ZXCVBNM")
+
+
+def _tr(key: str, lang: str, **params: object) -> str:
+    return t(f"kiosk.{key}", lang, **params)
+
+
+class Painted(QWidget):
+    """A widget drawn by a function of (painter, rect); used for text blocks and bars."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.theme = NORMAL
+        self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent, False)
+
+    def refresh(self, theme: Theme) -> None:
+        self.theme = theme
+        self.update()
+
+    def paintEvent(self, _event: object) -> None:
+        p = QPainter(self)
+        p.setRenderHint(QPainter.RenderHint.Antialiasing)
+        self.paint(p, QRectF(self.rect()))
+        p.end()
+
+    def paint(self, p: QPainter, r: QRectF) -> None:  # pragma: no cover - overridden
+        raise NotImplementedError
+
+
+class Header(Painted):
+    """Office name, page title and clock on the deep-blue band (nothing to touch here)."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.office = ""
+        self.title = ""
+        self.subtitle = ""
+        self.time_text = ""
+        self.date_text = ""
+        self.portrait = False
+
+    def set_texts(self, office: str, title: str, subtitle: str, now: datetime, lang: str
+                  ) -> None:
+        date_text = format_issued_at(now, lang).rsplit(" ", 2)[0]
+        time_text = f"{now:%H:%M}"
+        values = (office, title, subtitle, time_text, date_text)
+        if values != (self.office, self.title, self.subtitle, self.time_text, self.date_text):
+            self.office, self.title, self.subtitle, self.time_text, self.date_text = values
+            self.update()
+
+    def paint(self, p: QPainter, r: QRectF) -> None:
+        th = self.theme
+        p.fillRect(r, QColor(th.header_bg))
+        if th.name == "high":
+            p.fillRect(QRectF(r.left(), r.bottom() - 4, r.width(), 4), QColor(th.header_fg))
+        else:  # a thin gold rule, as on immigration signage
+            p.fillRect(QRectF(r.left(), r.bottom() - 8, r.width(), 8), QColor("#F2B705"))
+        pad = 48
+        left = Qt.AlignmentFlag.AlignLeft
+        if self.portrait:
+            top = QRectF(r.left() + pad, r.top() + 30, r.width() - 2 * pad, 60)
+            draw_text(p, top, self.office, 24, th.header_muted, True,
+                      left | Qt.AlignmentFlag.AlignVCenter)
+            clock = QRectF(r.left() + pad, top.bottom() + 10, r.width() - 2 * pad, 130)
+            draw_text(p, clock, self.time_text, 80, th.header_fg, True,
+                      left | Qt.AlignmentFlag.AlignVCenter)
+            date = QRectF(r.left() + pad, clock.bottom(), r.width() - 2 * pad, 50)
+            draw_text(p, date, self.date_text, 24, th.header_muted, False,
+                      left | Qt.AlignmentFlag.AlignVCenter)
+            title = QRectF(r.left() + pad, date.bottom() + 20, r.width() - 2 * pad, 100)
+            draw_text(p, title, self.title, 46, th.header_fg, True,
+                      left | Qt.AlignmentFlag.AlignBottom, min_points=30)
+            sub = QRectF(r.left() + pad, title.bottom() + 10, r.width() - 2 * pad,
+                         r.bottom() - title.bottom() - 30)
+            draw_text(p, sub, self.subtitle, 26, th.header_muted, False,
+                      left | Qt.AlignmentFlag.AlignTop, min_points=18)
+            return
+        clock_w = 360.0
+        text = QRectF(r.left() + pad, r.top() + 14, r.width() - 2 * pad - clock_w, 50)
+        draw_text(p, text, self.office, 20, th.header_muted, True,
+                  left | Qt.AlignmentFlag.AlignVCenter)
+        title = QRectF(text.left(), text.bottom(), text.width(), r.height() - 90)
+        draw_text(p, title, self.title, 38, th.header_fg, True,
+                  left | Qt.AlignmentFlag.AlignVCenter, min_points=24)
+        clock = QRectF(r.right() - pad - clock_w, r.top() + 8, clock_w, r.height() * 0.58)
+        draw_text(p, clock, self.time_text, 56, th.header_fg, True,
+                  Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        date = QRectF(clock.left() - 100, clock.bottom(), clock_w + 100, r.height() * 0.3)
+        draw_text(p, date, self.date_text, 18, th.header_muted, False,
+                  Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignTop)
+
+
+class BannerBar(Painted):
+    """A plain one- or two-line message: offline, printer trouble, an error."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.banner: Banner | None = None
+        self.setFixedHeight(100)
+
+    def set_banner(self, banner: Banner | None) -> None:
+        if banner != self.banner:
+            self.banner = banner
+            self.setVisible(banner is not None)
+            self.update()
+
+    def paint(self, p: QPainter, r: QRectF) -> None:
+        if self.banner is None:
+            return
+        th = self.theme
+        bg, fg = {"offline": (th.danger_bg, th.danger_fg), "error": (th.danger_bg, th.danger_fg),
+                  "printer": (th.warn_bg, th.warn_fg),
+                  "warning": (th.warn_bg, th.warn_fg)}[self.banner.kind]
+        box = r.adjusted(32, 10, -32, -6)
+        path = QPainterPath()
+        path.addRoundedRect(box, 16, 16)
+        p.fillPath(path, QColor(bg))
+        if th.name == "high":
+            p.setPen(QColor(fg))
+            p.drawPath(path)
+        inner = box.adjusted(28, 6, -28, -6)
+        glyph = QRectF(inner.left(), inner.top(), 70, inner.height())
+        draw_text(p, glyph, "\u26a0", 40, fg, True)
+        text = inner.adjusted(90, 0, 0, 0)
+        left = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
+        if self.banner.detail:
+            top = QRectF(text.left(), text.top(), text.width(), text.height() * 0.55)
+            bottom = QRectF(text.left(), top.bottom(), text.width(), text.height() * 0.45)
+            draw_text(p, top, self.banner.text, 26, fg, True, left, min_points=18)
+            draw_text(p, bottom, self.banner.detail, 20, fg, False, left, min_points=14)
+        else:
+            draw_text(p, text, self.banner.text, 26, fg, True, left, min_points=16)
+
+
+class TextBlock(Painted):
+    """Wrapped text with a given size and alignment (titles, hints, info text)."""
+
+    def __init__(self, points: float, bold: bool = False,
+                 align: Qt.AlignmentFlag = Qt.AlignmentFlag.AlignLeft
+                 | Qt.AlignmentFlag.AlignVCenter, role: str = "text",
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.text = ""
+        self.points, self.bold, self.align, self.role = points, bold, align, role
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
+
+    def set_text(self, text: str, theme: Theme) -> None:
+        if (text, theme) != (self.text, self.theme):
+            self.text, self.theme = text, theme
+            self.update()
+
+    def paint(self, p: QPainter, r: QRectF) -> None:
+        th = self.theme
+        color = {"text": th.text, "muted": th.muted, "danger": th.danger_bg,
+                 "ok": th.ok_fg, "priority": th.priority}.get(self.role, th.text)
+        draw_text(p, r, self.text, self.points * th.scale, color, self.bold, self.align,
+                  min_points=self.points * 0.55)
+
+
+# ---------------------------------------------------------------------- pages
+class Page(QWidget):
+    def __init__(self, controller: KioskController, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.controller = controller
+        self.portrait = False
+
+    def render(self, flow: KioskFlow, theme: Theme) -> None:  # pragma: no cover
+        raise NotImplementedError
+
+    def set_portrait(self, portrait: bool) -> None:
+        self.portrait = portrait
+
+
+class HomePage(Page):
+    def __init__(self, controller: KioskController, parent: QWidget | None = None) -> None:
+        super().__init__(controller, parent)
+        self.cards: dict[str, tuple[TouchButton, TouchButton]] = {}
+        self.grid = QGridLayout(self)
+        self.grid.setContentsMargins(32, 12, 32, 12)
+        self.grid.setSpacing(20)
+        self._order: list[str] = []
+
+    def _build(self, ids: list[str]) -> None:
+        for card, info in self.cards.values():
+            for old in (card, info):
+                old.hide()  # gone at once; deleted when the event loop gets to it
+                old.deleteLater()
+        self.cards.clear()
+        for sid in ids:
+            card = TouchButton("card", self)
+            card.title_points = 30
+            card.subtitle_points = 22
+            card.clicked.connect(lambda _=False, s=sid: self.controller.do("choose_service", s))
+            info = TouchButton("info", self)
+            info.title_points = 28
+            info.setFixedWidth(150)
+            info.clicked.connect(lambda _=False, s=sid: self.controller.do("open_info", s))
+            card.setObjectName(f"service-{sid}")
+            info.setObjectName(f"info-{sid}")
+            self.cards[sid] = (card, info)
+        self._order = ids
+        self._place()
+
+    def _place(self) -> None:
+        while self.grid.count():
+            self.grid.takeAt(0)
+        for row in range(self.grid.rowCount()):  # rows of the other orientation: no space
+            self.grid.setRowStretch(row, 0)
+        # Titles on one line read best: two wide columns in landscape, one in portrait.
+        cols = 1 if self.portrait or len(self._order) <= 3 else 2
+        for i, sid in enumerate(self._order):
+            card, info = self.cards[sid]
+            row, col = divmod(i, cols)
+            box = QHBoxLayout()
+            box.setSpacing(10)
+            box.addWidget(card, 1)
+            box.addWidget(info)
+            self.grid.addLayout(box, row, col)
+        for row in range((len(self._order) + cols - 1) // cols):
+            self.grid.setRowStretch(row, 1)
+        for col in range(self.grid.columnCount()):
+            self.grid.setColumnStretch(col, 1 if col < cols else 0)
+
+    def set_portrait(self, portrait: bool) -> None:
+        if portrait != self.portrait:
+            super().set_portrait(portrait)
+            if self._order:
+                self._build(list(self._order))
+
+    def render(self, flow: KioskFlow, theme: Theme) -> None:
+        views = flow.services()
+        ids = [v.id for v in views]
+        if ids != self._order:
+            self._build(ids)
+        for v in views:
+            card, info = self.cards[v.id]
+            card.subtitle_alert = v.closed_reason is not None
+            card.set_content(v.title, v.detail, badge=v.prefix, enabled=v.enabled, theme=theme)
+            info.set_content("\u2139\n" + _tr("info_button", flow.lang), enabled=v.has_info,
+                             theme=theme)
+
+
+class CategoryPage(Page):
+    def __init__(self, controller: KioskController, parent: QWidget | None = None) -> None:
+        super().__init__(controller, parent)
+        self.buttons: dict[str, TouchButton] = {}
+        self.hint = TextBlock(24, role="muted")
+        self.hint.setFixedHeight(60)
+        self.row = QGridLayout()
+        self.row.setSpacing(24)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(32, 8, 32, 12)
+        layout.addWidget(self.hint)
+        layout.addLayout(self.row, 1)
+        self._order: list[str] = []
+
+    def set_portrait(self, portrait: bool) -> None:
+        if portrait != self.portrait:
+            super().set_portrait(portrait)
+            self._order = []  # rebuilt in the new arrangement at the next render
+
+    def render(self, flow: KioskFlow, theme: Theme) -> None:
+        lanes = flow.lanes_for(flow.service_id or "")
+        ids = [lane.id for lane in lanes]
+        if ids != self._order:
+            for b in self.buttons.values():
+                b.hide()
+                b.deleteLater()
+            self.buttons.clear()
+            while self.row.count():
+                self.row.takeAt(0)
+            cols = 2 if self.portrait and len(ids) > 2 else max(1, len(ids))
+            for i, lane_id in enumerate(ids):
+                b = TouchButton("lane", self)
+                b.setObjectName(f"lane-{lane_id}")
+                b.title_points = 30
+                b.subtitle_points = 22
+                b.icon_painter = (lambda p, r, c, lid=lane_id: paint_lane_icon(p, r, lid, c))
+                b.clicked.connect(lambda _=False, lid=lane_id: self.controller.do("choose_lane",
+                                                                                  lid))
+                self.row.addWidget(b, *divmod(i, cols))
+                self.buttons[lane_id] = b
+            self._order = ids
+        for lane in lanes:
+            self.buttons[lane.id].set_content(lane.title, lane.subtitle, enabled=lane.enabled,
+                                              theme=theme)
+        self.hint.set_text(_tr("category_hint", flow.lang), theme)
+
+
+class BookingPage(Page):
+    def __init__(self, controller: KioskController, parent: QWidget | None = None) -> None:
+        super().__init__(controller, parent)
+        self.code = CodeBox()
+        self.code.setFixedHeight(110)
+        self.error = TextBlock(24, True, role="danger")
+        self.error.setFixedHeight(44)
+        self.keys: dict[str, TouchButton] = {}
+        keyboard = QGridLayout()
+        keyboard.setSpacing(12)
+        for r, row in enumerate(KEY_ROWS):
+            for c, ch in enumerate(row):
+                key = TouchButton("key", self)
+                key.title_points = 34
+                key.setMinimumWidth(60)
+                # 40 keys + a banner must fit 1080 px: keys stay ~3 cm tall on a 21" screen.
+                key.setMinimumHeight(100)
+                key.setObjectName(f"key-{ch}")
+                key.clicked.connect(lambda _=False, k=ch: self.controller.do("booking_key", k))
+                keyboard.addWidget(key, r, c)
+                self.keys[ch] = key
+        self.backspace = TouchButton("secondary", self)
+        self.backspace.setMinimumSize(60, 100)
+        self.backspace.setObjectName("key-backspace")
+        self.backspace.clicked.connect(lambda: self.controller.do("booking_backspace"))
+        self.submit = TouchButton("primary", self)
+        self.submit.setMinimumSize(60, 100)
+        self.submit.setObjectName("key-submit")
+        self.submit.clicked.connect(lambda: self.controller.do("submit_booking"))
+        keyboard.addWidget(self.backspace, 3, 7, 1, 1)
+        keyboard.addWidget(self.submit, 3, 8, 1, 2)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(32, 8, 32, 12)
+        layout.setSpacing(10)
+        layout.addWidget(self.code)
+        layout.addWidget(self.error)
+        layout.addLayout(keyboard, 1)
+        self.keyboard = keyboard
+
+    def render(self, flow: KioskFlow, theme: Theme) -> None:
+        for ch, key in self.keys.items():
+            key.set_content(ch, theme=theme)
+        self.backspace.set_content(_tr("delete", flow.lang), glyph="\u232b",
+                                   enabled=bool(flow.booking_code), theme=theme)
+        self.submit.set_content(_tr("booking_ok", flow.lang), glyph="\u2714",
+                                enabled=bool(flow.booking_code) and flow.online, theme=theme)
+        self.code.set_code(flow.booking_code, theme)
+        self.error.set_text(flow.error or "", theme)
+
+
+class CodeBox(Painted):
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.code = ""
+
+    def set_code(self, code: str, theme: Theme) -> None:
+        if (code, theme) != (self.code, self.theme):
+            self.code, self.theme = code, theme
+            self.update()
+
+    def paint(self, p: QPainter, r: QRectF) -> None:
+        th = self.theme
+        box = r.adjusted(2, 2, -2, -2)
+        path = QPainterPath()
+        path.addRoundedRect(box, 16, 16)
+        p.fillPath(path, QColor(th.card_bg))
+        p.setPen(QPen(QColor(th.card_fg), th.border_px))
+        p.drawPath(path)
+        text = (self.code or "") + "\u258f"
+        draw_text(p, box.adjusted(30, 0, -30, 0), text, 54, th.card_fg, True,
+                  family="DejaVu Sans Mono", min_points=24)
+
+
+class InfoPage(Page):
+    def __init__(self, controller: KioskController, parent: QWidget | None = None) -> None:
+        super().__init__(controller, parent)
+        self.card = InfoCard()
+        self.take = TouchButton("primary", self)
+        self.take.setObjectName("info-take")
+        self.take.title_points = 32
+        self.take.setFixedHeight(150)
+        self.take.clicked.connect(lambda: self.controller.do(
+            "choose_service", self.controller.flow.service_id or ""))
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(32, 8, 32, 12)
+        layout.setSpacing(20)
+        layout.addWidget(self.card, 1)
+        layout.addWidget(self.take)
+
+    def render(self, flow: KioskFlow, theme: Theme) -> None:
+        self.card.set_texts(flow.service_info(), theme)
+        self.take.set_content(_tr("info_take", flow.lang), glyph="\u25b6",
+                              enabled=flow.service_enabled(flow.service_id or ""), theme=theme)
+
+
+class InfoCard(Painted):
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.text = ""
+
+    def set_texts(self, text: str, theme: Theme) -> None:
+        if (text, theme) != (self.text, self.theme):
+            self.text, self.theme = text, theme
+            self.update()
+
+    def paint(self, p: QPainter, r: QRectF) -> None:
+        th = self.theme
+        box = r.adjusted(2, 2, -2, -2)
+        path = QPainterPath()
+        path.addRoundedRect(box, 18, 18)
+        p.fillPath(path, QColor(th.card_bg))
+        p.setPen(QPen(QColor(th.card_border), th.border_px))
+        p.drawPath(path)
+        glyph = QRectF(box.left() + 30, box.top() + 30, 110, 110)
+        gp = QPainterPath()
+        gp.addEllipse(glyph)
+        p.fillPath(gp, QColor(th.badge_bg))
+        draw_text(p, glyph, "i", 54, th.badge_fg, True, family="DejaVu Serif")
+        # Requirements are listed as "Syarat: a, b, c. Biaya …": one sentence per line.
+        text = self.text.replace(". ", ".\n\n")
+        draw_text(p, box.adjusted(170, 34, -40, -30), text, 34 * th.scale, th.text, False,
+                  Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop, min_points=20)
+
+
+class IssuingPage(Page):
+    def __init__(self, controller: KioskController, parent: QWidget | None = None) -> None:
+        super().__init__(controller, parent)
+        self.message = TextBlock(40, True, Qt.AlignmentFlag.AlignCenter)
+        self.retry = TouchButton("primary", self)
+        self.retry.setObjectName("retry")
+        self.retry.setFixedSize(560, 150)
+        self.retry.title_points = 32
+        self.retry.clicked.connect(lambda: self.controller.do("retry"))
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(80, 40, 80, 40)
+        layout.addWidget(self.message, 1)
+        layout.addWidget(self.retry, 0, Qt.AlignmentFlag.AlignHCenter)
+
+    def render(self, flow: KioskFlow, theme: Theme) -> None:
+        unconfirmed = bool(flow.pending and flow.pending.unconfirmed)
+        self.message.set_text(_tr("not_confirmed" if unconfirmed else "issuing", flow.lang),
+                              theme)
+        self.retry.setVisible(unconfirmed)
+        self.retry.set_content(_tr("retry", flow.lang), glyph="\u21bb", enabled=flow.online,
+                               theme=theme)
+
+
+class TicketPage(Page):
+    """The issued number, big, with its QR; the photo fallback when printing failed."""
+
+    def __init__(self, controller: KioskController, parent: QWidget | None = None) -> None:
+        super().__init__(controller, parent)
+        self.card = TicketCard()
+        self.card.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+        self.qr = QrWidget()
+        self.qr.setMinimumSize(240, 240)
+        self.qr.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+        self.qr_caption = TextBlock(22, False, Qt.AlignmentFlag.AlignHCenter
+                                    | Qt.AlignmentFlag.AlignTop, role="muted")
+        self.qr_caption.setFixedHeight(90)
+        self.status = TextBlock(30, True, Qt.AlignmentFlag.AlignCenter, role="ok")
+        self.status.setFixedHeight(70)
+        self.failure = BannerBar()
+        self.failure.setFixedHeight(130)
+        self.failure.setVisible(False)
+        self.done = TouchButton("primary", self)
+        self.done.setObjectName("done")
+        self.done.title_points = 32
+        self.done.setFixedHeight(150)
+        self.done.clicked.connect(lambda: self.controller.do("done"))
+        self.qr_box = QVBoxLayout()
+        self.qr_box.addWidget(self.qr, 1)
+        self.qr_box.addWidget(self.qr_caption)
+        self.body = QGridLayout()
+        self.body.setSpacing(24)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(32, 8, 32, 12)
+        layout.setSpacing(16)
+        layout.addWidget(self.status)
+        layout.addWidget(self.failure)
+        layout.addLayout(self.body, 1)
+        layout.addWidget(self.done)
+        self._arrange()
+
+    def _arrange(self) -> None:
+        while self.body.count():
+            self.body.takeAt(0)
+        for i in range(3):
+            self.body.setRowStretch(i, 0)
+            self.body.setColumnStretch(i, 0)
+        if self.portrait:
+            self.body.addWidget(self.card, 0, 0)
+            self.body.addLayout(self.qr_box, 1, 0)
+            self.body.setRowStretch(0, 1)
+            self.body.setRowStretch(1, 1)
+            self.body.setColumnStretch(0, 1)
+        else:
+            self.body.addWidget(self.card, 0, 0)
+            self.body.addLayout(self.qr_box, 0, 1)
+            self.body.setColumnStretch(0, 3)
+            self.body.setColumnStretch(1, 2)
+            self.body.setRowStretch(0, 1)
+
+    def set_portrait(self, portrait: bool) -> None:
+        if portrait != self.portrait:
+            super().set_portrait(portrait)
+            self._arrange()
+
+    def render(self, flow: KioskFlow, theme: Theme) -> None:
+        view = flow.ticket()
+        if view is None:
+            return
+        failed = view.print_state == "failed"
+        self.card.set_view(view, flow.lang, theme)
+        self.qr.set_payload(view.status_url)
+        self.qr_caption.set_text(_tr("scan_phone", flow.lang), theme)
+        self.status.setVisible(not failed)
+        self.failure.setVisible(failed)
+        self.failure.refresh(theme)
+        self.failure.set_banner(Banner("error", _tr("print_failed", flow.lang))
+                                if failed else None)
+        if view.print_state == "printed":
+            self.status.set_text("\u2714  " + _tr("take_ticket", flow.lang), theme)
+        else:
+            self.status.set_text(_tr("printing", flow.lang), theme)
+        self.done.set_content(_tr("done", flow.lang), glyph="\u2714", theme=theme)
+
+
+class TicketCard(Painted):
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.view = None
+        self.lang = "id"
+
+    def set_view(self, view: object, lang: str, theme: Theme) -> None:
+        if (view, lang, theme) != (self.view, self.lang, self.theme):
+            self.view, self.lang, self.theme = view, lang, theme
+            self.update()
+
+    def paint(self, p: QPainter, r: QRectF) -> None:
+        v, th = self.view, self.theme
+        if v is None:
+            return
+        box = r.adjusted(2, 2, -2, -2)
+        path = QPainterPath()
+        path.addRoundedRect(box, 22, 22)
+        p.fillPath(path, QColor(th.card_bg))
+        p.setPen(QPen(QColor(th.card_border), th.border_px))
+        p.drawPath(path)
+        h = box.height()
+        inner = box.adjusted(30, 20, -30, -20)
+        top = QRectF(inner.left(), inner.top(), inner.width(), h * 0.12)
+        draw_text(p, top, t("ticket.queue_number", self.lang), 26, th.muted, True)
+        number = QRectF(inner.left(), top.bottom(), inner.width(), h * 0.40)
+        draw_text(p, number, v.number, 220 * th.scale, th.card_fg, True, min_points=60)
+        svc = QRectF(inner.left(), number.bottom(), inner.width(), h * 0.13)
+        draw_text(p, svc, v.service_name, 32, th.text, True, min_points=20)
+        lane = QRectF(inner.left(), svc.bottom(), inner.width(), h * 0.10)
+        lane_text = v.lane_name
+        if v.lane_priority:
+            lane_text = f"{t('ticket.priority', self.lang)} — {v.lane_name}"
+        draw_text(p, lane, lane_text, 26, th.priority if v.lane_priority else th.muted, True,
+                  min_points=16)
+        rest = QRectF(inner.left(), lane.bottom(), inner.width(), inner.bottom() - lane.bottom())
+        sep = "\n" if rest.width() < 1000 else "  ·  "  # portrait: one fact per line
+        line = v.ahead_text + (f"{sep}{v.wait_text}" if v.wait_text else "")
+        draw_text(p, rest, line, 26, th.text, False, min_points=16)
+
+
+# ---------------------------------------------------------------------- bottom bar
+class BottomBar(QWidget):
+    """Back / booking code and the three toggles, always at the bottom of the screen."""
+
+    def __init__(self, controller: KioskController, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.controller = controller
+        self.portrait = False
+        self.back = TouchButton("secondary", self)
+        self.back.setObjectName("back")
+        self.back.clicked.connect(lambda: controller.do("back"))
+        self.booking = TouchButton("primary", self)
+        self.booking.setObjectName("booking")
+        self.booking.clicked.connect(lambda: controller.do("open_booking"))
+        self.lang = TouchButton("secondary", self)
+        self.lang.setObjectName("lang")
+        self.lang.clicked.connect(lambda: controller.do("toggle_language"))
+        self.contrast = TouchButton("toggle", self)
+        self.contrast.setObjectName("contrast")
+        self.contrast.clicked.connect(lambda: controller.do("toggle_contrast"))
+        self.audio = TouchButton("toggle", self)
+        self.audio.setObjectName("audio")
+        self.audio.clicked.connect(lambda: controller.do("toggle_audio"))
+        for b in (self.back, self.booking, self.lang, self.contrast, self.audio):
+            b.title_points = 28
+            b.setFixedHeight(130)
+        self.grid = QGridLayout(self)
+        self.grid.setContentsMargins(32, 12, 32, 24)
+        self.grid.setSpacing(16)
+        self._arrange()
+
+    def _arrange(self) -> None:
+        while self.grid.count():
+            self.grid.takeAt(0)
+        if self.portrait:
+            self.grid.addWidget(self.back, 0, 0, 1, 3)
+            self.grid.addWidget(self.booking, 0, 0, 1, 3)
+            self.grid.addWidget(self.lang, 1, 0)
+            self.grid.addWidget(self.contrast, 1, 1)
+            self.grid.addWidget(self.audio, 1, 2)
+            for col in range(5):
+                self.grid.setColumnStretch(col, 1 if col < 3 else 0)
+        else:
+            self.grid.addWidget(self.back, 0, 0)
+            self.grid.addWidget(self.booking, 0, 0)
+            self.grid.addWidget(self.lang, 0, 1)
+            self.grid.addWidget(self.contrast, 0, 2)
+            self.grid.addWidget(self.audio, 0, 3)
+            for col, stretch in enumerate((5, 3, 3, 3, 0)):
+                self.grid.setColumnStretch(col, stretch)
+
+    def set_portrait(self, portrait: bool) -> None:
+        if portrait != self.portrait:
+            self.portrait = portrait
+            self._arrange()
+
+    def render(self, flow: KioskFlow, theme: Theme) -> None:
+        lang = flow.lang
+        home = flow.screen == "home"
+        self.booking.setVisible(home)
+        self.back.setVisible(flow.screen in ("category", "booking", "info")
+                             or (flow.screen == "issuing" and bool(flow.pending)
+                                 and flow.pending.unconfirmed))
+        self.booking.set_content(_tr("booking_button", lang), glyph="\u2328",
+                                 enabled=flow.online, theme=theme)
+        back_key = "cancel" if flow.screen in ("booking", "issuing") else "back"
+        self.back.set_content(_tr(back_key, lang), glyph="\u2190", theme=theme)
+        self.lang.set_content(t("common.lang_toggle", lang), theme=theme)
+        self.contrast.set_content(_tr("contrast", lang), glyph="\u25d0",
+                                  checked=flow.high_contrast, theme=theme)
+        self.audio.set_content(_tr("audio", lang), glyph="\u266b", checked=flow.audio,
+                               theme=theme)
+        self.setVisible(flow.screen != "ticket")
+
+
+# ---------------------------------------------------------------------- window
+class KioskWindow(QWidget):
+    """The whole kiosk screen. `render()` runs after every change the controller reports."""
+
+    def __init__(self, controller: KioskController, now: object = None,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.controller = controller
+        self._now = now  # injectable clock for screenshots: () -> datetime
+        self.setWindowTitle("Antrean — Kiosk")
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self.setAutoFillBackground(True)
+        self.header = Header()
+        self.banner = BannerBar()
+        self.banner.setVisible(False)
+        self.stack = QStackedWidget()
+        self.pages: dict[str, Page] = {
+            "home": HomePage(controller), "category": CategoryPage(controller),
+            "booking": BookingPage(controller), "info": InfoPage(controller),
+            "issuing": IssuingPage(controller), "ticket": TicketPage(controller),
+        }
+        for name in PAGES:
+            self.stack.addWidget(self.pages[name])
+        self.bottom = BottomBar(controller)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(0)
+        layout.addWidget(self.header)
+        layout.addWidget(self.banner)
+        layout.addSpacing(12)
+        layout.addWidget(self.stack, 1)
+        layout.addWidget(self.bottom)
+        self.theme: Theme = NORMAL
+        self.portrait = False
+        self._apply_orientation()
+        controller.changed.connect(self.render)
+        self.render()
+
+    @property
+    def flow(self) -> KioskFlow:
+        return self.controller.flow
+
+    def now(self) -> datetime:
+        if callable(self._now):
+            return self._now()
+        tz_name = self.flow.model.office.get("timezone") or "Asia/Jakarta"
+        try:
+            tz = ZoneInfo(tz_name)
+        except (KeyError, ValueError):
+            tz = ZoneInfo("Asia/Jakarta")
+        return datetime.now(tz)
+
+    def _apply_orientation(self) -> None:
+        portrait = self.height() > self.width()
+        self.portrait = portrait
+        self.header.portrait = portrait
+        self.header.setFixedHeight(560 if portrait else 150)
+        for page in self.pages.values():
+            page.set_portrait(portrait)
+        self.bottom.set_portrait(portrait)
+
+    def resizeEvent(self, event: object) -> None:
+        if (self.height() > self.width()) != self.portrait:
+            self._apply_orientation()
+            self.render()
+        super().resizeEvent(event)
+
+    def titles(self) -> tuple[str, str]:
+        flow, lang = self.flow, self.flow.lang
+        screen = flow.screen
+        if screen == "category":
+            return flow.service_title(), _tr("category_title", lang)
+        if screen == "booking":
+            return _tr("booking_title", lang), _tr("booking_hint", lang)
+        if screen == "info":
+            return flow.service_title(), _tr("info_button", lang)
+        if screen == "ticket":
+            return _tr("your_number", lang), ""
+        if screen == "issuing":
+            return _tr("home_title", lang), ""
+        return _tr("home_title", lang), _tr("choose_service", lang) + "\n" + _tr("steps", lang)
+
+    def render(self) -> None:
+        flow = self.flow
+        theme = HIGH_CONTRAST if flow.high_contrast else NORMAL
+        if theme is not self.theme:
+            self.theme = theme
+        pal = self.palette()
+        pal.setColor(self.backgroundRole(), QColor(theme.bg))
+        self.setPalette(pal)
+        title, subtitle = self.titles()
+        if not self.portrait:
+            subtitle = ""
+        self.header.refresh(theme)
+        self.header.set_texts(flow.office_name(), title, subtitle, self.now(), flow.lang)
+        self.banner.refresh(theme)
+        self.banner.set_banner(flow.banner() if flow.screen != "ticket" else None)
+        page = self.pages[flow.screen]
+        page.render(flow, theme)
+        if self.stack.currentWidget() is not page:
+            self.stack.setCurrentWidget(page)
+        self.bottom.render(flow, theme)
+
+    # A scanner in keyboard mode types the code and presses Enter: treat it like touches.
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        key = event.key()
+        text = event.text()
+        flow = self.flow
+        if key in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+            if flow.screen == "booking":
+                self.controller.do("submit_booking")
+            return
+        if key == Qt.Key.Key_Backspace:
+            self.controller.do("booking_backspace")
+            return
+        if key == Qt.Key.Key_Escape:
+            self.controller.do("back")
+            return
+        if text and (text.isalnum() or text == "-") and text.isascii():
+            if flow.screen == "home" and flow.online:
+                self.controller.do("open_booking")
+            self.controller.do("booking_key", text)
+            return
+        super().keyPressEvent(event)
+
+
+__all__ = ["KioskWindow", "FONT_FAMILY"]

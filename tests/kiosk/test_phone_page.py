@@ -1,0 +1,140 @@
+"""The applicant's phone page (/t/<token>) in real headless Chromium against the real server:
+number and place in line, the call with sound and vibration, then the SKM survey."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from urllib.request import urlopen
+
+import pytest
+
+from kiosk import build_phone_strings
+from kiosk.gallery import CHROMIUM, CHROMIUM_ARGS, WsClient
+
+
+def test_phone_strings_are_in_sync_with_the_catalog():
+    assert build_phone_strings.TARGET.read_text(encoding="utf-8") == \
+        build_phone_strings.build(), "run: python -m kiosk.build_phone_strings"
+    strings = json.loads(build_phone_strings.build())
+    assert strings["id"]["q4_a4"] == "Gratis" and strings["en"]["q4_a4"] == "Free"
+    assert strings["id"]["q8_a2"] == "Ada tetapi tidak berfungsi"
+
+
+def test_page_and_json_are_served(live_server):
+    kiosk = WsClient(live_server.url, "kiosk", "kiosk-1", live_server.tokens["kiosk-1"])
+    ticket = kiosk.command("issue_ticket", service="paspor-baru", lane="reguler",
+                           lang="en")["data"]
+    kiosk.close()
+    with urlopen(ticket["status_url"]) as r:
+        assert "ticket.js" in r.read().decode()
+    with urlopen(ticket["status_url"] + ".json") as r:
+        data = json.loads(r.read())
+    assert data["number"] == "A001" and data["surveyed"] is False
+    assert "status_url" not in data and "token" not in data  # nothing to leak
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not Path(CHROMIUM).exists():
+        pytest.skip(f"{CHROMIUM} is not installed (apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+    with sync_playwright() as pw:
+        b = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def phone(browser):
+    ctx = browser.new_context(viewport={"width": 390, "height": 844}, device_scale_factor=2,
+                              is_mobile=True, has_touch=True)
+    # Record vibration requests (headless Chromium has no vibrator to ask).
+    ctx.add_init_script("window.__vibrations = []; navigator.vibrate = "
+                        "(p) => { window.__vibrations.push(p); return true; };")
+    page = ctx.new_page()
+    yield page
+    ctx.close()
+
+
+@pytest.mark.browser
+def test_phone_follows_the_ticket_to_the_survey(live_server, phone, tmp_path):
+    kiosk = WsClient(live_server.url, "kiosk", "kiosk-1", live_server.tokens["kiosk-1"])
+    counter = WsClient(live_server.url, "counter", "console-1",
+                       live_server.tokens["console-1"])
+    assert counter.command("login", officer="budi", pin="1234", counter="loket-3")["ok"]
+    first = kiosk.command("issue_ticket", service="paspor-baru", lane="reguler",
+                          lang="id")["data"]
+    mine = kiosk.command("issue_ticket", service="paspor-baru", lane="reguler",
+                         lang="id")["data"]
+    page = phone
+    page.goto(mine["status_url"])
+    page.wait_for_selector("#number:has-text('A002')")
+    assert page.inner_text("#ahead") == "1"
+    assert "Di depan Anda" in page.inner_text("#waiting")
+    page.screenshot(path=str(tmp_path / "waiting.png"))
+
+    # Someone ahead is called: our place in line updates live.
+    assert counter.command("call_next", counter="loket-3")["data"]["number"] == first["number"]
+    page.wait_for_function("document.getElementById('ahead').textContent === 'Anda berikutnya!'")
+    assert page.evaluate("window.__antrean.alerts") == 0  # not our call
+    counter.command("start_service", counter="loket-3")
+    counter.command("finish", counter="loket-3")
+
+    # Our call: big "go to Loket 3", sound and vibration.
+    counter.command("call_next", counter="loket-3")
+    page.wait_for_selector("body[data-status=called]")
+    assert page.inner_text("#called-counter") == "Loket 3"
+    assert "Silakan menuju" in page.inner_text("#called")
+    assert page.evaluate("window.__antrean.alerts") == 1
+    assert page.evaluate("window.__vibrations.length") == 1
+    page.screenshot(path=str(tmp_path / "called.png"))
+    page.click("#lang")
+    assert page.inner_text("#called-counter") == "Counter 3"
+    assert "Please go to" in page.inner_text("#called")
+    page.click("#lang")
+    counter.command("recall", counter="loket-3")
+    page.wait_for_function("window.__antrean.alerts === 2")
+
+    # After service: thank-you and the nine SKM questions with their official answers.
+    counter.command("start_service", counter="loket-3")
+    counter.command("finish", counter="loket-3")
+    page.wait_for_selector("#survey:not([hidden])")
+    assert page.locator("#questions fieldset").count() == 9
+    assert page.inner_text("[data-q='4'] button[data-v='4']").endswith("Gratis")
+    assert page.inner_text("[data-q='7'] button[data-v='3']").endswith("Sopan dan ramah")
+    assert page.is_disabled("#survey-submit")
+    for q in range(1, 10):
+        page.click(f"[data-q='{q}'] button[data-v='{(q % 4) + 1}']")
+    page.fill("#comment", "Terima kasih, cepat & ramah")
+    page.screenshot(path=str(tmp_path / "survey.png"), full_page=True)
+    page.click("#survey-submit")
+    page.wait_for_selector("body[data-status=thanks]")
+    assert "Terima kasih" in page.inner_text("#thanks")
+
+    # One response per ticket: a reload shows the thank-you, and the server refuses a 2nd.
+    page.reload()
+    page.wait_for_selector("body[data-status=thanks]")
+    with urlopen(mine["status_url"] + ".json") as r:
+        assert json.loads(r.read())["surveyed"] is True
+    again = page.evaluate(
+        "async (u) => (await fetch(u + '/survey?answers=4,4,4,4,4,4,4,4,4')).status",
+        mine["status_url"])
+    assert again == 400
+    kiosk.close()
+    counter.close()
+
+
+@pytest.mark.browser
+def test_phone_page_english_and_unknown_token(live_server, phone):
+    kiosk = WsClient(live_server.url, "kiosk", "kiosk-1", live_server.tokens["kiosk-1"])
+    ticket = kiosk.command("issue_ticket", service="izin-tinggal", lane="lansia",
+                           lang="en")["data"]
+    kiosk.close()
+    phone.goto(ticket["status_url"])
+    phone.wait_for_selector("#number:has-text('E001')")
+    assert phone.inner_text("#lang") == "Bahasa Indonesia"  # follows the kiosk choice
+    assert "Priority" in phone.inner_text("#lane")
+    assert phone.inner_text("#ahead") == "You are next!"
+    phone.goto(live_server.http_url + "/t/abcdefghijklmnop")
+    assert "not_found" in phone.content()  # unknown token: JSON 404, no page, no hints
