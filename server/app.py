@@ -7,6 +7,7 @@ import asyncio
 import logging
 import signal
 import ssl
+import sys
 import threading
 from collections.abc import Callable
 from datetime import datetime
@@ -25,6 +26,9 @@ async def serve(config: OfficeConfig, db_path: str | Path, host: str, port: int,
                 clock: Callable[[], datetime] = utc_now, url_from_bind: bool = False,
                 hub_ready: Callable[[Hub], None] | None = None,
                 ssl_context: ssl.SSLContext | None = None) -> None:
+    # The committer thread needs the GIL briefly around each fsync; with the default 5 ms
+    # switch interval it waits behind the event loop and every commit takes milliseconds.
+    sys.setswitchinterval(0.0005)
     store = Store(db_path)
     hub = Hub(config, store, clock)
     bound_host, bound_port = await hub.start(host, port, ssl=ssl_context)

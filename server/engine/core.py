@@ -190,7 +190,8 @@ class Engine:
             eng.day = date.fromisoformat(meta["day"])
             eng.numbers = dict(meta.get("numbers", {}))
             eng.issued = dict(meta.get("issued", {}))
-            eng.recent_calls.extend(meta.get("recent_calls", []))
+            eng.recent_calls.extend(r for r in meta.get("recent_calls", [])
+                                    if isinstance(r.get("ticket"), str))
             eng.officer_stats = dict(meta.get("officer_stats", {}))
             eng.announcement = meta.get("announcement")
             eng.device_status = dict(meta.get("device_status", {}))
@@ -430,7 +431,9 @@ class Engine:
             "services": [self._service_wire(sid, now) for sid in self._services],
             "counters": [self.counter_wire(cid) for cid in self._counters_cfg],
             "waiting": [self.ticket_wire(tk) for tk in self.waiting_order(now)],
-            "recent_calls": list(reversed(self.recent_calls)),
+            "recent_calls": [{"ticket": self.ticket_wire(self.tickets[c["ticket"]]),
+                              "counter": c["counter"], "at": c["at"]}
+                             for c in reversed(self.recent_calls) if c["ticket"] in self.tickets],
             "announcement": self.announcement,
             "alerts": list(self.alerts.values()),
             "device_status": list(self.device_status.values()),
@@ -659,8 +662,9 @@ class Engine:
                                           if self._lanes[ticket.lane].priority else 0)
         self._touch_counter(state.id)
         wire = self.ticket_wire(ticket)
-        call = {"ticket": wire, "counter": state.id, "at": self.iso(now)}
-        self.recent_calls.append(call)
+        # a reference, not a copy: keeps the meta record small (it is written per commit)
+        self.recent_calls.append({"ticket": ticket.id, "counter": state.id,
+                                  "at": self.iso(now)})
         self._dirty_meta = True
         events.append((Event.TICKET_CALLED, {
             "ticket": wire, "counter": state.id,

@@ -3,11 +3,11 @@
 One asyncio task (the *writer*) owns the engine. Connections parse and check frames
 (size, JSON, role, rate) and put work on the writer's queue. The writer takes
 everything queued, applies it to the engine, commits the whole batch in ONE SQLite
-transaction in a worker thread (group commit), and only then sends the results and
-broadcasts the events. Hellos go through the same queue, so a welcome's snapshot is
-always exactly the state as of its `seq`.
+transaction (group commit), and only then sends the results and broadcasts the
+events — each client gets a batch's frames in one write. Hellos go through the same
+queue, so a welcome's snapshot is always exactly the state as of its `seq`.
 
-Slow clients never slow the others: broadcast is `websockets.broadcast` (no waiting),
+Slow clients never slow the others: frames are handed to the transport without waiting,
 and a client whose send buffer passes a limit is dropped; it reconnects and resyncs.
 """
 
@@ -20,7 +20,6 @@ import logging
 import time
 from collections import deque
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -28,6 +27,7 @@ from typing import Any
 import websockets
 from websockets.asyncio.server import ServerConnection
 from websockets.exceptions import ConnectionClosed
+from websockets.protocol import State
 
 from i18n import t
 from protocol import messages as m
@@ -84,6 +84,25 @@ class Client:
         return len(self.bad_frames) > m.BAD_FRAMES_PER_MINUTE
 
 
+class StaleBatch(Exception):
+    """A batch prepared on engine state that a failed commit made us throw away."""
+
+
+@dataclass
+class Prepared:
+    """One batch applied to the engine, waiting for its commit."""
+
+    batch: list[Any]
+    now: datetime
+    generation: int
+    events: list[tuple[str, str, str, str, dict[str, Any]]] = field(default_factory=list)
+    changes: Any = None
+    results: list[tuple[str, str, str, str]] = field(default_factory=list)
+    replies: list[tuple[Any, str]] = field(default_factory=list)
+    futures: list[tuple[asyncio.Future, dict[str, Any]]] = field(default_factory=list)
+    hellos: list[tuple[Any, int, dict[str, Any]]] = field(default_factory=list)
+
+
 @dataclass
 class Work:
     kind: str  # "hello" | "command" | "tick"
@@ -110,9 +129,7 @@ class Hub:
         self.server: websockets.asyncio.server.Server | None = None
         self.commits = 0  # batches committed (for tests and benchmarks)
         self.slow_client_buffer = SLOW_CLIENT_BUFFER
-        # one dedicated thread: commits are sequential anyway, and the fsync must not
-        # block the event loop
-        self._committer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="commit")
+        self._generation = 0
 
     # ------------------------------------------------------------------ lifecycle
     async def start(self, host: str, port: int, ssl: Any = None) -> tuple[str, int]:
@@ -135,7 +152,6 @@ class Hub:
         for task in self._tasks:
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await task
-        self._committer.shutdown(wait=True)
 
     async def _process_request(self, connection: ServerConnection, request: Any) -> Any:
         response = http.route(self, connection, request)
@@ -241,10 +257,7 @@ class Hub:
             await self._send(client, m.result_error(cmd_id, m.ErrorCode.RATE_LIMITED,
                                                     t("server.err_rate_limited", lang)))
             return
-        cached = self.results.get((client.device, cmd_id))
-        if cached is not None:  # idempotent re-send: the original answer, nothing changes
-            await self._send_text(client, cached)
-            return
+        # An idempotent re-send is answered by the writer, after the original's commit.
         actor = Actor(client.role, client.device)
         if name == "login":
             actor_or_error = await self._login(client, args)
@@ -288,32 +301,83 @@ class Hub:
             await self.queue.put(Work("tick"))
 
     async def _writer(self) -> None:
-        while True:
-            batch = [await self.queue.get()]
-            while len(batch) < BATCH_MAX and not self.queue.empty():
-                batch.append(self.queue.get_nowait())
-            try:
-                await self._run_batch(batch)
-            except asyncio.CancelledError:
-                raise
-            except Exception:
-                log.exception("batch failed; reloading state from the database")
-                await self._recover(batch)
+        """Apply work to the engine as it arrives; commit in groups (group commit).
 
-    async def _run_batch(self, batch: list[Work]) -> None:
+        Everything queued when the writer wakes is applied to the engine and committed in
+        ONE transaction; whatever arrives during that fsync waits in the socket buffers
+        and forms the next group. Nothing of a batch is sent (results, events, welcomes)
+        before its commit returns, and batches are delivered strictly in order. A failed
+        commit throws the engine state away and rebuilds it from disk; every command of
+        the lost batches is answered `internal`."""
+        loop = asyncio.get_running_loop()
+        pending: list[Prepared] = []
+        inflight: tuple[list[Prepared], asyncio.Future] | None = None
+        getter: asyncio.Future | None = None
+        try:
+            while True:
+                if getter is None:
+                    getter = asyncio.ensure_future(self.queue.get())
+                waits = {getter} if inflight is None else {getter, inflight[1]}
+                done, _ = await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
+                if inflight is not None and inflight[1] in done:
+                    group, future = inflight
+                    inflight = None
+                    try:
+                        ranges = future.result()
+                    except Exception:
+                        log.exception("commit failed; reloading state from the database")
+                        self._reload()
+                        for p in group + pending:  # pending was built on the lost state
+                            await self._fail(p.batch)
+                        pending = []
+                    else:
+                        for p, (first, last) in zip(group, ranges, strict=True):
+                            self._deliver(p, first, last)
+                if getter in done:
+                    batch = [getter.result()]
+                    getter = None
+                    while len(batch) < BATCH_MAX and not self.queue.empty():
+                        batch.append(self.queue.get_nowait())
+                    try:
+                        pending.append(self._prepare(batch))
+                    except Exception:
+                        log.exception("engine failed on a batch; reloading from the database")
+                        if inflight is not None:  # let what is in flight land first
+                            await asyncio.wait({inflight[1]})
+                            continue_group, future = inflight
+                            inflight = None
+                            with contextlib.suppress(Exception):
+                                for p, (first, last) in zip(continue_group, future.result(),
+                                                            strict=True):
+                                    self._deliver(p, first, last)
+                        self._reload()
+                        for p in pending:
+                            await self._fail(p.batch)
+                        pending = []
+                        await self._fail(batch)
+                if inflight is None and pending:
+                    group, pending = pending, []
+                    # Committed on the loop thread: measured faster than a committer
+                    # thread, which waits for the GIL behind the loop on every commit.
+                    # Work that arrives during the fsync waits in the socket buffers and
+                    # forms the next group.
+                    inflight = (group, loop.create_future())
+                    try:
+                        inflight[1].set_result(self._commit(group))
+                    except Exception as exc:
+                        inflight[1].set_exception(exc)
+        finally:
+            if getter is not None:
+                getter.cancel()
+
+    def _prepare(self, batch: list[Work]) -> Prepared:
         engine = self.engine
         now = self.clock()
-        events: list[tuple[str, str, str, str, dict[str, Any]]] = []
-        replies: list[tuple[Client, str, str]] = []  # (client, cmd id, result json)
-        results: list[tuple[str, str, str, str]] = []
-        hellos: list[Work] = []
-        futures: list[tuple[asyncio.Future, dict[str, Any]]] = []
+        p = Prepared(batch, now, self._generation)
         for work in batch:
             if work.kind == "hello":
-                if events:  # must see this batch's effects: welcome after commit
-                    hellos.append(work)
-                else:
-                    self._welcome(work.client, work.last_seq, now)
+                p.hellos.append((work.client, work.last_seq,
+                                 self._welcome_parts(work.client, now)))
                 continue
             if work.kind == "tick":
                 actor_name = "server"
@@ -323,15 +387,15 @@ class Hub:
                 outcome = engine.handle(msg["name"], msg["args"], work.actor, now)
                 reply = (m.result_ok(msg["id"], outcome.data) if outcome.ok else
                          m.result_error(msg["id"], outcome.error_code, outcome.error_message))
-                futures.append((work.future, reply))
+                p.futures.append((work.future, reply))
                 actor_name = work.actor.device or work.actor.role
                 new = outcome.events
             else:
                 msg, client = work.msg, work.client
                 key = (client.device, msg["id"])
                 cached = self.results.get(key)
-                if cached is not None:
-                    replies.append((client, msg["id"], cached))
+                if cached is not None:  # a re-send: the original answer, after this commit
+                    p.replies.append((client, cached))
                     continue
                 outcome = engine.handle(msg["name"], msg["args"], work.actor, now)
                 if outcome.ok:
@@ -339,46 +403,70 @@ class Hub:
                 else:
                     reply = m.result_error(msg["id"], outcome.error_code, outcome.error_message)
                 text = m.encode(reply)
-                replies.append((client, msg["id"], text))
+                p.replies.append((client, text))
                 if msg["name"] != "ping":
                     self.results[key] = text
-                    results.append((client.device, msg["id"], engine.iso(now), text))
-                actor_name = work.actor.officer or client.device or client.role
+                    p.results.append((client.device, msg["id"], engine.iso(now), text))
+                actor_name = client.device or client.role
                 if work.actor.officer:
                     actor_name = f"{client.device}/{work.actor.officer}"
                 new = outcome.events
             day = engine.day.isoformat()
             at = engine.iso(now)
-            events.extend((at, day, actor_name, str(name), data) for name, data in new)
-        changes = engine.drain_changes()
-        first = self.store.seq + 1
-        if events or changes or results:
-            first = await asyncio.get_running_loop().run_in_executor(
-                self._committer, self.store.commit_batch, events, changes, results)
+            p.events.extend((at, day, actor_name, str(name), data) for name, data in new)
+        p.changes = engine.drain_changes()
+        return p
+
+    def _commit(self, group: list[Prepared]) -> list[tuple[int, int]]:
+        """Each batch's (first seq, last seq), once durable. Only the writer commits, so
+        the seqs follow on from `store.seq` in order."""
+        if any(p.generation != self._generation for p in group):
+            raise StaleBatch("prepared on an engine state that was thrown away")
+        seq = self.store.seq
+        parts = [(p.events, p.changes, p.results) for p in group
+                 if p.events or p.changes or p.results]
+        if parts:
+            self.store.commit_parts(parts)
             self.commits += 1
-        # Durable now: broadcast in seq order (boards first: they are the latency that
-        # counts in the hall), then answer the senders.
-        if events:
-            self._broadcast([(first + i, at, name, data)
-                             for i, (at, _day, _actor, name, data) in enumerate(events)])
-            if any(name == "day_rolled_over" for _at, _d, _a, name, _data in events):
+        ranges = []
+        for p in group:
+            ranges.append((seq + 1, seq + len(p.events)))
+            seq += len(p.events)
+        return ranges
+
+    def _deliver(self, p: Prepared, first: int, last: int) -> None:
+        # Durable now: events in seq order, then the senders' results, then welcomes.
+        # Each client gets everything of the batch in ONE write (one syscall), not one
+        # per message: with many boards and kiosks that is most of the hub's work.
+        outbox: dict[Client, list[str]] = {}
+        if p.events:
+            outbox = self._broadcast([(first + i, at, name, data) for i, (at, _day, _actor,
+                                      name, data) in enumerate(p.events)])
+            if any(name == "day_rolled_over" for _at, _d, _a, name, _data in p.events):
                 self._spawn_purge()
-        for client, _cmd_id, text in replies:
-            await self._send_text(client, text)
-        for future, reply in futures:
+        for client, text in p.replies:
+            outbox.setdefault(client, []).append(text)
+        for client, texts in outbox.items():
+            write_frames(client.ws, texts)
+        for future, reply in p.futures:
             if not future.done():
                 future.set_result(reply)
-        for work in hellos:
-            self._welcome(work.client, work.last_seq, now)
+        for client, last_seq, parts in p.hellos:
+            self._send_welcome(client, last_seq, last, parts)
 
-    async def _recover(self, batch: list[Work]) -> None:
-        """The commit failed: the engine ran ahead of the database. Rebuild it from disk and
-        tell every client in the batch its command did not happen."""
-        with contextlib.suppress(Exception):
-            self.store.seq = self.store._max_seq()
-            meta, tickets, counters, bookings = self.store.load_state()
-            self.engine = Engine.restore(self.config, self.clock(), meta, tickets, counters,
-                                         bookings)
+    def _reload(self) -> None:
+        """The engine ran ahead of the database: throw that state away and rebuild it from
+        disk. Batches prepared on the old state are refused (generation), and the store
+        accepts commits again only after everything queued before has been refused."""
+        self._generation += 1
+        self.store.seq = self.store._max_seq()
+        meta, tickets, counters, bookings = self.store.load_state()
+        self.engine = Engine.restore(self.config, self.clock(), meta, tickets, counters,
+                                     bookings)
+        self.store.clear_failure()
+
+    async def _fail(self, batch: list[Work]) -> None:
+        """Tell everyone in a batch that did not land that nothing happened."""
         lang = self.config.default_language
         for work in batch:
             if work.kind == "command" and work.client is not None:
@@ -386,7 +474,7 @@ class Hub:
                 await self._send(work.client, m.result_error(work.msg["id"], m.ErrorCode.INTERNAL,
                                                              t("server.err_internal", lang)))
             elif work.kind == "hello" and work.client is not None:
-                self._welcome(work.client, 0, self.clock())
+                await self.queue.put(Work("hello", work.client, last_seq=0))
             elif work.kind == "internal" and work.future and not work.future.done():
                 work.future.set_result(m.result_error(work.msg["id"], m.ErrorCode.INTERNAL,
                                                       t("server.err_internal", lang)))
@@ -403,20 +491,26 @@ class Hub:
         self._tasks.append(asyncio.create_task(purge(), name="antrean-purge"))
 
     # ------------------------------------------------------------------ sending
-    def _welcome(self, client: Client, last_seq: int, now: datetime) -> None:
-        seq = self.store.seq
+    def _welcome_parts(self, client: Client, now: datetime) -> dict[str, Any]:
+        """What a welcome needs from the engine, taken with the batch (consistent with
+        its seq): the snapshot and the session."""
         engine = self.engine
-        replay: list[tuple[int, str, str, dict]] | None = None
-        if 0 < last_seq <= seq and seq - last_seq <= REPLAY_LIMIT:
-            replay = self.store.events_since(last_seq, REPLAY_LIMIT)
-        snapshot = None if replay is not None else engine.snapshot(now, client.role)
         extra: dict[str, Any] = {"role": client.role, "device": client.device}
         if client.role == m.Role.COUNTER:
             mine = next((c.id for c in engine.counters.values()
                          if c.device == client.device), None)
             extra["session"] = {"counter": mine, "bound_counter": client.counter_binding}
-        office = engine.office_wire()
-        welcome = m.welcome(engine.iso(now), seq, office, snapshot, **extra)
+        return {"server_time": engine.iso(now), "office": engine.office_wire(),
+                "snapshot": engine.snapshot(now, client.role), "extra": extra}
+
+    def _send_welcome(self, client: Client, last_seq: int, seq: int,
+                      parts: dict[str, Any]) -> None:
+        replay: list[tuple[int, str, str, dict]] | None = None
+        if 0 < last_seq <= seq and seq - last_seq <= REPLAY_LIMIT:
+            replay = self.store.events_since(last_seq, REPLAY_LIMIT, upto=seq)
+        snapshot = None if replay is not None else parts["snapshot"]
+        welcome = m.welcome(parts["server_time"], seq, parts["office"], snapshot,
+                            **parts["extra"])
         self._queue_text(client, m.encode(welcome))
         for s, at, name, data in replay or []:
             payload = m.public_view(data) if client.public else data
@@ -426,7 +520,7 @@ class Hub:
 
     def _queue_text(self, client: Client, text: str) -> None:
         """Send without waiting (same path as broadcast, so ordering is preserved)."""
-        websockets.broadcast([client.ws], text)
+        write_frames(client.ws, [text])
 
     async def _send(self, client: Client, message: dict[str, Any]) -> None:
         await self._send_text(client, m.encode(message))
@@ -434,12 +528,16 @@ class Hub:
     async def _send_text(self, client: Client, text: str) -> None:
         # Non-blocking like broadcast: a result must never be stuck behind a slow socket,
         # and using one path keeps results and events in the order they were produced.
-        with contextlib.suppress(Exception):
-            websockets.broadcast([client.ws], text)
+        write_frames(client.ws, [text])
 
-    def _broadcast(self, events: list[tuple[int, str, str, dict[str, Any]]]) -> None:
-        full: list[ServerConnection] = []
-        public: list[ServerConnection] = []
+    def _broadcast(self, events: list[tuple[int, str, str, dict[str, Any]]]
+                   ) -> dict[Client, list[str]]:
+        """Encode each event once per audience (full / public) and return what each live
+        client must receive. A client whose unsent data passed the limit is dropped
+        instead: it reconnects and resyncs, and never slows the others."""
+        full_texts: list[str] | None = None
+        public_texts: list[str] | None = None
+        outbox: dict[Client, list[str]] = {}
         for client in list(self.clients):
             if not client.live:
                 continue
@@ -451,13 +549,17 @@ class Hub:
                 if transport is not None:
                     transport.abort()
                 continue
-            (public if client.public else full).append(client.ws)
-        for seq, at, name, data in events:
-            if full:
-                websockets.broadcast(full, m.encode(m.event(seq, at, name, data)))
-            if public:
-                websockets.broadcast(public, m.encode(m.event(seq, at, name,
-                                                              m.public_view(data))))
+            if client.public:
+                if public_texts is None:
+                    public_texts = [m.encode(m.event(seq, at, name, m.public_view(data)))
+                                    for seq, at, name, data in events]
+                outbox[client] = list(public_texts)
+            else:
+                if full_texts is None:
+                    full_texts = [m.encode(m.event(seq, at, name, data))
+                                  for seq, at, name, data in events]
+                outbox[client] = list(full_texts)
+        return outbox
 
     # ------------------------------------------------------------------ HTTP helpers
     def ticket_public(self, token: str) -> dict[str, Any] | None:
@@ -492,6 +594,27 @@ class Hub:
         return {"ok": True, "seq": self.store.seq,
                 "db": "ok" if self.store.healthy() else "error",
                 "clients": len(self.clients)}
+
+
+def write_frames(ws: ServerConnection, texts: list[str]) -> None:
+    """Queue text frames on a connection and hand them to the transport in one write,
+    without waiting (like `websockets.broadcast`, which writes once per frame)."""
+    protocol = ws.protocol
+    if protocol.state is not State.OPEN or ws.send_in_progress is not None:
+        return
+    try:
+        for text in texts:
+            protocol.send_text(text.encode())
+        chunks = protocol.data_to_send()
+        if all(chunks):
+            ws.transport.write(b"".join(chunks))
+        else:  # a close is in there: let websockets handle it its own way
+            for chunk in chunks:
+                if chunk:
+                    ws.transport.write(chunk)
+            ws.send_data()
+    except Exception as exc:  # a dying connection must not disturb the others
+        log.debug("write to %s failed: %s", ws.remote_address, exc)
 
 
 def dumps(data: Any) -> bytes:

@@ -82,6 +82,7 @@ class Store:
         self.db = sqlite_utils.Database(conn)
         # One writer at a time (the hub's commit thread, CLI commands in tests).
         self.lock = threading.RLock()
+        self.failed = False  # a commit failed; see commit_batch
         try:
             self._create_schema()
             self.seq = self._max_seq()
@@ -145,50 +146,77 @@ class Store:
         """Write one batch atomically and durably; returns the seq of its first event.
 
         events: (at_iso, day, actor, name, data); results: (device, command id, at, json).
-        Plain executemany here: sqlite-utils' per-call overhead would dominate the batch.
         """
+        return self.commit_parts([(events, changes, list(results))])[0][0]
+
+    def commit_parts(self, parts: list[tuple[list, Changes, list]]) -> list[tuple[int, int]]:
+        """Write several batches in ONE transaction (one fsync), in order; returns each
+        part's (first seq, last seq). Plain executemany here: sqlite-utils' per-call
+        overhead would dominate the hot path."""
         with self.lock:
-            first = self.seq + 1
+            if self.failed:
+                raise StoreError("an earlier commit failed; waiting for the engine reload")
             conn = self.conn
+            seq = self.seq
+            ranges: list[tuple[int, int]] = []
             try:
                 conn.execute("BEGIN IMMEDIATE")
-                if events:
-                    conn.executemany(
-                        "INSERT INTO events(seq, at, day, actor, name, payload) "
-                        "VALUES (?,?,?,?,?,?)",
-                        [(first + i, at, day, actor, name,
-                          json.dumps(data, ensure_ascii=False, separators=(",", ":")))
-                         for i, (at, day, actor, name, data) in enumerate(events)])
-                if changes.tickets:
-                    conn.executemany(
-                        f"INSERT OR REPLACE INTO tickets({','.join(TICKET_COLUMNS)}) "
-                        f"VALUES ({','.join('?' * len(TICKET_COLUMNS))})",
-                        [tuple(rec[c] for c in TICKET_COLUMNS) for rec in changes.tickets])
-                if changes.counters:
-                    conn.executemany(
-                        f"INSERT OR REPLACE INTO counters({','.join(COUNTER_COLUMNS)}) "
-                        f"VALUES ({','.join('?' * len(COUNTER_COLUMNS))})",
-                        [tuple(rec[c] for c in COUNTER_COLUMNS) for rec in changes.counters])
-                if changes.bookings:
-                    conn.executemany(
-                        "INSERT OR REPLACE INTO bookings(code, service, slot_start, slot_end, "
-                        "lane, ticket) VALUES (:code,:service,:slot_start,:slot_end,:lane,"
-                        ":ticket)", changes.bookings)
-                if changes.removed_bookings:
-                    conn.executemany("DELETE FROM bookings WHERE code = ?",
-                                     [(c,) for c in changes.removed_bookings])
-                if changes.meta is not None:
-                    conn.execute("INSERT OR REPLACE INTO meta(key, value) VALUES ('engine', ?)",
-                                 (json.dumps(changes.meta, ensure_ascii=False),))
-                conn.executemany("INSERT OR REPLACE INTO command_results(device, id, at, result)"
-                                 " VALUES (?,?,?,?)", list(results))
+                last_meta = max((i for i, (_, c, _) in enumerate(parts) if c.meta is not None),
+                                default=None)
+                for i, (events, changes, results) in enumerate(parts):
+                    first = seq + 1
+                    # the meta record is the whole engine meta: only the newest one counts
+                    self._write_part(first, events, changes, results, i == last_meta)
+                    seq += len(events)
+                    ranges.append((first, seq))
                 conn.execute("COMMIT")
             except BaseException:
+                # Later batches were built on this one: refuse them until the hub has
+                # rebuilt its state from what is really on disk (clear_failure).
+                self.failed = True
                 if conn.in_transaction:
                     conn.execute("ROLLBACK")
                 raise
-            self.seq = first + len(events) - 1
-            return first
+            self.seq = seq
+            return ranges
+
+    def _write_part(self, first: int, events: list, changes: Changes, results: list,
+                    write_meta: bool = True) -> None:
+        conn = self.conn
+        if events:
+            conn.executemany(
+                "INSERT INTO events(seq, at, day, actor, name, payload) VALUES (?,?,?,?,?,?)",
+                [(first + i, at, day, actor, name,
+                  json.dumps(data, ensure_ascii=False, separators=(",", ":")))
+                 for i, (at, day, actor, name, data) in enumerate(events)])
+        if changes.tickets:
+            conn.executemany(
+                f"INSERT OR REPLACE INTO tickets({','.join(TICKET_COLUMNS)}) "
+                f"VALUES ({','.join('?' * len(TICKET_COLUMNS))})",
+                [tuple(rec[c] for c in TICKET_COLUMNS) for rec in changes.tickets])
+        if changes.counters:
+            conn.executemany(
+                f"INSERT OR REPLACE INTO counters({','.join(COUNTER_COLUMNS)}) "
+                f"VALUES ({','.join('?' * len(COUNTER_COLUMNS))})",
+                [tuple(rec[c] for c in COUNTER_COLUMNS) for rec in changes.counters])
+        if changes.bookings:
+            conn.executemany(
+                "INSERT OR REPLACE INTO bookings(code, service, slot_start, slot_end, lane, "
+                "ticket) VALUES (:code,:service,:slot_start,:slot_end,:lane,:ticket)",
+                changes.bookings)
+        if changes.removed_bookings:
+            conn.executemany("DELETE FROM bookings WHERE code = ?",
+                             [(c,) for c in changes.removed_bookings])
+        if changes.meta is not None and write_meta:
+            conn.execute("INSERT OR REPLACE INTO meta(key, value) VALUES ('engine', ?)",
+                         (json.dumps(changes.meta, ensure_ascii=False),))
+        if results:
+            conn.executemany("INSERT OR REPLACE INTO command_results(device, id, at, result)"
+                             " VALUES (?,?,?,?)", results)
+
+    def clear_failure(self) -> None:
+        with self.lock:
+            self.failed = False
 
     # ------------------------------------------------------------------ restart
     def load_state(self) -> tuple[dict[str, Any] | None, list[dict], list[dict], list[dict]]:
@@ -211,11 +239,13 @@ class Store:
             rows = self.conn.execute("SELECT device, id, result FROM command_results").fetchall()
         return {(d, i): r for d, i, r in rows}
 
-    def events_since(self, seq: int, limit: int = 10_000) -> list[tuple[int, str, str, dict]]:
+    def events_since(self, seq: int, limit: int = 10_000, upto: int | None = None
+                     ) -> list[tuple[int, str, str, dict]]:
+        upto = self.seq if upto is None else upto
         with self.lock:
             rows = self.conn.execute(
-                "SELECT seq, at, name, payload FROM events WHERE seq > ? ORDER BY seq LIMIT ?",
-                (seq, limit)).fetchall()
+                "SELECT seq, at, name, payload FROM events WHERE seq > ? AND seq <= ? "
+                "ORDER BY seq LIMIT ?", (seq, upto, limit)).fetchall()
         return [(s, at, name, json.loads(p)) for s, at, name, p in rows]
 
     def ticket_by_token(self, token: str) -> dict[str, Any] | None:
