@@ -438,14 +438,14 @@ class Hub:
         # Durable now: events in seq order, then the senders' results, then welcomes.
         # Each client gets everything of the batch in ONE write (one syscall), not one
         # per message: with many boards and kiosks that is most of the hub's work.
-        outbox: dict[Client, list[str]] = {}
+        outbox: dict[Client, list[bytes]] = {}
         if p.events:
             outbox = self._broadcast([(first + i, at, name, data) for i, (at, _day, _actor,
                                       name, data) in enumerate(p.events)])
             if any(name == "day_rolled_over" for _at, _d, _a, name, _data in p.events):
                 self._spawn_purge()
-        for client, text in p.replies:
-            outbox.setdefault(client, []).append(text)
+        for client, text in p.replies:  # a new list: the event lists are shared
+            outbox[client] = [*outbox.get(client, ()), text.encode()]
         for client, texts in outbox.items():
             write_frames(client.ws, texts)
         for future, reply in p.futures:
@@ -520,7 +520,7 @@ class Hub:
 
     def _queue_text(self, client: Client, text: str) -> None:
         """Send without waiting (same path as broadcast, so ordering is preserved)."""
-        write_frames(client.ws, [text])
+        write_frames(client.ws, [text.encode()])
 
     async def _send(self, client: Client, message: dict[str, Any]) -> None:
         await self._send_text(client, m.encode(message))
@@ -528,16 +528,16 @@ class Hub:
     async def _send_text(self, client: Client, text: str) -> None:
         # Non-blocking like broadcast: a result must never be stuck behind a slow socket,
         # and using one path keeps results and events in the order they were produced.
-        write_frames(client.ws, [text])
+        write_frames(client.ws, [text.encode()])
 
     def _broadcast(self, events: list[tuple[int, str, str, dict[str, Any]]]
-                   ) -> dict[Client, list[str]]:
+                   ) -> dict[Client, list[bytes]]:
         """Encode each event once per audience (full / public) and return what each live
         client must receive. A client whose unsent data passed the limit is dropped
         instead: it reconnects and resyncs, and never slows the others."""
-        full_texts: list[str] | None = None
-        public_texts: list[str] | None = None
-        outbox: dict[Client, list[str]] = {}
+        full_texts: list[bytes] | None = None  # encoded once, shared by every client
+        public_texts: list[bytes] | None = None
+        outbox: dict[Client, list[bytes]] = {}
         for client in list(self.clients):
             if not client.live:
                 continue
@@ -552,13 +552,13 @@ class Hub:
             if client.public:
                 if public_texts is None:
                     public_texts = [m.encode(m.event(seq, at, name, m.public_view(data)))
-                                    for seq, at, name, data in events]
-                outbox[client] = list(public_texts)
+                                    .encode() for seq, at, name, data in events]
+                outbox[client] = public_texts
             else:
                 if full_texts is None:
-                    full_texts = [m.encode(m.event(seq, at, name, data))
+                    full_texts = [m.encode(m.event(seq, at, name, data)).encode()
                                   for seq, at, name, data in events]
-                outbox[client] = list(full_texts)
+                outbox[client] = full_texts
         return outbox
 
     # ------------------------------------------------------------------ HTTP helpers
@@ -596,15 +596,15 @@ class Hub:
                 "clients": len(self.clients)}
 
 
-def write_frames(ws: ServerConnection, texts: list[str]) -> None:
+def write_frames(ws: ServerConnection, texts: list[bytes]) -> None:
     """Queue text frames on a connection and hand them to the transport in one write,
     without waiting (like `websockets.broadcast`, which writes once per frame)."""
     protocol = ws.protocol
     if protocol.state is not State.OPEN or ws.send_in_progress is not None:
         return
     try:
-        for text in texts:
-            protocol.send_text(text.encode())
+        for text in texts:  # UTF-8 already: encoded once for all clients
+            protocol.send_text(text)
         chunks = protocol.data_to_send()
         if all(chunks):
             ws.transport.write(b"".join(chunks))
