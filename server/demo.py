@@ -54,7 +54,7 @@ def main(args: argparse.Namespace) -> int:
 
 # ---------------------------------------------------------------------- headless
 def run_headless(out: Path) -> int:
-    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    os.environ["QT_QPA_PLATFORM"] = "offscreen"  # no windows, whatever the machine has
     out.mkdir(parents=True, exist_ok=True)
     started = time.monotonic()
     written: list[Path] = []
