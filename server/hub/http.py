@@ -66,6 +66,8 @@ def route(hub: Hub, connection: Any, request: Any) -> Response | None:
     match = SURVEY_RE.match(path)
     if match:
         return submit_survey(hub, match.group(1), query)
+    if path == "/tablet":
+        return tablet(hub, query)
     if path == "/admin/report":
         return admin_report(hub, query)
     if path == "/display":
@@ -124,4 +126,45 @@ async def admin_report(hub: Hub, query: str) -> Response:
         content_type, "xlsx" if "spreadsheet" in content_type else None)
     if suffix:
         response.headers["Content-Disposition"] = f'attachment; filename="laporan.{suffix}"'
+    return response
+
+
+TABLET_WAIT = """<!doctype html><html lang="id"><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta http-equiv="refresh" content="5"><title>Survei Kepuasan</title>
+<body style="font-family:DejaVu Sans,sans-serif;background:#0a2a66;color:#fff;
+display:flex;align-items:center;justify-content:center;height:100vh;margin:0;text-align:center">
+<div><h1 style="font-size:44px">Survei Kepuasan Masyarakat</h1>
+<p style="font-size:28px">Survei muncul di sini setelah layanan Anda selesai.<br>
+<span style="opacity:.75">The survey appears here once your service is finished.</span></p>
+</div></body></html>"""
+
+
+async def tablet(hub: Hub, query: str) -> Response:
+    """Tablet mode at a counter, for applicants without a phone: `/tablet?token=T` with
+    the counter console's device token opens the survey (the phone page) of the ticket
+    last finished at that console's counter, once; otherwise a waiting page that
+    refreshes itself."""
+    import asyncio
+    from datetime import timedelta
+    from urllib.parse import parse_qs, quote
+
+    token = parse_qs(query, max_num_fields=10).get("token", [""])[0]
+    device = await asyncio.to_thread(hub.store.device_for_token, token)
+    if device is None or device.role != "counter":
+        return respond(401, "<!doctype html><meta charset=utf-8><h1>401</h1><p>Token "
+                       "perangkat loket diperlukan / A counter device token is required "
+                       "(?token=…)</p>".encode(), "text/html; charset=utf-8")
+    engine = hub.engine
+    counter = device.counter or next((c.id for c in engine.counters.values()
+                                      if c.device == device.name), None)
+    recent = hub.clock() - timedelta(minutes=10)  # the applicant who just left the desk
+    done = [tk for tk in engine.tickets.values()
+            if tk.counter == counter and tk.status == "done" and tk.id not in engine.surveyed
+            and tk.finished_at and tk.finished_at >= recent]
+    if counter is None or not done:
+        return respond(200, TABLET_WAIT.encode(), "text/html; charset=utf-8")
+    latest = max(done, key=lambda tk: tk.finished_at)
+    response = respond(302, b"", "text/plain")
+    response.headers["Location"] = f"/t/{latest.token}?tablet={quote(token)}"
     return response

@@ -105,6 +105,15 @@
     if (status === "thanks") {
       $("thanks-title").textContent = tr("thanks_title");
       $("thanks-text").textContent = tr("thanks_text");
+      // Tablet mode at a counter (/tablet redirects here): back to the
+      // waiting page for the next applicant after a moment (?tablet= carries the
+      // counter device's token the tablet was opened with).
+      const tablet = new URLSearchParams(location.search).get("tablet");
+      if (tablet && !window.tabletReturn) {
+        window.tabletReturn = setTimeout(() => {
+          location.href = "/tablet?token=" + encodeURIComponent(tablet);
+        }, 8000);
+      }
     }
     $("keep-open").textContent = tr("keep_open");
     $("sound").textContent = tr(audio ? "sound_on" : "enable_sound");
