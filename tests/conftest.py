@@ -14,10 +14,14 @@ import pytest  # noqa: E402
 from server import config as office_config  # noqa: E402
 
 
+# As in the apps (office_client/gui_gc.py): the cyclic GC never runs by itself, because it
+# could run in a worker or Qt thread and destroy Qt objects there, which crashes Qt. Each
+# test's garbage is collected after it, here, on the main (GUI) thread.
+gc.disable()
+
+
 @pytest.fixture(autouse=True)
 def _collect_garbage_on_the_main_thread():
-    """Collect each test's garbage here, on the GUI thread. Left to chance, the cyclic GC
-    may run in a worker thread and destroy Qt objects there, which crashes Qt."""
     yield
     gc.collect()
 
