@@ -51,7 +51,7 @@ def main() -> int:
         conn.start()
         spin(app, lambda: flow.online)
         touch, ping = [], []
-        for i in range(args.tickets):
+        for _ in range(args.tickets):
             results: list[dict] = []
             t0 = time.perf_counter()
             conn.send_command("ping", {}, results.append)
