@@ -55,7 +55,7 @@ def main() -> int:
             results: list[dict] = []
             t0 = time.perf_counter()
             conn.send_command("ping", {}, results.append)
-            spin(app, lambda: bool(results))
+            spin(app, lambda r=results: bool(r))
             ping.append((time.perf_counter() - t0) * 1000)
 
             kiosk.do("go_home")
