@@ -26,7 +26,7 @@ STAMP = VENV / ".antrean-installed"
 
 
 def ensure_venv() -> None:
-    if sys.version_info < (3, 11):
+    if sys.version_info < (3, 11):  # noqa: UP036 (run by any system python3)
         sys.exit("Antrean needs Python 3.11 or newer")
     if not PY.exists():
         print("creating .venv …", flush=True)
