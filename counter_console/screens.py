@@ -570,7 +570,7 @@ class DeskScreen(QWidget):
         tiles.setVerticalSpacing(2)
         self.tile_captions = [_label("", "tileCaption") for _ in range(3)]
         self.waited = _label("", "tileValue")
-        self.at_counter = _label("", "tileValue")
+        self.at_counter = _label("", "tileValue", wrap=True)  # "04:16 (dilayani 03:46)"
         self.reason = _label("", "reasonValue", wrap=True)
         tiles.addWidget(self.tile_captions[0], 0, 0)
         tiles.addWidget(self.waited, 1, 0)
