@@ -86,6 +86,7 @@ class BoardController(QObject):
 
     def stop(self) -> None:
         self.connection.stop()
+        self.player.shutdown()
         self._drain.stop()
         self._led_timer.stop()
         self.leds.stop()

@@ -90,6 +90,8 @@ class KioskController(QObject):
         self.printer.stop()
         if self.scanner is not None:
             self.scanner.stop()
+        if self.voice is not None and hasattr(self.voice, "stop"):
+            self.voice.stop()
 
     # ------------------------------------------------------------------ answers
     def _on_result(self, cmd_id: str, result: dict[str, Any]) -> None:

@@ -39,6 +39,10 @@ class VoiceGuide(QObject):
         self._poll.timeout.connect(self._drain)
         self._poll.start(50)
 
+    def stop(self) -> None:
+        self._poll.stop()
+        self.player.shutdown()
+
     def say(self, text: str, lang: str) -> None:
         with self._lock:
             self._generation += 1

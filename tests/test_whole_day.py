@@ -115,5 +115,6 @@ def test_a_day_across_kiosk_console_board_phone_and_report(qtbot, live_server, o
     assert report.skm.respondents == 1
 
     kiosk.stop()
+    board.stop()  # also stops its voice: never destroy a playing media player
     for c in (conn, console.connection, board.connection):
         _close(qtbot, c)

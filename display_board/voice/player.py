@@ -194,6 +194,14 @@ class AnnouncementPlayer(QObject):
         """Forget pending announcements; the one playing finishes normally."""
         self.queue.clear()
 
+    def shutdown(self) -> None:
+        """Stop now and release the media (before the player is destroyed): destroying a
+        QMediaPlayer while its decoder thread still plays can crash Qt's FFmpeg backend."""
+        self.queue.clear()
+        self._watchdog.stop()
+        self._media.stop()
+        self._media.setSource(QUrl())
+
     def set_volume(self, volume: float) -> None:
         self._audio.setVolume(max(0.0, min(1.0, volume)))
 

@@ -163,7 +163,7 @@ class Recorder:
 def player(qtbot) -> AnnouncementPlayer:  # noqa: ANN001 (pytest-qt fixture)
     p = AnnouncementPlayer()
     yield p
-    p.clear()
+    p.shutdown()
     p.deleteLater()
 
 
@@ -233,6 +233,7 @@ def test_watchdog_skips_an_item_that_never_ends(qtbot, tmp_path: Path) -> None:
     assert [e for e in rec.events if e[0] == "finished"] == [("finished", "A1"),
                                                              ("finished", "A2")]
     assert any("A1 timed out" in w for w in rec.problems())
+    player.shutdown()
     player.deleteLater()
 
 
@@ -247,6 +248,7 @@ def test_backlog_overflow_warns(qtbot, tmp_path: Path) -> None:
     assert [w for w in rec.problems() if "dropped" in w] == [
         "announcement backlog full: dropped A0", "announcement backlog full: dropped A1"
     ]
+    player.shutdown()
     player.deleteLater()
 
 
