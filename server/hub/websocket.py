@@ -27,6 +27,7 @@ from typing import Any
 import websockets
 from websockets.asyncio.server import ServerConnection
 from websockets.exceptions import ConnectionClosed
+from websockets.frames import Frame, Opcode
 from websockets.protocol import State
 
 from i18n import t
@@ -445,7 +446,7 @@ class Hub:
             if any(name == "day_rolled_over" for _at, _d, _a, name, _data in p.events):
                 self._spawn_purge()
         for client, text in p.replies:  # a new list: the event lists are shared
-            outbox[client] = [*outbox.get(client, ()), text.encode()]
+            outbox[client] = [*outbox.get(client, ()), text_frame(text.encode())]
         for client, texts in outbox.items():
             write_frames(client.ws, texts)
         for future, reply in p.futures:
@@ -520,7 +521,7 @@ class Hub:
 
     def _queue_text(self, client: Client, text: str) -> None:
         """Send without waiting (same path as broadcast, so ordering is preserved)."""
-        write_frames(client.ws, [text.encode()])
+        write_frames(client.ws, [text_frame(text.encode())])
 
     async def _send(self, client: Client, message: dict[str, Any]) -> None:
         await self._send_text(client, m.encode(message))
@@ -528,7 +529,7 @@ class Hub:
     async def _send_text(self, client: Client, text: str) -> None:
         # Non-blocking like broadcast: a result must never be stuck behind a slow socket,
         # and using one path keeps results and events in the order they were produced.
-        write_frames(client.ws, [text.encode()])
+        write_frames(client.ws, [text_frame(text.encode())])
 
     def _broadcast(self, events: list[tuple[int, str, str, dict[str, Any]]]
                    ) -> dict[Client, list[bytes]]:
@@ -551,12 +552,12 @@ class Hub:
                 continue
             if client.public:
                 if public_texts is None:
-                    public_texts = [m.encode(m.event(seq, at, name, m.public_view(data)))
-                                    .encode() for seq, at, name, data in events]
+                    public_texts = [text_frame(m.encode(m.event(seq, at, name, m.public_view(
+                        data))).encode()) for seq, at, name, data in events]
                 outbox[client] = public_texts
             else:
                 if full_texts is None:
-                    full_texts = [m.encode(m.event(seq, at, name, data)).encode()
+                    full_texts = [text_frame(m.encode(m.event(seq, at, name, data)).encode())
                                   for seq, at, name, data in events]
                 outbox[client] = full_texts
         return outbox
@@ -596,23 +597,23 @@ class Hub:
                 "clients": len(self.clients)}
 
 
-def write_frames(ws: ServerConnection, texts: list[bytes]) -> None:
-    """Queue text frames on a connection and hand them to the transport in one write,
-    without waiting (like `websockets.broadcast`, which writes once per frame)."""
-    protocol = ws.protocol
-    if protocol.state is not State.OPEN or ws.send_in_progress is not None:
+def text_frame(payload: bytes) -> bytes:
+    """One complete, unmasked server text frame. Server frames carry no mask and we use no
+    extensions (compression is off), so the bytes are the same for every client: build
+    them once per message, not once per connection."""
+    return Frame(Opcode.TEXT, payload).serialize(mask=False, extensions=[])
+
+
+def write_frames(ws: ServerConnection, frames: list[bytes]) -> None:
+    """Hand whole frames to the transport in one write, without waiting. Only between
+    messages of our own (no fragmented send in progress), so frames never interleave."""
+    if ws.protocol.state is not State.OPEN or ws.send_in_progress is not None:
+        return
+    transport = ws.transport
+    if transport is None or transport.is_closing():
         return
     try:
-        for text in texts:  # UTF-8 already: encoded once for all clients
-            protocol.send_text(text)
-        chunks = protocol.data_to_send()
-        if all(chunks):
-            ws.transport.write(b"".join(chunks))
-        else:  # a close is in there: let websockets handle it its own way
-            for chunk in chunks:
-                if chunk:
-                    ws.transport.write(chunk)
-            ws.send_data()
+        transport.write(frames[0] if len(frames) == 1 else b"".join(frames))
     except Exception as exc:  # a dying connection must not disturb the others
         log.debug("write to %s failed: %s", ws.remote_address, exc)
 
