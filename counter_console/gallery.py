@@ -16,6 +16,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from PySide6.QtCore import QEventLoop
 from PySide6.QtWidgets import QApplication
 
 from counter_console.app import Console, build_console
@@ -48,10 +49,10 @@ def wait_for(predicate: Callable[[], bool], timeout: float = 10.0) -> bool:
     app = QApplication.instance()
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        app.processEvents()
+        # block in Qt's event loop (up to 10 ms) rather than sleeping beside it
+        app.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 10)
         if predicate():
             return True
-        time.sleep(0.01)
     return predicate()
 
 
