@@ -20,6 +20,7 @@ from collections.abc import Callable, Mapping
 import serial
 
 from hardware.led_display import DeviceError
+from hardware.serial_port import PortUnavailable, close_quietly, open_port
 
 log = logging.getLogger(__name__)
 
@@ -115,22 +116,17 @@ class CallButtonReceiver:
     def _open(self) -> serial.SerialBase:
         if self._port is None:
             try:
-                self._port = serial.serial_for_url(
-                    self.port_url, baudrate=self.baudrate, timeout=self.read_timeout
-                )
-            except (serial.SerialException, OSError, ValueError) as exc:
+                self._port = open_port(self.port_url, baudrate=self.baudrate,
+                                       timeout=self.read_timeout)
+            except PortUnavailable as exc:
                 raise DeviceError(f"call button port {self.port_url}: {exc}") from exc
             self.connected.set()
         return self._port
 
     def close(self) -> None:
         self.connected.clear()
-        if self._port is not None:
-            try:
-                self._port.close()
-            except (serial.SerialException, OSError):
-                pass
-            self._port = None
+        close_quietly(self._port)
+        self._port = None
         self._buffer = b""
 
     def handle_line(self, line: bytes) -> tuple[str, str] | None:

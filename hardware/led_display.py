@@ -19,6 +19,8 @@ from dataclasses import dataclass, field
 
 import serial
 
+from hardware.serial_port import PortUnavailable, close_quietly, open_port
+
 log = logging.getLogger(__name__)
 
 STX, ETX = 0x02, 0x03
@@ -100,10 +102,9 @@ class DisplayBus:
         with self._lock:
             if self._port is None:
                 try:
-                    self._port = serial.serial_for_url(
-                        self.port_url, baudrate=self.baudrate, write_timeout=self.write_timeout
-                    )
-                except (serial.SerialException, OSError, ValueError) as exc:
+                    self._port = open_port(self.port_url, baudrate=self.baudrate,
+                                           write_timeout=self.write_timeout)
+                except PortUnavailable as exc:
                     raise DeviceError(f"LED display port {self.port_url}: {exc}") from exc
             try:
                 self._port.write(frame)
@@ -113,12 +114,8 @@ class DisplayBus:
                 raise DeviceError(f"LED display port {self.port_url}: write failed: {exc}") from exc
 
     def _close_locked(self) -> None:
-        if self._port is not None:
-            try:
-                self._port.close()
-            except (serial.SerialException, OSError):
-                pass
-            self._port = None
+        close_quietly(self._port)
+        self._port = None
 
     def close(self) -> None:
         with self._lock:

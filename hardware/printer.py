@@ -26,6 +26,7 @@ from typing import Literal, Protocol
 import serial
 from escpos.printer import Dummy
 
+from hardware.serial_port import PortUnavailable, close_quietly, open_port
 from hardware.ticket_layout import PrintableTicket, PrinterProfile, write_ticket
 from hardware.ticket_preview import save_preview_png
 
@@ -221,13 +222,10 @@ class SerialTicketPrinter(_StatusQueryingPrinter):
     def _channel(self) -> Iterator[_Channel]:
         if self._port is None:
             try:
-                self._port = serial.serial_for_url(
-                    self.device,
-                    baudrate=self.baudrate,
-                    timeout=self.status_timeout,
-                    write_timeout=self.write_timeout,
-                )
-            except (serial.SerialException, OSError, ValueError) as exc:
+                self._port = open_port(self.device, baudrate=self.baudrate,
+                                       timeout=self.status_timeout,
+                                       write_timeout=self.write_timeout)
+            except PortUnavailable as exc:
                 raise PrinterError("offline", f"{self.spec}: cannot open port: {exc}") from exc
         try:
             self._port.reset_input_buffer()  # stale bytes would pass for a status answer
@@ -237,12 +235,8 @@ class SerialTicketPrinter(_StatusQueryingPrinter):
             raise PrinterError("offline", f"{self.spec}: {exc}") from exc
 
     def close(self) -> None:
-        if self._port is not None:
-            try:
-                self._port.close()
-            except (serial.SerialException, OSError):
-                pass
-            self._port = None
+        close_quietly(self._port)
+        self._port = None
 
 
 class _SocketChannel:
