@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 from enum import StrEnum
+from json.encoder import encode_basestring as _json_str  # what encode() uses for str
 from typing import Any
 
 PROTOCOL_VERSION = 1
@@ -266,6 +267,13 @@ def result_error(cmd_id: str, code: str, message: str) -> dict[str, Any]:
 
 def event(seq: int, at: str, name: str, data: dict[str, Any]) -> dict[str, Any]:
     return {"type": "event", "seq": seq, "at": at, "name": name, "data": data}
+
+
+def event_text(seq: int, at: str, name: str, data_json: str) -> str:
+    """`encode(event(...))` around data already encoded with `encode`: byte for byte the
+    same text, without serialising the payload a second time."""
+    return (f'{{"type":"event","seq":{seq:d},"at":{_json_str(at)},'
+            f'"name":{_json_str(name)},"data":{data_json}}}')
 
 
 def resync(last_seq: int) -> dict[str, Any]:

@@ -20,6 +20,7 @@ import logging
 import time
 from collections import deque
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -35,7 +36,7 @@ from protocol import messages as m
 from server.config import OfficeConfig
 from server.engine import Actor, Engine
 from server.hub import http
-from server.store.sqlite import Store
+from server.store.sqlite import EncodedPart, Store, encode_part
 
 log = logging.getLogger("antrean.hub")
 
@@ -102,6 +103,7 @@ class Prepared:
     replies: list[tuple[Any, str]] = field(default_factory=list)
     futures: list[tuple[asyncio.Future, dict[str, Any]]] = field(default_factory=list)
     hellos: list[tuple[Any, int, dict[str, Any]]] = field(default_factory=list)
+    encoded: EncodedPart | None = None  # what the commit thread writes
 
 
 @dataclass
@@ -131,6 +133,9 @@ class Hub:
         self.commits = 0  # batches committed (for tests and benchmarks)
         self.slow_client_buffer = SLOW_CLIENT_BUFFER
         self._generation = 0
+        # SQLite releases the GIL for its own work (B-tree inserts, WAL write, fsync): a
+        # dedicated thread commits while the loop parses and prepares the next group.
+        self._committer = ThreadPoolExecutor(1, thread_name_prefix="antrean-commit")
 
     # ------------------------------------------------------------------ lifecycle
     async def start(self, host: str, port: int, ssl: Any = None) -> tuple[str, int]:
@@ -153,6 +158,8 @@ class Hub:
         for task in self._tasks:
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await task
+        # a commit in flight finishes (its transaction is whole either way)
+        await asyncio.get_running_loop().run_in_executor(None, self._committer.shutdown)
 
     async def _process_request(self, connection: ServerConnection, request: Any) -> Any:
         response = http.route(self, connection, request)
@@ -357,16 +364,22 @@ class Hub:
                         pending = []
                         await self._fail(batch)
                 if inflight is None and pending:
+                    # Everything prepared while the previous commit was in flight goes
+                    # into this one transaction: one fsync for the whole group.
                     group, pending = pending, []
-                    # Committed on the loop thread: measured faster than a committer
-                    # thread, which waits for the GIL behind the loop on every commit.
-                    # Work that arrives during the fsync waits in the socket buffers and
-                    # forms the next group.
-                    inflight = (group, loop.create_future())
                     try:
-                        inflight[1].set_result(self._commit(group))
+                        ranges, wrote = self._begin_commit(group)
                     except Exception as exc:
-                        inflight[1].set_exception(exc)
+                        landed = loop.create_future()
+                        landed.set_exception(exc)
+                    else:
+                        if wrote:
+                            landed = loop.run_in_executor(self._committer,
+                                                          self._finish_commit, ranges)
+                        else:  # only hellos and pings: nothing to wait for
+                            landed = loop.create_future()
+                            landed.set_result(ranges)
+                    inflight = (group, landed)
         finally:
             if getter is not None:
                 getter.cancel()
@@ -416,23 +429,31 @@ class Hub:
             at = engine.iso(now)
             p.events.extend((at, day, actor_name, str(name), data) for name, data in new)
         p.changes = engine.drain_changes()
+        # serialised here, on the loop, so the commit thread holds the GIL as little as
+        # possible; the events' JSON is reused for the frames that go out
+        p.encoded = encode_part(p.events, p.changes, p.results)
         return p
 
-    def _commit(self, group: list[Prepared]) -> list[tuple[int, int]]:
-        """Each batch's (first seq, last seq), once durable. Only the writer commits, so
+    def _begin_commit(self, group: list[Prepared]) -> tuple[list[tuple[int, int]], bool]:
+        """Write a group into an open transaction (on the loop): each batch's (first seq,
+        last seq), and whether there was anything to write. Only the writer commits, so
         the seqs follow on from `store.seq` in order."""
         if any(p.generation != self._generation for p in group):
             raise StaleBatch("prepared on an engine state that was thrown away")
-        seq = self.store.seq
-        parts = [(p.events, p.changes, p.results) for p in group
-                 if p.events or p.changes or p.results]
+        parts = [p.encoded for p in group if p.events or p.changes or p.results]
         if parts:
-            self.store.commit_parts(parts)
-            self.commits += 1
+            self.store.begin_commit(parts)
+        seq = self.store.seq
         ranges = []
         for p in group:
             ranges.append((seq + 1, seq + len(p.events)))
             seq += len(p.events)
+        return ranges, bool(parts)
+
+    def _finish_commit(self, ranges: list[tuple[int, int]]) -> list[tuple[int, int]]:
+        """On the commit thread: COMMIT (the WAL write and fsync, without the GIL)."""
+        self.store.finish_commit()
+        self.commits += 1
         return ranges
 
     def _deliver(self, p: Prepared, first: int, last: int) -> None:
@@ -441,8 +462,9 @@ class Hub:
         # per message: with many boards and kiosks that is most of the hub's work.
         outbox: dict[Client, list[bytes]] = {}
         if p.events:
-            outbox = self._broadcast([(first + i, at, name, data) for i, (at, _day, _actor,
-                                      name, data) in enumerate(p.events)])
+            outbox = self._broadcast([(first + i, at, name, data, row[4]) for i, ((
+                at, _day, _actor, name, data), row) in enumerate(zip(p.events, p.encoded.events,
+                                                                     strict=True))])
             if any(name == "day_rolled_over" for _at, _d, _a, name, _data in p.events):
                 self._spawn_purge()
         for client, text in p.replies:  # a new list: the event lists are shared
@@ -531,7 +553,7 @@ class Hub:
         # and using one path keeps results and events in the order they were produced.
         write_frames(client.ws, [text_frame(text.encode())])
 
-    def _broadcast(self, events: list[tuple[int, str, str, dict[str, Any]]]
+    def _broadcast(self, events: list[tuple[int, str, str, dict[str, Any], str]]
                    ) -> dict[Client, list[bytes]]:
         """Encode each event once per audience (full / public) and return what each live
         client must receive. A client whose unsent data passed the limit is dropped
@@ -552,13 +574,13 @@ class Hub:
                 continue
             if client.public:
                 if public_texts is None:
-                    public_texts = [text_frame(m.encode(m.event(seq, at, name, m.public_view(
-                        data))).encode()) for seq, at, name, data in events]
+                    public_texts = [text_frame(m.event_text(seq, at, name, m.encode(
+                        m.public_view(data))).encode()) for seq, at, name, data, _ in events]
                 outbox[client] = public_texts
             else:
                 if full_texts is None:
-                    full_texts = [text_frame(m.encode(m.event(seq, at, name, data)).encode())
-                                  for seq, at, name, data in events]
+                    full_texts = [text_frame(m.event_text(seq, at, name, data_json).encode())
+                                  for seq, at, name, _, data_json in events]
                 outbox[client] = full_texts
         return outbox
 

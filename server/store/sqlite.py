@@ -1,16 +1,17 @@
 """The durable store: SQLite (WAL, synchronous=FULL) through sqlite-utils.
 
-Owns the schema and every read and write of the database. The hub calls
-`commit_batch` once per group of commands: events, changed tickets/counters/bookings,
-the engine's meta record and the command results go in ONE transaction, so a result is
-only sent after its effects survived an fsync (group commit amortises that fsync over
-everything that arrived meanwhile).
+Owns the schema and every read and write of the database. The hub commits once per
+group of commands (`begin_commit` on its loop, `finish_commit` on its commit thread):
+events, changed tickets/counters/bookings, the engine's meta record and the command
+results go in ONE transaction, so a result is only sent after its effects survived an
+fsync (group commit amortises that fsync over everything that arrived meanwhile).
 
 `events` is append-only: the audit trail and the source of every report.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import hmac
 import json
@@ -48,6 +49,45 @@ class StoreError(Exception):
     """The database cannot be used (missing, corrupt, read-only)."""
 
 
+@dataclass(slots=True)
+class EncodedPart:
+    """One batch in the form the database stores it, serialised once. The hub reuses the
+    events' payload JSON for the frames it broadcasts."""
+
+    events: list[tuple[str, str, str, str, str]]  # at, day, actor, name, payload JSON
+    tickets: list[tuple[Any, ...]]
+    counters: list[tuple[Any, ...]]
+    bookings: list[dict[str, Any]]
+    removed_bookings: list[str]
+    meta: str | None
+    results: list[tuple[str, str, str, str]]  # device, command id, at, result JSON
+
+
+def dumps_compact(data: Any) -> str:
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+
+
+def encode_part(events: list[tuple[str, str, str, str, dict[str, Any]]], changes: Changes,
+                results: list[tuple[str, str, str, str]]) -> EncodedPart:
+    """Serialise one batch: events (at, day, actor, name, data), changed records, and the
+    command results (device, id, at, result JSON)."""
+    return EncodedPart(
+        events=[(at, day, actor, name, dumps_compact(data))
+                for at, day, actor, name, data in events],
+        tickets=[tuple(rec[c] for c in TICKET_COLUMNS) for rec in changes.tickets],
+        counters=[tuple(rec[c] for c in COUNTER_COLUMNS) for rec in changes.counters],
+        bookings=list(changes.bookings),
+        removed_bookings=list(changes.removed_bookings),
+        meta=json.dumps(changes.meta, ensure_ascii=False) if changes.meta is not None else None,
+        results=list(results))
+
+
+_INSERT_TICKET = (f"INSERT OR REPLACE INTO tickets({','.join(TICKET_COLUMNS)}) "
+                  f"VALUES ({','.join('?' * len(TICKET_COLUMNS))})")
+_INSERT_COUNTER = (f"INSERT OR REPLACE INTO counters({','.join(COUNTER_COLUMNS)}) "
+                   f"VALUES ({','.join('?' * len(COUNTER_COLUMNS))})")
+
+
 @dataclass(frozen=True, slots=True)
 class Device:
     name: str
@@ -71,18 +111,21 @@ class Store:
     def __init__(self, path: str | Path, *, synchronous: str = "FULL") -> None:
         self.path = str(path)
         try:
-            conn = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None,
-                                   timeout=30)
-            conn.execute("PRAGMA journal_mode=WAL")
-            conn.execute(f"PRAGMA synchronous={synchronous}")
-            conn.execute("PRAGMA foreign_keys=ON")
+            conn = self._connect(synchronous)
+            # The hot path's own connection: the hub opens a transaction on it on its event
+            # loop and commits it on its commit thread (see begin_commit).
+            self.writer = self._connect(synchronous)
         except sqlite3.Error as exc:
             raise StoreError(f"{self.path}: cannot open database: {exc}") from None
         self.conn = conn
         self.db = sqlite_utils.Database(conn)
-        # One writer at a time (the hub's commit thread, CLI commands in tests).
+        # `conn`: everything but the hot path, one thread at a time (RLock).
         self.lock = threading.RLock()
-        self.failed = False  # a commit failed; see commit_batch
+        # `writer`: held from begin_commit to finish_commit, which may run on another
+        # thread, so a plain Lock (an RLock must be released by its owner).
+        self.write_lock = threading.Lock()
+        self.failed = False  # a commit failed; see _abort
+        self._pending_seq = 0  # the newest seq once the open commit lands
         try:
             self._create_schema()
             self.seq = self._max_seq()
@@ -123,12 +166,21 @@ class Store:
             db["command_results"].create_index(["at"], if_not_exists=True)
             db["meta"].upsert({"key": "schema_version", "value": str(SCHEMA_VERSION)}, pk="key")
 
+    def _connect(self, synchronous: str) -> sqlite3.Connection:
+        conn = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None,
+                               timeout=30)
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute(f"PRAGMA synchronous={synchronous}")
+        conn.execute("PRAGMA foreign_keys=ON")
+        return conn
+
     def _max_seq(self) -> int:
         row = self.conn.execute("SELECT max(seq) FROM events").fetchone()
         return row[0] or 0
 
     def close(self) -> None:
-        with self.lock:
+        with self.write_lock, self.lock:
+            self.writer.close()
             self.conn.close()
 
     def healthy(self) -> bool:
@@ -151,71 +203,99 @@ class Store:
 
     def commit_parts(self, parts: list[tuple[list, Changes, list]]) -> list[tuple[int, int]]:
         """Write several batches in ONE transaction (one fsync), in order; returns each
-        part's (first seq, last seq). Plain executemany here: sqlite-utils' per-call
-        overhead would dominate the hot path."""
-        with self.lock:
+        part's (first seq, last seq)."""
+        return self.commit_encoded([encode_part(*part) for part in parts])
+
+    def commit_encoded(self, parts: list[EncodedPart]) -> list[tuple[int, int]]:
+        """`commit_parts` for batches already serialised by `encode_part`."""
+        ranges = self.begin_commit(parts)
+        self.finish_commit()
+        return ranges
+
+    def begin_commit(self, parts: list[EncodedPart]) -> list[tuple[int, int]]:
+        """First half of a commit: open the transaction and write every part; returns each
+        part's (first seq, last seq). `finish_commit` must follow, from any thread.
+
+        The hub calls this on its event loop and `finish_commit` on its commit thread:
+        inserting is quick CPU work that needs the GIL, while COMMIT (the WAL write and
+        the fsync) is one long call that runs without it, so the loop goes on parsing and
+        preparing the next group meanwhile. Splitting there, not committing whole on a
+        thread: every statement a thread runs must win the GIL back from the busy loop."""
+        self.write_lock.acquire()
+        try:
             if self.failed:
                 raise StoreError("an earlier commit failed; waiting for the engine reload")
-            conn = self.conn
+            conn = self.writer
             seq = self.seq
             ranges: list[tuple[int, int]] = []
+            conn.execute("BEGIN IMMEDIATE")
             try:
-                conn.execute("BEGIN IMMEDIATE")
-                last_meta = max((i for i, (_, c, _) in enumerate(parts) if c.meta is not None),
-                                default=None)
-                for i, (events, changes, results) in enumerate(parts):
+                # the meta record is the whole engine meta: only the newest one counts
+                meta = next((p.meta for p in reversed(parts) if p.meta is not None), None)
+                events: list[tuple] = []
+                tickets: list[tuple] = []
+                counters: list[tuple] = []
+                results: list[tuple] = []
+                for part in parts:
                     first = seq + 1
-                    # the meta record is the whole engine meta: only the newest one counts
-                    self._write_part(first, events, changes, results, i == last_meta)
-                    seq += len(events)
+                    events.extend((first + i, *row) for i, row in enumerate(part.events))
+                    seq += len(part.events)
                     ranges.append((first, seq))
-                conn.execute("COMMIT")
+                    tickets.extend(part.tickets)
+                    counters.extend(part.counters)
+                    results.extend(part.results)
+                    # bookings keep their order: an import may add and remove the same code
+                    if part.bookings:
+                        conn.executemany(
+                            "INSERT OR REPLACE INTO bookings(code, service, slot_start, "
+                            "slot_end, lane, ticket) VALUES (:code,:service,:slot_start,"
+                            ":slot_end,:lane,:ticket)", part.bookings)
+                    if part.removed_bookings:
+                        conn.executemany("DELETE FROM bookings WHERE code = ?",
+                                         [(c,) for c in part.removed_bookings])
+                if events:
+                    conn.executemany("INSERT INTO events(seq, at, day, actor, name, payload) "
+                                     "VALUES (?,?,?,?,?,?)", events)
+                if tickets:
+                    conn.executemany(_INSERT_TICKET, tickets)
+                if counters:
+                    conn.executemany(_INSERT_COUNTER, counters)
+                if meta is not None:
+                    conn.execute("INSERT OR REPLACE INTO meta(key, value) VALUES ('engine', ?)",
+                                 (meta,))
+                if results:
+                    conn.executemany("INSERT OR REPLACE INTO command_results(device, id, at, "
+                                     "result) VALUES (?,?,?,?)", results)
             except BaseException:
-                # Later batches were built on this one: refuse them until the hub has
-                # rebuilt its state from what is really on disk (clear_failure).
-                self.failed = True
-                if conn.in_transaction:
-                    conn.execute("ROLLBACK")
+                self._abort()
                 raise
-            self.seq = seq
+            self._pending_seq = seq
             return ranges
+        except BaseException:
+            self.write_lock.release()
+            raise
 
-    def _write_part(self, first: int, events: list, changes: Changes, results: list,
-                    write_meta: bool = True) -> None:
-        conn = self.conn
-        if events:
-            conn.executemany(
-                "INSERT INTO events(seq, at, day, actor, name, payload) VALUES (?,?,?,?,?,?)",
-                [(first + i, at, day, actor, name,
-                  json.dumps(data, ensure_ascii=False, separators=(",", ":")))
-                 for i, (at, day, actor, name, data) in enumerate(events)])
-        if changes.tickets:
-            conn.executemany(
-                f"INSERT OR REPLACE INTO tickets({','.join(TICKET_COLUMNS)}) "
-                f"VALUES ({','.join('?' * len(TICKET_COLUMNS))})",
-                [tuple(rec[c] for c in TICKET_COLUMNS) for rec in changes.tickets])
-        if changes.counters:
-            conn.executemany(
-                f"INSERT OR REPLACE INTO counters({','.join(COUNTER_COLUMNS)}) "
-                f"VALUES ({','.join('?' * len(COUNTER_COLUMNS))})",
-                [tuple(rec[c] for c in COUNTER_COLUMNS) for rec in changes.counters])
-        if changes.bookings:
-            conn.executemany(
-                "INSERT OR REPLACE INTO bookings(code, service, slot_start, slot_end, lane, "
-                "ticket) VALUES (:code,:service,:slot_start,:slot_end,:lane,:ticket)",
-                changes.bookings)
-        if changes.removed_bookings:
-            conn.executemany("DELETE FROM bookings WHERE code = ?",
-                             [(c,) for c in changes.removed_bookings])
-        if changes.meta is not None and write_meta:
-            conn.execute("INSERT OR REPLACE INTO meta(key, value) VALUES ('engine', ?)",
-                         (json.dumps(changes.meta, ensure_ascii=False),))
-        if results:
-            conn.executemany("INSERT OR REPLACE INTO command_results(device, id, at, result)"
-                             " VALUES (?,?,?,?)", results)
+    def finish_commit(self) -> None:
+        """Second half: COMMIT (durable when it returns). Safe to call from any thread."""
+        try:
+            self.writer.execute("COMMIT")
+            self.seq = self._pending_seq
+        except BaseException:
+            self._abort()
+            raise
+        finally:
+            self.write_lock.release()
+
+    def _abort(self) -> None:
+        # Later batches were built on this one: refuse them until the hub has rebuilt its
+        # state from what is really on disk (clear_failure).
+        self.failed = True
+        if self.writer.in_transaction:
+            with contextlib.suppress(sqlite3.Error):
+                self.writer.execute("ROLLBACK")
 
     def clear_failure(self) -> None:
-        with self.lock:
+        with self.write_lock:
             self.failed = False
 
     # ------------------------------------------------------------------ restart
