@@ -5,19 +5,37 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import signal
 import ssl
 import sys
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from datetime import datetime
 from pathlib import Path
+from typing import Any, TypeVar
 
 from server.config import OfficeConfig
 from server.hub.websocket import Hub, utc_now
 from server.store.sqlite import Store
 
 log = logging.getLogger("antrean.server")
+T = TypeVar("T")
+
+
+def run_loop(main: Coroutine[Any, Any, T]) -> T:
+    """Run the server's event loop: uvloop where it is installed (Linux, macOS), the
+    standard loop otherwise or when ANTREAN_EVENT_LOOP=asyncio. uvloop's transports and
+    selector are in C: per message they cost about half of asyncio's, which is most of
+    the hub's time on a small machine (see bench/bench_issue.py)."""
+    if os.environ.get("ANTREAN_EVENT_LOOP", "uvloop") != "asyncio":
+        try:
+            import uvloop
+        except ImportError:
+            pass
+        else:
+            return uvloop.run(main)
+    return asyncio.run(main)
 
 
 async def serve(config: OfficeConfig, db_path: str | Path, host: str, port: int,
@@ -26,8 +44,8 @@ async def serve(config: OfficeConfig, db_path: str | Path, host: str, port: int,
                 clock: Callable[[], datetime] = utc_now, url_from_bind: bool = False,
                 hub_ready: Callable[[Hub], None] | None = None,
                 ssl_context: ssl.SSLContext | None = None) -> None:
-    # The committer thread needs the GIL briefly around each fsync; with the default 5 ms
-    # switch interval it waits behind the event loop and every commit takes milliseconds.
+    # The commit thread needs the GIL back after each fsync; with the default 5 ms switch
+    # interval it would wait behind the busy event loop and every commit take milliseconds.
     sys.setswitchinterval(0.0005)
     store = Store(db_path)
     hub = Hub(config, store, clock)
@@ -88,7 +106,7 @@ class ServerThread:
             await serve(self.config, self.db_path, self.host, self.port, ready, self._stop,
                         self.clock, url_from_bind=True, hub_ready=hub_ready)
         try:
-            asyncio.run(main())
+            run_loop(main())
         except BaseException as exc:  # surfaced by start()
             self._error = exc
             self._ready.set()

@@ -7,7 +7,6 @@ reason on stderr. A user mistake never shows a traceback.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import importlib
 import logging
 import sys
@@ -41,7 +40,7 @@ def _store(path: str):
 
 # ---------------------------------------------------------------------- subcommands
 def cmd_server(args: argparse.Namespace) -> int:
-    from server.app import serve
+    from server.app import run_loop, serve
     cfg = _config(args.config)
     _store(args.db).close()  # fail early, with a clear message, on a bad database
 
@@ -59,7 +58,7 @@ def cmd_server(args: argparse.Namespace) -> int:
     def ready(host: str, port: int) -> None:
         print(f"listening on {scheme}://{host}:{port}/ws", flush=True)
     try:
-        asyncio.run(serve(cfg, args.db, args.host, args.port, ready, ssl_context=context))
+        run_loop(serve(cfg, args.db, args.host, args.port, ready, ssl_context=context))
     except OSError as exc:
         raise UserError(f"cannot listen on {args.host}:{args.port}: {exc.strerror}") from None
     return 0
