@@ -9,7 +9,7 @@ from server.cli import main
 
 
 def _kiosk(live_server):
-    ws = connect(live_server.url)
+    ws = connect(live_server.url, legacy=True)
     ws.send(json.dumps({"type": "hello", "role": "kiosk", "device": "kiosk-1",
                         "token": live_server.tokens["kiosk-1"]}))
     json.loads(ws.recv(timeout=10))
