@@ -51,8 +51,9 @@ class Ticket:
             "stage": self.stage,
             "lane": self.lane,
             "status": self.status,
-            "issued_at": iso(self.issued_at, tz),
-            "queued_at": iso(self.queued_at, tz),
+            "issued_at": (issued := iso(self.issued_at, tz)),
+            # the same moment until the ticket is transferred: format it once
+            "queued_at": issued if self.queued_at is self.issued_at else iso(self.queued_at, tz),
             "called_at": iso(self.called_at, tz),
             "started_at": iso(self.started_at, tz),
             "finished_at": iso(self.finished_at, tz),
