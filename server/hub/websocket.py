@@ -22,7 +22,7 @@ from collections import deque
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import websockets
@@ -36,7 +36,7 @@ from protocol import messages as m
 from server.config import OfficeConfig
 from server.engine import Actor, Engine
 from server.hub import http
-from server.store.sqlite import EncodedPart, Store, encode_part
+from server.store.sqlite import RESULT_TTL, EncodedPart, Store, encode_part
 
 log = logging.getLogger("antrean.hub")
 
@@ -45,6 +45,7 @@ SLOW_CLIENT_BUFFER = 2 * 1024 * 1024  # bytes queued to one client before it is 
 BATCH_MAX = 512
 TICK_SECONDS = 5.0
 HELLO_TIMEOUT = 10.0
+RESULT_PRUNE_EVERY = timedelta(hours=1)
 
 
 def utc_now() -> datetime:
@@ -104,6 +105,7 @@ class Prepared:
     futures: list[tuple[asyncio.Future, dict[str, Any]]] = field(default_factory=list)
     hellos: list[tuple[Any, int, dict[str, Any]]] = field(default_factory=list)
     encoded: EncodedPart | None = None  # what the commit thread writes
+    forget_results_before: str | None = None
 
 
 @dataclass
@@ -125,7 +127,15 @@ class Hub:
         now = clock()
         meta, tickets, counters, bookings = store.load_state()
         self.engine = Engine.restore(config, now, meta, tickets, counters, bookings)
-        self.results = store.recent_results(now)  # (device, command id) -> result JSON
+        # (device, command id) -> result JSON, for idempotent re-sends; kept RESULT_TTL
+        # (the protocol promises 24 hours), then forgotten here and in the database
+        self.results: dict[tuple[str | None, str], str] = {}
+        self._result_times: deque[tuple[datetime, tuple[str | None, str]]] = deque()
+        for device, cmd_id, at, text in store.recent_results(
+                self.engine.iso(now - RESULT_TTL)):
+            self.results[(device, cmd_id)] = text
+            self._result_times.append((datetime.fromisoformat(at), (device, cmd_id)))
+        self._results_pruned_at = now
         self.clients: set[Client] = set()
         self.queue: asyncio.Queue[Work] = asyncio.Queue()
         self._tasks: list[asyncio.Task] = []
@@ -388,6 +398,7 @@ class Hub:
         engine = self.engine
         now = self.clock()
         p = Prepared(batch, now, self._generation)
+        p.forget_results_before = self._forget_old_results(now)  # before any re-send is met
         for work in batch:
             if work.kind == "hello":
                 p.hellos.append((work.client, work.last_seq,
@@ -420,6 +431,7 @@ class Hub:
                 p.replies.append((client, text))
                 if msg["name"] != "ping":
                     self.results[key] = text
+                    self._result_times.append((now, key))
                     p.results.append((client.device, msg["id"], engine.iso(now), text))
                 actor_name = client.device or client.role
                 if work.actor.officer:
@@ -432,7 +444,22 @@ class Hub:
         # serialised here, on the loop, so the commit thread holds the GIL as little as
         # possible; the events' JSON is reused for the frames that go out
         p.encoded = encode_part(p.events, p.changes, p.results)
+        p.encoded.forget_results_before = p.forget_results_before
         return p
+
+    def _forget_old_results(self, now: datetime) -> str | None:
+        """Forget command results older than RESULT_TTL (a server runs for months: kept
+        forever they would grow by megabytes a day). In memory at once; in the database
+        at most hourly, in the next commit: returns the cutoff to delete before, or None."""
+        cutoff = now - RESULT_TTL
+        times = self._result_times
+        while times and times[0][0] < cutoff:
+            _, key = times.popleft()
+            self.results.pop(key, None)
+        if now - self._results_pruned_at < RESULT_PRUNE_EVERY:
+            return None
+        self._results_pruned_at = now
+        return self.engine.iso(cutoff)  # as the stored times: the office's offset
 
     def _begin_commit(self, group: list[Prepared]) -> tuple[list[tuple[int, int]], bool]:
         """Write a group into an open transaction (on the loop): each batch's (first seq,
@@ -440,7 +467,8 @@ class Hub:
         the seqs follow on from `store.seq` in order."""
         if any(p.generation != self._generation for p in group):
             raise StaleBatch("prepared on an engine state that was thrown away")
-        parts = [p.encoded for p in group if p.events or p.changes or p.results]
+        parts = [p.encoded for p in group
+                 if p.events or p.changes or p.results or p.forget_results_before]
         if parts:
             self.store.begin_commit(parts)
         seq = self.store.seq

@@ -61,6 +61,7 @@ class EncodedPart:
     removed_bookings: list[str]
     meta: str | None
     results: list[tuple[str, str, str, str]]  # device, command id, at, result JSON
+    forget_results_before: str | None = None  # delete older command results (ISO time)
 
 
 def dumps_compact(data: Any) -> str:
@@ -270,6 +271,10 @@ class Store:
                 if results:
                     conn.executemany("INSERT OR REPLACE INTO command_results(device, id, at, "
                                      "result) VALUES (?,?,?,?)", results)
+                cutoff = max((p.forget_results_before for p in parts
+                              if p.forget_results_before), default=None)
+                if cutoff is not None:
+                    conn.execute("DELETE FROM command_results WHERE at < ?", (cutoff,))
             except BaseException:
                 self._abort()
                 raise
@@ -316,12 +321,14 @@ class Store:
             bookings = list(self.db.query("SELECT * FROM bookings WHERE ticket IS NULL"))
         return meta, tickets, counters, bookings
 
-    def recent_results(self, now: datetime) -> dict[tuple[str, str], str]:
-        cutoff = (now - RESULT_TTL).isoformat()
+    def recent_results(self, cutoff: str) -> list[tuple[str, str, str, str]]:
+        """Command results from `cutoff` on, oldest first: (device, id, at, JSON); older
+        ones are deleted. `cutoff` is formatted like the stored times (the office's
+        offset), so the two compare as strings."""
         with self.lock:
             self.conn.execute("DELETE FROM command_results WHERE at < ?", (cutoff,))
-            rows = self.conn.execute("SELECT device, id, result FROM command_results").fetchall()
-        return {(d, i): r for d, i, r in rows}
+            return self.conn.execute("SELECT device, id, at, result FROM command_results "
+                                     "ORDER BY at").fetchall()
 
     def events_since(self, seq: int, limit: int = 10_000, upto: int | None = None
                      ) -> list[tuple[int, str, str, dict]]:
