@@ -7,7 +7,7 @@ process of their own, and are measured in alternating rounds (a noisy machine th
 both alike). Latency of a round = last listener's receipt − the moment the command (or
 the raw trigger) was sent.
 
-    python bench/bench_broadcast.py [--clients 100 500] [--rounds 200]
+    python bench/bench_broadcast.py [--clients 100 500] [--rounds 600]
 """
 
 from __future__ import annotations
@@ -184,7 +184,7 @@ def bench(n: int, rounds: int, folder: Path) -> tuple[list[float], list[float], 
 def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--clients", type=int, nargs="+", default=[100, 500])
-    ap.add_argument("--rounds", type=int, default=300)
+    ap.add_argument("--rounds", type=int, default=600)
     args = ap.parse_args()
     print("call_next → ticket_called at every display, vs raw websockets.broadcast")
     print(f"{'clients':>8} {'antrean p50':>12} {'p99':>8} {'raw p50':>9} {'p99':>8} "

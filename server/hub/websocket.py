@@ -146,6 +146,9 @@ class Hub:
         # SQLite releases the GIL for its own work (B-tree inserts, WAL write, fsync): a
         # dedicated thread commits while the loop parses and prepares the next group.
         self._committer = ThreadPoolExecutor(1, thread_name_prefix="antrean-commit")
+        # With nothing queued there is nothing to overlap the fsync with: COMMIT on the
+        # loop then, sparing two thread hand-offs on the latency of a lone command.
+        self.commit_inline_when_idle = True
 
     # ------------------------------------------------------------------ lifecycle
     async def start(self, host: str, port: int, ssl: Any = None) -> tuple[str, int]:
@@ -383,7 +386,15 @@ class Hub:
                         landed = loop.create_future()
                         landed.set_exception(exc)
                     else:
-                        if wrote:
+                        if wrote and self.commit_inline_when_idle and self.queue.empty():
+                            # nothing waits to be prepared: COMMIT here, sparing the two
+                            # thread hand-offs (~0.4 ms) on the path of a lone call
+                            landed = loop.create_future()
+                            try:
+                                landed.set_result(self._finish_commit(ranges))
+                            except Exception as exc:
+                                landed.set_exception(exc)
+                        elif wrote:
                             landed = loop.run_in_executor(self._committer,
                                                           self._finish_commit, ranges)
                         else:  # only hellos and pings: nothing to wait for

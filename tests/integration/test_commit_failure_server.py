@@ -23,8 +23,11 @@ FAILURES = {
 }
 
 
+@pytest.mark.parametrize("thread", [False, True], ids=["commit-on-loop", "commit-thread"])
 @pytest.mark.parametrize("when", sorted(FAILURES))
-def test_failed_commit_is_answered_internal_and_the_queue_goes_on(live_server, when):
+def test_failed_commit_is_answered_internal_and_the_queue_goes_on(live_server, when, thread):
+    # an idle hub commits on its loop; under load on its commit thread: both must recover
+    live_server.thread.hub.commit_inline_when_idle = not thread
     board = device(live_server, "board-1")
     kiosk = device(live_server, "kiosk-1")
     first = kiosk.ok("issue_ticket", service="paspor-baru", lane="reguler")
