@@ -43,7 +43,7 @@ async def _websockets_kiosks(url: str, tokens: dict[str, str], seconds: float
     run_id = os.urandom(4).hex()  # ids must be new in every run: a re-used id is a re-send
 
     async def kiosk(name: str) -> None:
-        async with connect(url, compression=None) as ws:
+        async with connect(url, compression=None, max_size=None) as ws:  # big welcomes
             await ws.send(json.dumps({"type": "hello", "role": "kiosk", "device": name,
                                       "token": tokens[name]}))
             await ws.recv()
