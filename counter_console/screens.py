@@ -163,6 +163,7 @@ class Overlay(QWidget):
 
     accepted = Signal()
     cancelled = Signal()
+    closed = Signal()  # after accept or cancel: the window gives the focus back
 
     def __init__(self, parent: QWidget) -> None:
         super().__init__(parent)
@@ -178,6 +179,7 @@ class Overlay(QWidget):
         self.body.setContentsMargins(32, 28, 32, 28)
         self.body.setSpacing(12)
         parent.installEventFilter(self)
+        self.cancelled.connect(self.close_dialog)
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if watched is self.parent() and event.type() == QEvent.Type.Resize:
@@ -192,6 +194,10 @@ class Overlay(QWidget):
         self.setGeometry(self.parentWidget().rect())
         self.show()
         self.raise_()
+
+    def close_dialog(self) -> None:
+        self.hide()
+        self.closed.emit()
 
     def keyPressEvent(self, event: object) -> None:
         key = event.key()
@@ -258,7 +264,6 @@ class TransferDialog(Overlay):
             self.card_parts.add_field(row, self.captions[row], widget)
         self.service.currentIndexChanged.connect(self._service_changed)
         self.accepted.connect(self._accept)
-        self.cancelled.connect(self.close_dialog)
         self.card_parts.text.hide()
 
     def open_for(self) -> None:
@@ -302,13 +307,6 @@ class TransferDialog(Overlay):
                               self.counter.currentData(), self.note.text()):
             self.close_dialog()
 
-    def close_dialog(self) -> None:
-        self.hide()
-        self.closed_callback()
-
-    def closed_callback(self) -> None:  # replaced by the window
-        pass
-
 
 class PauseDialog(Overlay):
     def __init__(self, parent: QWidget, desk: Desk) -> None:
@@ -323,7 +321,6 @@ class PauseDialog(Overlay):
         self.card_parts.add_field(1, self.captions[1], self.text)
         self.card_parts.text.hide()
         self.accepted.connect(self._accept)
-        self.cancelled.connect(self.close_dialog)
 
     def open_for(self) -> None:
         lang = self.desk.lang
@@ -342,13 +339,6 @@ class PauseDialog(Overlay):
         if self.desk.pause(self.reason.currentData(), self.text.text()):
             self.close_dialog()
 
-    def close_dialog(self) -> None:
-        self.hide()
-        self.closed_callback()
-
-    def closed_callback(self) -> None:
-        pass
-
 
 class ConfirmCallDialog(Overlay):
     def __init__(self, parent: QWidget, desk: Desk) -> None:
@@ -357,7 +347,6 @@ class ConfirmCallDialog(Overlay):
         self.card_parts = DialogCard(self)
         self.ticket_id = ""
         self.accepted.connect(self._accept)
-        self.cancelled.connect(self.close_dialog)
 
     def open_for(self, row: WaitingRow) -> None:
         lang = self.desk.lang
@@ -373,13 +362,6 @@ class ConfirmCallDialog(Overlay):
     def _accept(self) -> None:
         self.desk.call_ticket(self.ticket_id)
         self.close_dialog()
-
-    def close_dialog(self) -> None:
-        self.hide()
-        self.closed_callback()
-
-    def closed_callback(self) -> None:
-        pass
 
 
 class LoginScreen(QWidget):
@@ -905,7 +887,7 @@ class ConsoleWindow(QMainWindow):
         self.pause_dialog = PauseDialog(root, desk)
         self.confirm_dialog = ConfirmCallDialog(root, desk)
         for dialog in self.dialogs:
-            dialog.closed_callback = self._dialog_closed
+            dialog.closed.connect(self._dialog_closed)
 
         self.shortcuts: list[QShortcut] = []
         for key, seq in (("call_next", "F1"), ("recall", "F2"), ("start_service", "F3"),
