@@ -104,20 +104,31 @@ async def submit_survey(hub: Hub, token: str, query: str) -> Response:
     return json_response({k: v for k, v in result.items() if k != "id"}, status)
 
 
+async def _device_from_query(hub: Hub, query: str, role: str) -> Any:
+    """The paired device whose token is in `?token=`, if it has this role; else None."""
+    import asyncio
+    from urllib.parse import parse_qs
+
+    token = parse_qs(query, max_num_fields=10).get("token", [""])[0]
+    device = await asyncio.to_thread(hub.store.device_for_token, token)
+    return device if device is not None and device.role == role else None
+
+
+def _needs_token(message: str) -> Response:
+    return respond(401, f"<!doctype html><meta charset=utf-8><h1>401</h1><p>{message} "
+                   "(?token=…)</p>".encode(), "text/html; charset=utf-8")
+
+
 async def admin_report(hub: Hub, query: str) -> Response:
     """The office report for an admin device's token, with a date picker (reports.pages).
 
     Runs in a thread: it reads the database and draws charts, which must not stall the
     queue."""
     import asyncio
-    from urllib.parse import parse_qs
 
-    token = parse_qs(query, max_num_fields=10).get("token", [""])[0]
-    device = await asyncio.to_thread(hub.store.device_for_token, token)
-    if device is None or device.role != "admin":
-        return respond(401, "<!doctype html><meta charset=utf-8><h1>401</h1>"
-                       "<p>Token admin diperlukan / An admin device token is required "
-                       "(?token=…)</p>".encode(), "text/html; charset=utf-8")
+    device = await _device_from_query(hub, query, "admin")
+    if device is None:
+        return _needs_token("Token admin diperlukan / An admin device token is required")
     from reports.pages import report_page
     status, content_type, body = await asyncio.to_thread(report_page, hub.store.path,
                                                          hub.config, query)
@@ -145,16 +156,14 @@ async def tablet(hub: Hub, query: str) -> Response:
     the counter console's device token opens the survey (the phone page) of the ticket
     last finished at that console's counter, once; otherwise a waiting page that
     refreshes itself."""
-    import asyncio
     from datetime import timedelta
     from urllib.parse import parse_qs, quote
 
-    token = parse_qs(query, max_num_fields=10).get("token", [""])[0]
-    device = await asyncio.to_thread(hub.store.device_for_token, token)
-    if device is None or device.role != "counter":
-        return respond(401, "<!doctype html><meta charset=utf-8><h1>401</h1><p>Token "
-                       "perangkat loket diperlukan / A counter device token is required "
-                       "(?token=…)</p>".encode(), "text/html; charset=utf-8")
+    token = parse_qs(query, max_num_fields=10).get("token", [""])[0]  # handed on below
+    device = await _device_from_query(hub, query, "counter")
+    if device is None:
+        return _needs_token("Token perangkat loket diperlukan / "
+                            "A counter device token is required")
     engine = hub.engine
     counter = device.counter or next((c.id for c in engine.counters.values()
                                       if c.device == device.name), None)
