@@ -63,8 +63,8 @@ class Painted(QWidget):
         self.paint(p, QRectF(self.rect()))
         p.end()
 
-    def paint(self, p: QPainter, r: QRectF) -> None:  # pragma: no cover - overridden
-        raise NotImplementedError
+    def paint(self, p: QPainter, r: QRectF) -> None:
+        """What the widget draws; each kind of Painted draws its own (the base: nothing)."""
 
 
 class Header(Painted):
@@ -204,8 +204,8 @@ class Page(QWidget):
         self.controller = controller
         self.portrait = False
 
-    def render(self, flow: KioskFlow, theme: Theme) -> None:  # pragma: no cover
-        raise NotImplementedError
+    def render(self, flow: KioskFlow, theme: Theme) -> None:
+        """Show `flow`'s state; each page shows its own (the base page: nothing)."""
 
     def set_portrait(self, portrait: bool) -> None:
         self.portrait = portrait

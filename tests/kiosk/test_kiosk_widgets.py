@@ -267,3 +267,16 @@ def test_booking_code_check_in_prints_the_ticket(qtbot, kiosk):
     assert kiosk.flow.issued["booked"] is True
     assert kiosk.printer.tickets[0].number == "B001"
     assert kiosk.printer.tickets[0].lane_name == "Lansia 60+"
+
+
+def test_every_page_and_painted_widget_draws_itself():
+    """The bases draw and show nothing: a page or widget that forgot its own `render` or
+    `paint` would be a blank rectangle on the kiosk."""
+    from kiosk import screens
+
+    for base, method in ((screens.Page, "render"), (screens.Painted, "paint")):
+        kinds = [cls for cls in vars(screens).values()
+                 if isinstance(cls, type) and issubclass(cls, base) and cls is not base]
+        assert kinds, base
+        for cls in kinds:
+            assert getattr(cls, method) is not getattr(base, method), f"{cls.__name__}.{method}"
