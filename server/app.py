@@ -23,18 +23,32 @@ log = logging.getLogger("antrean.server")
 T = TypeVar("T")
 
 
-def run_loop(main: Coroutine[Any, Any, T]) -> T:
-    """Run the server's event loop: uvloop where it is installed (Linux, macOS), the
-    standard loop otherwise or when ANTREAN_EVENT_LOOP=asyncio. uvloop's transports and
-    selector are in C: per message they cost about half of asyncio's, which is most of
-    the hub's time on a small machine (see bench/bench_issue.py)."""
-    if os.environ.get("ANTREAN_EVENT_LOOP", "uvloop") != "asyncio":
-        try:
-            import uvloop
-        except ImportError:
-            pass
-        else:
-            return uvloop.run(main)
+def loop_name(tls: bool = False) -> str:
+    """Which event loop the server runs on: uvloop where it is installed (Linux, macOS),
+    the standard loop otherwise, when ANTREAN_EVENT_LOOP=asyncio, and for TLS.
+
+    uvloop's transports and selector are in C: per message they cost about half of
+    asyncio's, which is most of the hub's time on a small machine (bench/bench_issue.py).
+    TLS stays on the standard library's loop: uvloop has its own TLS layer, and once, in
+    CI, a wss:// handshake through it was cut off before the HTTP response (not
+    reproduced in 300 local runs; the same test has always passed on the standard loop).
+    An office that turns TLS on has a handful of tablets on it, not a flood of kiosks."""
+    if tls or os.environ.get("ANTREAN_EVENT_LOOP", "uvloop") == "asyncio":
+        return "asyncio"
+    try:
+        import uvloop  # noqa: F401
+    except ImportError:
+        return "asyncio"
+    return "uvloop"
+
+
+def run_loop(main: Coroutine[Any, Any, T], tls: bool = False) -> T:
+    """Run the server's event loop (see `loop_name`)."""
+    name = loop_name(tls)
+    log.info("event loop: %s", name)
+    if name == "uvloop":
+        import uvloop
+        return uvloop.run(main)
     return asyncio.run(main)
 
 

@@ -58,7 +58,8 @@ def cmd_server(args: argparse.Namespace) -> int:
     def ready(host: str, port: int) -> None:
         print(f"listening on {scheme}://{host}:{port}/ws", flush=True)
     try:
-        run_loop(serve(cfg, args.db, args.host, args.port, ready, ssl_context=context))
+        run_loop(serve(cfg, args.db, args.host, args.port, ready, ssl_context=context),
+                 tls=context is not None)
     except OSError as exc:
         raise UserError(f"cannot listen on {args.host}:{args.port}: {exc.strerror}") from None
     return 0

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 from ws_helpers import join
 
-from server.app import ServerThread
+from server.app import ServerThread, loop_name
 from server.demo_office import pair_demo_devices
 
 
@@ -28,3 +28,12 @@ def test_the_server_speaks_the_protocol_on_either_loop(tmp_path, open_office, mo
         board.close()
     finally:
         server.stop()
+
+
+def test_tls_and_the_opt_out_choose_the_standard_loop(monkeypatch):
+    pytest.importorskip("uvloop")
+    monkeypatch.delenv("ANTREAN_EVENT_LOOP", raising=False)
+    assert loop_name() == "uvloop"
+    assert loop_name(tls=True) == "asyncio"
+    monkeypatch.setenv("ANTREAN_EVENT_LOOP", "asyncio")
+    assert loop_name() == "asyncio"

@@ -19,10 +19,12 @@ def test_server_serves_wss_with_the_office_certificate(tmp_path):
     subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
                     "-subj", "/CN=localhost", "-addext", "subjectAltName=IP:127.0.0.1",
                     "-keyout", str(key), "-out", str(cert)], check=True, capture_output=True)
-    proc = subprocess.Popen([sys.executable, "-m", "server", "server", "--db",
-                             str(tmp_path / "a.db"), "--host", "127.0.0.1", "--port", "0",
-                             "--tls-cert", str(cert), "--tls-key", str(key)],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT)
+    log = tmp_path / "server.log"  # shown when the test fails: what the server saw
+    with log.open("w") as log_file:
+        proc = subprocess.Popen([sys.executable, "-m", "server", "server", "--db",
+                                 str(tmp_path / "a.db"), "--host", "127.0.0.1", "--port", "0",
+                                 "--tls-cert", str(cert), "--tls-key", str(key)],
+                                stdout=subprocess.PIPE, stderr=log_file, text=True, cwd=ROOT)
     try:
         line = proc.stdout.readline()
         assert line.startswith("listening on wss://127.0.0.1:"), line
@@ -35,6 +37,12 @@ def test_server_serves_wss_with_the_office_certificate(tmp_path):
         with pytest.raises(ssl.SSLError):  # a client that does not trust it is refused
             with connect(url, ssl=ssl.create_default_context(), open_timeout=30):
                 pass
+        # TLS runs on the standard library's loop, not uvloop's own TLS layer (see
+        # server.app.loop_name)
+        assert "event loop: asyncio" in log.read_text()
+    except BaseException:
+        print("server log:\n" + log.read_text())
+        raise
     finally:
         proc.terminate()
         assert proc.wait(30) == 0
