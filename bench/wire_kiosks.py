@@ -7,6 +7,11 @@ by it would report the client's speed. This one does the minimum the protocol as
 kiosk: the WebSocket upgrade, masked text frames (RFC 6455, a zero masking key), `hello`,
 then `issue_ticket`, waiting for each command's `ok` result before sending the next. The
 events broadcast meanwhile are received and skipped by their frame header alone.
+
+The kiosks connect once and then issue in timed rounds, as a kiosk connects once in the
+morning: a welcome (a snapshot of everything waiting, thousands of tickets in a
+benchmark's backlog) is not part of issuing a ticket, and it must not be counted in a
+round, nor still be streaming out while one runs.
 """
 
 from __future__ import annotations
@@ -32,9 +37,13 @@ def client_text_frame(payload: bytes) -> bytes:
 
 
 class WireKiosk(asyncio.Protocol):
-    def __init__(self, name: str, token: str, service: str, end: float,
-                 done: asyncio.Future, run_id: str) -> None:
-        self.name, self.token, self.service, self.end, self.done = name, token, service, end, done
+    def __init__(self, name: str, token: str, service: str, welcomed: asyncio.Future,
+                 run_id: str) -> None:
+        self.name, self.token, self.service = name, token, service
+        self.on_welcome = welcomed
+        self.round_done: asyncio.Future | None = None
+        self.end = 0.0  # of the current round
+        self.last_ack = 0.0
         self.run_id = run_id  # command ids must be new in every run: a re-used id is a re-send
         self.buf = bytearray()
         self.upgraded = False
@@ -53,15 +62,23 @@ class WireKiosk(asyncio.Protocol):
             f"Sec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n\r\n").encode())
 
     def connection_lost(self, exc: Exception | None) -> None:
-        if not self.done.done():
-            self.done.set_result(None)
+        if self.error is None and (self.round_done is None or not self.round_done.done()):
+            self.error = f"connection lost: {exc}"
+        for future in (self.on_welcome, self.round_done):
+            if future is not None and not future.done():
+                future.set_result(None)
+
+    def start_round(self, end: float, done: asyncio.Future) -> None:
+        self.end, self.round_done = end, done
+        self.numbers = []
+        self._next()
 
     def _send(self, message: dict) -> None:
         self.transport.write(client_text_frame(json.dumps(message).encode()))
 
     def _next(self) -> None:
         if time.monotonic() >= self.end:
-            self.transport.close()
+            self.round_done.set_result(None)
             return
         self.sent += 1
         cid = f"{self.run_id}-{self.name}-{self.sent}"
@@ -72,6 +89,8 @@ class WireKiosk(asyncio.Protocol):
     def _fail(self, error: str) -> None:
         self.error = error
         self.transport.close()
+        if not self.on_welcome.done():
+            self.on_welcome.set_result(None)
 
     def data_received(self, data: bytes) -> None:
         buf = self.buf
@@ -106,7 +125,7 @@ class WireKiosk(asyncio.Protocol):
                 continue  # pings are answered by nobody: the run is far shorter than 20 s
             if not self.welcomed:
                 self.welcomed = True
-                self._next()
+                self.on_welcome.set_result(None)
             elif buf.startswith(b'{"type":"result"', start) and \
                     buf.find(self.marker, start, pos) >= 0:
                 msg = json.loads(bytes(buf[start:pos]))
@@ -114,25 +133,50 @@ class WireKiosk(asyncio.Protocol):
                     self._fail(f"issue refused: {msg}")
                     return
                 self.numbers.append(msg["data"]["number"])
+                self.last_ack = time.monotonic()
                 self._next()
         del buf[:pos]
 
 
-async def run(host: str, port: int, tokens: dict[str, str], seconds: float,
-              service: str = "informasi") -> tuple[int, list[str]]:
-    """Issue tickets from every kiosk for `seconds`; (acknowledged count, numbers)."""
-    loop = asyncio.get_running_loop()
-    end = time.monotonic() + seconds
-    run_id = os.urandom(4).hex()
-    kiosks = []
-    for name, token in tokens.items():
-        done = loop.create_future()
-        _, kiosk = await loop.create_connection(
-            lambda n=name, t=token, d=done: WireKiosk(n, t, service, end, d, run_id), host, port)
-        kiosks.append(kiosk)
-    await asyncio.gather(*(k.done for k in kiosks))
-    errors = [k.error for k in kiosks if k.error]
-    if errors:
-        raise RuntimeError(errors[0])
-    numbers = [n for k in kiosks for n in k.numbers]
-    return len(numbers), numbers
+class Fleet:
+    """N kiosks, connected and welcomed once, issuing in timed rounds."""
+
+    def __init__(self, host: str, port: int, tokens: dict[str, str],
+                 service: str = "informasi") -> None:
+        self.host, self.port, self.tokens, self.service = host, port, tokens, service
+        self.kiosks: list[WireKiosk] = []
+
+    async def connect(self) -> None:
+        loop = asyncio.get_running_loop()
+        run_id = os.urandom(4).hex()
+        for name, token in self.tokens.items():
+            welcomed = loop.create_future()
+            _, kiosk = await loop.create_connection(
+                lambda n=name, t=token, w=welcomed: WireKiosk(n, t, self.service, w, run_id),
+                self.host, self.port)
+            self.kiosks.append(kiosk)
+        await asyncio.gather(*(k.on_welcome for k in self.kiosks))
+        self._raise_errors()
+
+    async def round(self, seconds: float) -> tuple[float, list[str]]:
+        """Issue from every kiosk for `seconds`: (acknowledged tickets per second, numbers)."""
+        loop = asyncio.get_running_loop()
+        start = time.monotonic()
+        done = []
+        for k in self.kiosks:
+            k.last_ack = start
+            done.append(loop.create_future())
+            k.start_round(start + seconds, done[-1])
+        await asyncio.gather(*done)
+        self._raise_errors()
+        numbers = [n for k in self.kiosks for n in k.numbers]
+        return len(numbers) / (max(k.last_ack for k in self.kiosks) - start), numbers
+
+    def close(self) -> None:
+        for k in self.kiosks:
+            k.transport.close()
+
+    def _raise_errors(self) -> None:
+        errors = [k.error for k in self.kiosks if k.error]
+        if errors:
+            raise RuntimeError(errors[0])
