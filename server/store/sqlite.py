@@ -155,8 +155,14 @@ class Store:
             db["officers"].create({"id": str, "name": str, "pin_hash": str, "salt": str,
                                    "failed": int, "locked_until": str, "created_at": str},
                                   pk="id", if_not_exists=True)
+            # Command results are appended, in commit order, with no key: the hub answers
+            # re-sends from memory and reads the table only at start (all of the last
+            # 24 h), so nothing looks a result up by (device, id) on disk. A key's index
+            # took 4-8 of a 4-ticket commit's ~15 WAL pages (the ids of 8 kiosks land in
+            # 8 places); appended rows take 1-2.
+            self._unkey_command_results()
             db["command_results"].create({"device": str, "id": str, "at": str, "result": str},
-                                         pk=("device", "id"), if_not_exists=True)
+                                         if_not_exists=True)
             db["daily_aggregates"].create({"day": str, "service": str, "lane": str,
                                            "metric": str, "value": float},
                                           pk=("day", "service", "lane", "metric"),
@@ -170,6 +176,22 @@ class Store:
             self.conn.execute("DROP INDEX IF EXISTS idx_command_results_at")
             db["events"].create_index(["day"], if_not_exists=True)
             db["meta"].upsert({"key": "schema_version", "value": str(SCHEMA_VERSION)}, pk="key")
+
+    def _unkey_command_results(self) -> None:
+        """Before 0.3 command results had a (device, id) primary key: move them to a
+        table without one (a day's worth of rows at most: quick)."""
+        table = self.db["command_results"]
+        if not table.exists() or table.pks == ["rowid"]:
+            return
+        with self.conn:  # one transaction: all or nothing
+            self.conn.execute("BEGIN IMMEDIATE")
+            self.conn.execute("CREATE TABLE command_results_unkeyed "
+                              "(device TEXT, id TEXT, at TEXT, result TEXT)")
+            self.conn.execute("INSERT INTO command_results_unkeyed(device, id, at, result) "
+                              "SELECT device, id, at, result FROM command_results ORDER BY at")
+            self.conn.execute("DROP TABLE command_results")
+            self.conn.execute("ALTER TABLE command_results_unkeyed RENAME TO command_results")
+        log.info("command results moved to a table without a key")
 
     def _connect(self, synchronous: str) -> sqlite3.Connection:
         conn = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None,
@@ -266,11 +288,16 @@ class Store:
                 if counters:
                     conn.executemany(_INSERT_COUNTER, counters)
                 if meta is not None:
-                    conn.execute("INSERT OR REPLACE INTO meta(key, value) VALUES ('engine', ?)",
-                                 (meta,))
-                if results:
-                    conn.executemany("INSERT OR REPLACE INTO command_results(device, id, at, "
-                                     "result) VALUES (?,?,?,?)", results)
+                    # UPDATE rewrites the row where it is; INSERT OR REPLACE deletes it and
+                    # inserts it anew, writing the key's index page too (one WAL page more)
+                    changed = conn.execute("UPDATE meta SET value = ? WHERE key = 'engine'",
+                                           (meta,)).rowcount
+                    if not changed:
+                        conn.execute("INSERT INTO meta(key, value) VALUES ('engine', ?)",
+                                     (meta,))
+                if results:  # each command once: the hub answers a re-send from memory
+                    conn.executemany("INSERT INTO command_results(device, id, at, result) "
+                                     "VALUES (?,?,?,?)", results)
                 cutoff = max((p.forget_results_before for p in parts
                               if p.forget_results_before), default=None)
                 if cutoff is not None:
@@ -322,13 +349,13 @@ class Store:
         return meta, tickets, counters, bookings
 
     def recent_results(self, cutoff: str) -> list[tuple[str, str, str, str]]:
-        """Command results from `cutoff` on, oldest first: (device, id, at, JSON); older
+        """Command results from `cutoff` on, in commit order: (device, id, at, JSON); older
         ones are deleted. `cutoff` is formatted like the stored times (the office's
         offset), so the two compare as strings."""
         with self.lock:
             self.conn.execute("DELETE FROM command_results WHERE at < ?", (cutoff,))
             return self.conn.execute("SELECT device, id, at, result FROM command_results "
-                                     "ORDER BY at").fetchall()
+                                     "ORDER BY rowid").fetchall()
 
     def events_since(self, seq: int, limit: int = 10_000, upto: int | None = None
                      ) -> list[tuple[int, str, str, dict]]:
