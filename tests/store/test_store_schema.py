@@ -6,7 +6,7 @@ from __future__ import annotations
 import sqlite3
 
 from server.engine.model import Changes
-from server.store.sqlite import Store, encode_part
+from server.store.sqlite import COUNTER_COLUMNS, TICKET_COLUMNS, Store, encode_part
 
 AT, DAY = "2026-11-23T08:00:00.000+07:00", "2026-11-23"
 
@@ -50,3 +50,29 @@ def test_the_engine_record_is_rewritten_in_place(tmp_path):
     rows = store.conn.execute("SELECT value FROM meta WHERE key = 'engine'").fetchall()
     assert rows == [('{"day": "2026-11-24"}',)]
     assert store.load_state()[0] == {"day": "2026-11-24"}
+
+
+def test_a_changed_ticket_or_counter_is_updated_where_it_is(tmp_path):
+    """An upsert, not INSERT OR REPLACE: the row keeps its rowid, so the table's indexes
+    (id, day) are not rewritten on every call, start and finish."""
+    store = Store(tmp_path / "a.db")
+    ticket = dict.fromkeys(TICKET_COLUMNS) | {"id": "t_20261123_A001", "day": DAY,
+                                              "number": "A001", "status": "waiting",
+                                              "recalls": 0, "transfers": 0}
+    counter = dict.fromkeys(COUNTER_COLUMNS) | {"id": "loket-1", "status": "open",
+                                                "consecutive_priority": 0}
+
+    def save(**changes):
+        store.commit_encoded([encode_part([], Changes(tickets=[ticket | changes],
+                                                      counters=[counter | changes
+                                                                if "status" in changes
+                                                                else counter]), [])])
+
+    def rowids():
+        return (store.conn.execute("SELECT rowid, status FROM tickets").fetchall(),
+                store.conn.execute("SELECT rowid, status FROM counters").fetchall())
+
+    save()
+    (ticket_rows, counter_rows) = rowids()
+    save(status="called")
+    assert rowids() == ([(ticket_rows[0][0], "called")], [(counter_rows[0][0], "called")])
