@@ -12,9 +12,13 @@ Rules the queue owns, so announcements never overlap or cut each other off:
   warning (a backlog that long is stale; the board still shows the numbers).
 
 The player plays prepared WAV files one after another with QMediaPlayer + QAudioOutput
-(QSoundEffect fails without an audio device; QMediaPlayer then plays silently to the end).
-Every item ends in `finished` — at EndOfMedia, on a media error, or when its watchdog
-(WAV duration + margin) fires — so the board can never get stuck waiting for audio.
+(QSoundEffect fails without an audio device). Without an audio device nothing is decoded:
+each item takes its WAV's length on a timer, so a muted board keeps the same pacing.
+(Driving the media backend with no sink deadlocked in `stop()`: PySide holds the GIL
+during the call while one of Qt's FFmpeg threads, destroying an object, waits for it.)
+Every item ends in `finished` — at EndOfMedia, at the end of its silent length, on a
+media error, or when its watchdog (WAV duration + margin) fires — so the board can never
+get stuck waiting for audio.
 """
 
 from __future__ import annotations
@@ -166,6 +170,11 @@ class AnnouncementPlayer(QObject):
         self._advance.setSingleShot(True)
         self._advance.setInterval(0)
         self._advance.timeout.connect(self._play_next)
+        # With no audio device, an item "plays" for its spoken length on this timer.
+        self._silent = QTimer(self)
+        self._silent.setSingleShot(True)
+        self._silent.timeout.connect(self._on_silent_end)
+        self._media_in_use = False  # the current item went to QMediaPlayer
         self._warned_no_device = False
 
     # --- public API ---
@@ -199,8 +208,11 @@ class AnnouncementPlayer(QObject):
         QMediaPlayer while its decoder thread still plays can crash Qt's FFmpeg backend."""
         self.queue.clear()
         self._watchdog.stop()
-        self._media.stop()
-        self._media.setSource(QUrl())
+        self._silent.stop()
+        if self._media_in_use:
+            self._media_in_use = False
+            self._media.stop()
+            self._media.setSource(QUrl())
 
     def set_volume(self, volume: float) -> None:
         self._audio.setVolume(max(0.0, min(1.0, volume)))
@@ -219,14 +231,24 @@ class AnnouncementPlayer(QObject):
         if wav is None or not Path(wav).is_file():
             self._finish(f"no audio file for {item.number}: {wav}")
             return
-        if not self.has_audio_device() and not self._warned_no_device:
+        device = self.has_audio_device()
+        if not device and not self._warned_no_device:
             self._warned_no_device = True  # once: the board may run muted for days
             self.warning.emit("no audio output device: announcements play silently")
         try:
-            watchdog_ms = int(wav_duration(wav) * 1000) + self.watchdog_margin_ms
-        except Exception:  # unreadable header: the media error path will report it
-            watchdog_ms = self.FALLBACK_WATCHDOG_MS
+            length_ms = int(wav_duration(wav) * 1000)
+        except Exception as exc:  # unreadable header
+            if not device:
+                self._finish(f"audio error for {item.number}: unreadable WAV {wav} ({exc})")
+                return
+            length_ms = None  # the media error path will report it
+        watchdog_ms = (self.FALLBACK_WATCHDOG_MS if length_ms is None
+                       else length_ms + self.watchdog_margin_ms)
         self._watchdog.start(max(0, watchdog_ms))
+        if not device:
+            self._silent.start(max(0, length_ms or 0))
+            return
+        self._media_in_use = True
         self._media.setSource(QUrl.fromLocalFile(str(Path(wav).resolve())))
         self._media.play()
 
@@ -235,9 +257,12 @@ class AnnouncementPlayer(QObject):
         if item is None:
             return  # a late signal for an item already finished
         self._watchdog.stop()
-        # Done with the item before stopping: status signals stop() emits are then ignored.
-        self._media.stop()
-        self._media.setSource(QUrl())
+        self._silent.stop()
+        if self._media_in_use:
+            self._media_in_use = False
+            # Done with the item before stopping: status signals stop() emits are ignored.
+            self._media.stop()
+            self._media.setSource(QUrl())
         if problem:
             log.warning(problem)
             self.warning.emit(problem)
@@ -258,6 +283,11 @@ class AnnouncementPlayer(QObject):
         if self.queue.current is None or error == QMediaPlayer.Error.NoError:
             return
         self._finish(f"audio error for {self.queue.current.number}: {message or error.name}")
+
+    @Slot()
+    def _on_silent_end(self) -> None:
+        if self.queue.current is not None:
+            self._finish()
 
     @Slot()
     def _on_watchdog(self) -> None:

@@ -222,6 +222,23 @@ def test_missing_and_broken_files_warn_and_move_on(
     assert "missing.wav" in problems[0] and "A2" in problems[1] and "A3" in problems[2]
 
 
+def test_without_a_device_nothing_is_decoded_and_an_item_lasts_its_length(
+    qtbot, player: AnnouncementPlayer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # No sound card: the media backend is never started (with no sink it deadlocked in
+    # stop()); the item takes its spoken length on a timer, so a muted board keeps pace.
+    monkeypatch.setattr(player, "has_audio_device", lambda: False)
+    rec = Recorder(player)
+    with qtbot.waitSignal(player.started, timeout=5_000):
+        player.enqueue(Announcement("A1", wav=_tone(tmp_path / "t.wav", 0.3)))
+    assert player._silent.isActive() and player._silent.interval() == 300
+    assert player._media.source().isEmpty()
+    with qtbot.waitSignal(player.idle, timeout=5_000):
+        pass
+    assert rec.events == [("started", "A1"), ("finished", "A1"), ("idle", "")]
+    assert rec.warnings == ["no audio output device: announcements play silently"]
+
+
 def test_watchdog_skips_an_item_that_never_ends(qtbot, tmp_path: Path) -> None:
     # A negative margin makes the watchdog fire before the real end of a 2 s file: the
     # same path a hung audio backend would take.
