@@ -1,0 +1,32 @@
+"""The benchmarks still run (tiny settings; their figures are not checked here: speed is
+measured by running them, never by tests)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def run_bench(*args: str) -> str:
+    out = subprocess.run([sys.executable, *args], cwd=ROOT, capture_output=True, text=True,
+                         timeout=100)
+    assert out.returncode == 0, out.stderr[-2000:]
+    return out.stdout
+
+
+@pytest.mark.parametrize("client", ["wire", "websockets"])
+def test_bench_issue_runs_and_counts_distinct_numbers(client):
+    text = run_bench("bench/bench_issue.py", "--seconds", "0.2", "--rounds", "1",
+                     "--client", client)
+    tickets = text.split("; ")[-1].split()
+    assert tickets[0] == tickets[2] and int(tickets[0]) > 0, text  # "N tickets, N distinct"
+
+
+def test_bench_commit_pages_counts_pages():
+    text = run_bench("bench/bench_commit_pages.py", "--rounds", "3")
+    assert "raw one-row commit (baseline)" in text and "call_next" in text, text
