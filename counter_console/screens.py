@@ -167,6 +167,7 @@ class Overlay(QWidget):
 
     def __init__(self, parent: QWidget) -> None:
         super().__init__(parent)
+        self.lang = ""  # of the texts shown (see retranslate)
         self.hide()
         outer = QVBoxLayout(self)
         outer.setAlignment(Qt.AlignmentFlag.AlignCenter)
@@ -198,6 +199,11 @@ class Overlay(QWidget):
     def close_dialog(self) -> None:
         self.hide()
         self.closed.emit()
+
+    def retranslate(self, lang: str) -> None:
+        """Put every text in `lang`, keeping what the officer chose or typed. Called when
+        the dialog opens and when the language changes while it is open (F12)."""
+        self.lang = lang
 
     def keyPressEvent(self, event: object) -> None:
         key = event.key()
@@ -267,7 +273,16 @@ class TransferDialog(Overlay):
         self.card_parts.text.hide()
 
     def open_for(self) -> None:
-        lang = self.desk.lang
+        self.service.clear()  # nothing to keep: the defaults for the current ticket
+        self.retranslate(self.desk.lang)
+        self.note.clear()
+        self.open()
+        self.service.setFocus()
+
+    def retranslate(self, lang: str) -> None:
+        super().retranslate(lang)
+        keep = (self.service.currentData(), self.stage.currentData(),
+                self.counter.currentData())
         opts = self.desk.transfer_options()
         self._opts = opts
         ticket = self.desk.current_ticket or {}
@@ -281,18 +296,19 @@ class TransferDialog(Overlay):
         self.service.clear()
         for sid, name in opts.services:
             self.service.addItem(name, sid)
-        self.service.setCurrentIndex(max(0, self.service.findData(opts.default_service)))
+        self.service.setCurrentIndex(max(0, self.service.findData(keep[0] or
+                                                                  opts.default_service)))
         self.service.blockSignals(False)
         self._service_changed()
-        if opts.default_stage:
-            self.stage.setCurrentIndex(max(0, self.stage.findData(opts.default_stage)))
-        self.note.clear()
-        self.open()
-        self.service.setFocus()
+        stage = keep[1] if keep[0] else opts.default_stage
+        if stage:
+            self.stage.setCurrentIndex(max(0, self.stage.findData(stage)))
+        if keep[0]:
+            self.counter.setCurrentIndex(max(0, self.counter.findData(keep[2])))
 
     def _service_changed(self) -> None:
         sid = self.service.currentData()
-        lang = self.desk.lang
+        lang = self.lang
         self.stage.clear()
         for st, name in self._opts.stages.get(sid, []):
             self.stage.addItem(name, st)
@@ -323,17 +339,23 @@ class PauseDialog(Overlay):
         self.accepted.connect(self._accept)
 
     def open_for(self) -> None:
-        lang = self.desk.lang
+        self.reason.clear()
+        self.retranslate(self.desk.lang)
+        self.text.clear()
+        self.open()
+        self.reason.setFocus()
+
+    def retranslate(self, lang: str) -> None:
+        super().retranslate(lang)
         self.card_parts.title.setText(t("console.pause_title", lang))
         self.captions[0].setText(t("console.pause_reason", lang))
         self.captions[1].setText(t("console.pause_text", lang))
         self.card_parts.set_buttons(lang)
+        keep = self.reason.currentData()
         self.reason.clear()
         for preset in PAUSE_PRESETS:
             self.reason.addItem(t(f"console.{preset}", lang), preset)
-        self.text.clear()
-        self.open()
-        self.reason.setFocus()
+        self.reason.setCurrentIndex(max(0, self.reason.findData(keep)))
 
     def _accept(self) -> None:
         if self.desk.pause(self.reason.currentData(), self.text.text()):
@@ -346,18 +368,25 @@ class ConfirmCallDialog(Overlay):
         self.desk = desk
         self.card_parts = DialogCard(self)
         self.ticket_id = ""
+        self.row: WaitingRow | None = None
         self.accepted.connect(self._accept)
 
     def open_for(self, row: WaitingRow) -> None:
-        lang = self.desk.lang
         self.ticket_id = row.id
+        self.row = row
+        self.retranslate(self.desk.lang)
+        self.open()
+        self.setFocus()
+
+    def retranslate(self, lang: str) -> None:
+        super().retranslate(lang)
+        # the row as the desk now names it (service and lane in the new language)
+        row = next((r for r in self.desk.waiting_rows() if r.id == self.ticket_id), self.row)
         self.card_parts.title.setText(t("console.confirm_call_title", lang, number=row.number))
         self.card_parts.text.setText(t("console.confirm_call_text", lang,
                                        service=row.service_name, lane=row.lane_name,
                                        waited=row.waited_text))
         self.card_parts.set_buttons(lang)
-        self.open()
-        self.setFocus()
 
     def _accept(self) -> None:
         self.desk.call_ticket(self.ticket_id)
@@ -976,6 +1005,9 @@ class ConsoleWindow(QMainWindow):
                                       f"#notice QLabel {{ color: {fg}; }}")
             self.notice_label.setText(message or "")
         screen = self.desk_screen if view.screen == "desk" else self.login_screen
+        for dialog in self.dialogs:  # F12 while a dialog is open: it follows
+            if dialog.isVisible() and dialog.lang != lang:
+                dialog.retranslate(lang)
         if view.screen == "login":
             for dialog in self.dialogs:
                 dialog.hide()

@@ -3,6 +3,8 @@
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QFontDatabase
 
+from i18n import t
+
 from tests.counter_console.conftest import close_connection, stop_server
 
 
@@ -123,6 +125,18 @@ def test_transfer_and_call_specific_with_confirmation(qtbot, live_server, kiosk,
     assert dialog.stage.currentData() == "foto-wawancara"  # the next stage by default
     dialog.counter.setCurrentIndex(dialog.counter.findData("loket-2"))
     qtbot.keyClicks(dialog.note, "berkas lengkap")
+    # F12 while the dialog is open: it speaks the new language and keeps every choice
+    qtbot.keyClick(dialog.note, Qt.Key.Key_F12)
+    assert desk.lang == "en"
+    assert dialog.captions[0].text() == t("console.transfer_service", "en") != \
+        t("console.transfer_service", "id")
+    assert dialog.card_parts.cancel.text().startswith(t("console.dialog_cancel", "en"))
+    assert dialog.counter.itemText(0) == t("console.transfer_any_counter", "en")
+    assert (dialog.service.currentData(), dialog.stage.currentData(),
+            dialog.counter.currentData(), dialog.note.text()) == (
+        "paspor-baru", "foto-wawancara", "loket-2", "berkas lengkap")
+    qtbot.keyClick(dialog.note, Qt.Key.Key_F12)
+    assert dialog.captions[0].text() == t("console.transfer_service", "id")
     qtbot.keyClick(dialog.note, Qt.Key.Key_Return)
     settle(qtbot, desk, "idle")
     assert not dialog.isVisible()
@@ -132,6 +146,10 @@ def test_transfer_and_call_specific_with_confirmation(qtbot, live_server, kiosk,
     # Escape closes a dialog without sending anything
     window.desk_screen.table.selectRow(0)
     key(qtbot, console, Qt.Key.Key_F8)
+    number = desk.waiting_rows()[0].number
+    qtbot.keyClick(window.confirm_dialog, Qt.Key.Key_F12)  # the confirmation follows too
+    assert window.confirm_dialog.card_parts.title.text() == t(
+        "console.confirm_call_title", "en", number=number)
     qtbot.keyClick(window.confirm_dialog, Qt.Key.Key_Escape)
     assert not window.confirm_dialog.isVisible() and desk.state() == "idle"
 
