@@ -4,7 +4,6 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QFontDatabase
 
 from i18n import t
-
 from tests.counter_console.conftest import close_connection, stop_server
 
 
