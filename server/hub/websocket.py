@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import logging
 import time
 from collections import deque
@@ -104,8 +103,7 @@ class Prepared:
     replies: list[tuple[Any, str]] = field(default_factory=list)
     futures: list[tuple[asyncio.Future, dict[str, Any]]] = field(default_factory=list)
     hellos: list[tuple[Any, int, dict[str, Any]]] = field(default_factory=list)
-    encoded: EncodedPart | None = None  # what the commit thread writes
-    forget_results_before: str | None = None
+    encoded: EncodedPart | None = None  # what the commit writes
 
 
 @dataclass
@@ -382,24 +380,19 @@ class Hub:
                     group, pending = pending, []
                     try:
                         ranges, wrote = self._begin_commit(group)
+                        if wrote and not (self.commit_inline_when_idle and self.queue.empty()):
+                            landed = loop.run_in_executor(self._committer,
+                                                          self._finish_commit, ranges)
+                        else:
+                            # nothing waits to be prepared: COMMIT here, sparing the two
+                            # thread hand-offs (~0.4 ms) on the path of a lone call; or
+                            # only hellos and pings, with nothing to commit
+                            landed = loop.create_future()
+                            landed.set_result(self._finish_commit(ranges) if wrote
+                                              else ranges)
                     except Exception as exc:
                         landed = loop.create_future()
                         landed.set_exception(exc)
-                    else:
-                        if wrote and self.commit_inline_when_idle and self.queue.empty():
-                            # nothing waits to be prepared: COMMIT here, sparing the two
-                            # thread hand-offs (~0.4 ms) on the path of a lone call
-                            landed = loop.create_future()
-                            try:
-                                landed.set_result(self._finish_commit(ranges))
-                            except Exception as exc:
-                                landed.set_exception(exc)
-                        elif wrote:
-                            landed = loop.run_in_executor(self._committer,
-                                                          self._finish_commit, ranges)
-                        else:  # only hellos and pings: nothing to wait for
-                            landed = loop.create_future()
-                            landed.set_result(ranges)
                     inflight = (group, landed)
         finally:
             if getter is not None:
@@ -409,7 +402,7 @@ class Hub:
         engine = self.engine
         now = self.clock()
         p = Prepared(batch, now, self._generation)
-        p.forget_results_before = self._forget_old_results(now)  # before any re-send is met
+        forget_before = self._forget_old_results(now)  # before any re-send is met
         for work in batch:
             if work.kind == "hello":
                 p.hellos.append((work.client, work.last_seq,
@@ -454,8 +447,7 @@ class Hub:
         p.changes = engine.drain_changes()
         # serialised here, on the loop, so the commit thread holds the GIL as little as
         # possible; the events' JSON is reused for the frames that go out
-        p.encoded = encode_part(p.events, p.changes, p.results)
-        p.encoded.forget_results_before = p.forget_results_before
+        p.encoded = encode_part(p.events, p.changes, p.results, forget_before)
         return p
 
     def _forget_old_results(self, now: datetime) -> str | None:
@@ -478,8 +470,7 @@ class Hub:
         the seqs follow on from `store.seq` in order."""
         if any(p.generation != self._generation for p in group):
             raise StaleBatch("prepared on an engine state that was thrown away")
-        parts = [p.encoded for p in group
-                 if p.events or p.changes or p.results or p.forget_results_before]
+        parts = [p.encoded for p in group if p.encoded]
         if parts:
             self.store.begin_commit(parts)
         seq = self.store.seq
@@ -678,6 +669,3 @@ def write_frames(ws: ServerConnection, frames: list[bytes]) -> None:
     except Exception as exc:  # a dying connection must not disturb the others
         log.debug("write to %s failed: %s", ws.remote_address, exc)
 
-
-def dumps(data: Any) -> bytes:
-    return json.dumps(data, ensure_ascii=False).encode()
