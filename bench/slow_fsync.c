@@ -16,18 +16,15 @@ static void slow_down(void) {
     }
 }
 
-int fsync(int fd) {
-    static int (*real)(int) = NULL;
-    if (!real) real = (int (*)(int))dlsym(RTLD_NEXT, "fsync");
-    int rc = real(fd);
-    slow_down();
-    return rc;
-}
+/* fsync and fdatasync alike: call the real one, then wait. */
+#define SLOWED(name)                                                   \
+    int name(int fd) {                                                 \
+        static int (*real)(int) = NULL;                                \
+        if (!real) real = (int (*)(int))dlsym(RTLD_NEXT, #name);       \
+        int rc = real(fd);                                             \
+        slow_down();                                                   \
+        return rc;                                                     \
+    }
 
-int fdatasync(int fd) {
-    static int (*real)(int) = NULL;
-    if (!real) real = (int (*)(int))dlsym(RTLD_NEXT, "fdatasync");
-    int rc = real(fd);
-    slow_down();
-    return rc;
-}
+SLOWED(fsync)
+SLOWED(fdatasync)
