@@ -83,7 +83,7 @@ def encode_part(events: list[tuple[str, str, str, str, dict[str, Any]]], changes
         counters=[tuple(rec[c] for c in COUNTER_COLUMNS) for rec in changes.counters],
         bookings=list(changes.bookings),
         removed_bookings=list(changes.removed_bookings),
-        meta=json.dumps(changes.meta, ensure_ascii=False) if changes.meta is not None else None,
+        meta=encode(changes.meta) if changes.meta is not None else None,
         results=list(results), forget_results_before=forget_results_before)
 
 

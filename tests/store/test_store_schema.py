@@ -48,7 +48,7 @@ def test_the_engine_record_is_rewritten_in_place(tmp_path):
     for day in ("2026-11-23", "2026-11-24"):
         store.commit_encoded([encode_part([], Changes(meta={"day": day}), [])])
     rows = store.conn.execute("SELECT value FROM meta WHERE key = 'engine'").fetchall()
-    assert rows == [('{"day": "2026-11-24"}',)]
+    assert rows == [('{"day":"2026-11-24"}',)]
     assert store.load_state()[0] == {"day": "2026-11-24"}
 
 
