@@ -85,6 +85,7 @@ class Engine:
         self.public_url = config.office.public_url
         self._token = token_factory or TokenSource()
         self._iso_last: tuple[datetime | None, str | None] = (None, None)
+        self._day_text: tuple[date | None, str, str] = (None, "", "")
         self._lanes = {lane.id: lane for lane in config.lanes}
         self._services = {s.id: s for s in config.services}
         self._counters_cfg = {c.id: c for c in config.counters}
@@ -132,6 +133,16 @@ class Engine:
 
     def _local_date(self, now: datetime) -> date:
         return now.astimezone(self.tz).date()
+
+    def day_iso(self) -> str:
+        """Today's office-local date, ISO (asked for every command and ticket)."""
+        return self._day_strings()[1]
+
+    def _day_strings(self) -> tuple[date | None, str, str]:
+        # formatted once a day: checked by identity, so any new `self.day` is seen
+        if self._day_text[0] is not self.day:
+            self._day_text = (self.day, self.day.isoformat(), f"{self.day:%Y%m%d}")
+        return self._day_text
 
     def iso(self, dt: datetime | None) -> str | None:
         # a batch formats the same `now` for every event and result: remember the last one
@@ -195,7 +206,7 @@ class Engine:
     # ------------------------------------------------------------------ persistence
     def export_meta(self) -> dict[str, Any]:
         return {
-            "day": self.day.isoformat(),
+            "day": self.day_iso(),
             "numbers": dict(self.numbers),
             "issued": dict(self.issued),
             "recent_calls": list(self.recent_calls),
@@ -378,9 +389,9 @@ class Engine:
                    if kind != BOOKING_LINE and self._lanes[kind].priority)
 
     def service_stats(self, service: str) -> dict[str, Any]:
-        waiting = sum(len(line) for line in self._service_lines(service))
-        waiting += sum(1 for r in self.reserved.values() for tk in r.values()
-                       if tk.service == service)
+        waiting = sum(map(len, self._service_lines(service)))
+        waiting += sum(tk.service == service for r in self.reserved.values() if r
+                       for tk in r.values())
         return {"service": service, "waiting": waiting,
                 "estimated_wait_s": self.estimate_wait_s(service, waiting)}
 
@@ -450,7 +461,7 @@ class Engine:
     def office_wire(self) -> dict[str, Any]:
         o = self.config.office
         return {"id": o.id, "name": o.name, "timezone": o.timezone, "languages": o.languages,
-                "day": self.day.isoformat(),
+                "day": self.day_iso(),
                 "ticket_footer": [f.model_dump() for f in o.ticket_footer]}
 
     def snapshot(self, now: datetime, role: str) -> dict[str, Any]:
@@ -534,7 +545,8 @@ class Engine:
         self.numbers[svc.prefix] = n
         self._dirty_meta = True
         number = f"{svc.prefix}{n:03d}"
-        ticket = Ticket(id=f"t_{self.day:%Y%m%d}_{number}", day=self.day.isoformat(),
+        _, day_iso, day_compact = self._day_strings()
+        ticket = Ticket(id=f"t_{day_compact}_{number}", day=day_iso,
                         number=number, service=service, stage=svc.stages[0], lane=lane,
                         status=lc.WAITING, token=self._token(), lang=lang, issued_at=now,
                         queued_at=now, booking_slot=booking_slot)
@@ -575,11 +587,14 @@ class Engine:
         events.append((Event.TICKET_ISSUED, {"ticket": payload, "ahead": ahead,
                                              "estimated_wait_s": payload["estimated_wait_s"],
                                              "service_stats": self.service_stats(service)}))
-        self._after_quota_change(service, now, events)
+        # open when issued; without a quota, issuing cannot close it
+        self._after_quota_change(service, now, events, True if not svc.quota else None)
         return payload
 
-    def _after_quota_change(self, service: str, now: datetime, events: list) -> None:
-        is_open = self._service_state(service, now)[0]
+    def _after_quota_change(self, service: str, now: datetime, events: list,
+                            is_open: bool | None = None) -> None:
+        if is_open is None:
+            is_open = self._service_state(service, now)[0]
         if is_open != self.service_open.get(service):
             self.service_open[service] = is_open
             events.append((Event.SERVICE_CHANGED, {"service": self._service_wire(service, now)}))

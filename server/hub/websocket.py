@@ -441,7 +441,7 @@ class Hub:
                 if work.actor.officer:
                     actor_name = f"{client.device}/{work.actor.officer}"
                 new = outcome.events
-            day = engine.day.isoformat()
+            day = engine.day_iso()
             at = engine.iso(now)
             p.events.extend((at, day, actor_name, str(name), data) for name, data in new)
         p.changes = engine.drain_changes()
