@@ -114,6 +114,15 @@ def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+def new_device_token() -> str:
+    """192 random bits, URL-safe. Never starting with "-": a technician passes it as
+    `--token VALUE`, and argparse takes a value starting with "-" for an option (1 token
+    in 64 could not be typed that way)."""
+    while (token := secrets.token_urlsafe(24)).startswith("-"):
+        pass
+    return token
+
+
 def hash_pin(pin: str, salt: bytes) -> str:
     return hashlib.scrypt(pin.encode(), salt=salt, n=SCRYPT_N, r=SCRYPT_R, p=SCRYPT_P,
                           dklen=32).hex()
@@ -380,7 +389,7 @@ class Store:
 
     # ------------------------------------------------------------------ devices
     def add_device(self, name: str, role: str, counter: str | None = None) -> str:
-        token = secrets.token_urlsafe(24)
+        token = new_device_token()
         with self.lock:
             self.db["devices"].upsert({"name": name, "role": role,
                                        "token_hash": hash_token(token), "counter": counter,

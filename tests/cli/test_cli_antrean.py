@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from server.cli import main
+from server.store.sqlite import Store
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -36,6 +37,16 @@ def test_device_add_prints_the_token_last_and_keeps_only_its_hash(tmp_path, caps
     assert len(rows) == 1
     assert token not in dump
     assert hashlib.sha256(token.encode()).hexdigest() in dump
+
+
+def test_device_tokens_can_be_passed_as_option_values(tmp_path):
+    # 1 random URL-safe token in 64 starts with "-", which argparse would take for an
+    # option in `--token VALUE`: tokens never start with it
+    store = Store(tmp_path / "a.db")
+    tokens = [store.add_device(f"k{i}", "kiosk") for i in range(400)]
+    store.close()
+    assert not [tk for tk in tokens if tk.startswith("-")]
+    assert len(set(tokens)) == 400 and all(len(tk) == 32 for tk in tokens)
 
 
 def test_device_list_and_revoke(tmp_path, capsys):
