@@ -18,7 +18,7 @@ import contextlib
 import logging
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -26,8 +26,7 @@ from typing import Any
 
 import websockets
 from websockets.asyncio.server import ServerConnection
-from websockets.exceptions import ConnectionClosed
-from websockets.frames import Frame, Opcode
+from websockets.frames import CloseCode, Frame, Opcode
 from websockets.protocol import State
 
 from i18n import t
@@ -45,6 +44,11 @@ BATCH_MAX = 512
 TICK_SECONDS = 5.0
 HELLO_TIMEOUT = 10.0
 RESULT_PRUNE_EVERY = timedelta(hours=1)
+BACKLOG_PAUSE = 64  # messages waiting behind a token or PIN check before we stop reading
+# commands about one counter: a device paired to a counter may only send them for it
+COUNTER_BOUND_COMMANDS = frozenset({
+    "call_next", "call_ticket", "recall", "start_service", "finish", "no_show", "transfer",
+    "pause", "resume", "open_counter", "close_counter"})
 
 
 def utc_now() -> datetime:
@@ -63,6 +67,10 @@ class Client:
     burst: float = 100.0
     tokens: float = 100.0
     last_refill: float = field(default_factory=time.monotonic)
+    first_message: asyncio.Future | None = None  # done when the hello (or not) arrived
+    waiting_for: asyncio.Task | None = None  # a token or PIN check the next messages wait for
+    backlog: deque[str | bytes] = field(default_factory=deque)
+    closing: bool = False  # being closed: what it still sends is ignored
 
     @property
     def public(self) -> bool:
@@ -84,6 +92,75 @@ class Client:
         while self.bad_frames and self.bad_frames[0] < now - 60:
             self.bad_frames.popleft()
         return len(self.bad_frames) > m.BAD_FRAMES_PER_MINUTE
+
+
+class HubConnection(ServerConnection):
+    """A connection that hands each complete message to the hub the moment it is parsed,
+    in order, instead of queueing it for a task to `recv()`: no task switch, queue or
+    future per message on the hot path. Pings, pongs and the closing handshake stay
+    websockets' own. Messages that arrive before the hub attaches are kept for it."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._on_message: Callable[[str | bytes], None] | None = None
+        self._early: list[str | bytes] = []
+        self._fragments: list[bytes] = []
+        self._fragmented_text = False
+        self._failed = False  # closed for invalid data: nothing more is handed on
+
+    def attach(self, on_message: Callable[[str | bytes], None]) -> None:
+        self._on_message = on_message
+        early, self._early = self._early, []
+        for message in early:
+            on_message(message)
+
+    def process_event(self, event: Any) -> None:
+        if self.request is None or not isinstance(event, Frame):  # the opening handshake
+            super().process_event(event)
+            return
+        if self._failed:
+            return
+        opcode = event.opcode
+        if opcode is Opcode.TEXT or opcode is Opcode.BINARY:
+            if not event.fin:
+                self._fragments = [bytes(event.data)]
+                self._fragmented_text = opcode is Opcode.TEXT
+                return
+            data, text = event.data, opcode is Opcode.TEXT
+        elif opcode is Opcode.CONT:
+            # websockets' parser limits the whole message to max_size
+            self._fragments.append(bytes(event.data))
+            if not event.fin:
+                return
+            data, text = b"".join(self._fragments), self._fragmented_text
+            self._fragments = []
+        else:  # ping, pong, close
+            super().process_event(event)
+            return
+        if text:
+            try:
+                message: str | bytes = str(data, "utf-8")
+            except UnicodeDecodeError as exc:  # as websockets' recv() does: close 1007
+                self._failed = True
+                self._early.clear()
+                self.protocol.fail(CloseCode.INVALID_DATA,
+                                   f"{exc.reason} at position {exc.start}")
+                self.send_data()
+                return
+        else:
+            message = bytes(data)
+        if self._on_message is None:
+            self._early.append(message)
+        else:
+            self._on_message(message)
+
+    def pause_reading(self) -> None:
+        if self.transport is not None and not self.transport.is_closing():
+            self.transport.pause_reading()
+
+    def resume_reading(self) -> None:
+        if self.transport is not None and not self.transport.is_closing():
+            self.transport.resume_reading()
 
 
 class WorkQueue:
@@ -176,6 +253,7 @@ class Hub:
         self.clients: set[Client] = set()
         self.queue = WorkQueue()
         self._tasks: list[asyncio.Task] = []
+        self._side_tasks: set[asyncio.Task] = set()  # token/PIN checks, closes
         self.server: websockets.asyncio.server.Server | None = None
         self.commits = 0  # batches committed (for tests and benchmarks)
         self.slow_client_buffer = SLOW_CLIENT_BUFFER
@@ -191,7 +269,8 @@ class Hub:
     async def start(self, host: str, port: int, ssl: Any = None) -> tuple[str, int]:
         self.server = await websockets.asyncio.server.serve(
             self._handle, host, port, compression=None, max_size=1024 * 1024,
-            max_queue=64, process_request=self._process_request, ssl=ssl,
+            process_request=self._process_request, ssl=ssl,
+            create_connection=HubConnection,  # its own flow control: BACKLOG_PAUSE
             ping_interval=20, ping_timeout=20, close_timeout=2, server_header="Antrean")
         self._tasks = [asyncio.create_task(self._writer(), name="antrean-writer"),
                        asyncio.create_task(self._ticker(), name="antrean-ticker")]
@@ -205,7 +284,7 @@ class Hub:
                 await asyncio.wait_for(self.server.wait_closed(), 5)
         for task in self._tasks:
             task.cancel()
-        for task in self._tasks:
+        for task in [*self._side_tasks, *self._tasks]:
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await task
         # a commit in flight finishes (its transaction is whole either way)
@@ -226,111 +305,166 @@ class Hub:
         return await future
 
     # ------------------------------------------------------------------ connections
-    async def _handle(self, ws: ServerConnection) -> None:
+    async def _handle(self, ws: HubConnection) -> None:
         limits = self.config.server
         client = Client(ws, rate=limits.commands_per_second, burst=limits.command_burst,
                         tokens=limits.command_burst)
+        client.first_message = asyncio.get_running_loop().create_future()
+        ws.attach(lambda message: self._on_message(client, message))
         try:
-            try:
-                first = await asyncio.wait_for(ws.recv(), HELLO_TIMEOUT)
-            except TimeoutError:
+            closed = asyncio.ensure_future(ws.wait_closed())
+            await asyncio.wait({client.first_message, closed}, timeout=HELLO_TIMEOUT,
+                               return_when=asyncio.FIRST_COMPLETED)
+            if not client.first_message.done():
+                closed.cancel()
+                client.closing = True
                 await ws.close(m.POLICY_VIOLATION, "hello expected")
                 return
-            if not await self._hello(client, first):
-                return
-            async for frame in ws:
-                await self._frame(client, frame)
-        except ConnectionClosed:
-            pass
+            await closed  # messages are handled as they arrive, by _on_message
         except Exception:  # a bug here must never take the server down
             log.exception("connection handler failed (%s)", client.device)
         finally:
+            client.closing = True
             client.live = False
             self.clients.discard(client)
 
-    async def _hello(self, client: Client, frame: str | bytes) -> bool:
-        ws = client.ws
+    def _on_message(self, client: Client, message: str | bytes) -> None:
+        """Every message of a connection, in order, as it arrives (no task per message).
+        While a step that has to wait runs (checking a device token or an officer's PIN
+        on a thread), later messages wait in the client's backlog, so a client's
+        commands are always taken in the order it sent them."""
+        if client.closing:
+            return
+        if client.waiting_for is not None:
+            client.backlog.append(message)
+            if len(client.backlog) == BACKLOG_PAUSE:  # stop reading until it is done
+                client.ws.pause_reading()
+            return
+        try:
+            if not client.first_message.done():
+                client.first_message.set_result(None)
+                self._hello(client, message)
+            else:
+                self._frame(client, message)
+        except Exception:  # a bug here must never take the server down
+            log.exception("message from %s failed", client.device)
+
+    def _wait_for(self, client: Client, step: Coroutine[Any, Any, None]) -> None:
+        """Run a step that has to wait; the client's next messages wait for it."""
+        async def run() -> None:
+            try:
+                await step
+            except Exception:
+                log.exception("handling a message from %s failed", client.device)
+            finally:
+                client.waiting_for = None
+            backlog = client.backlog
+            if len(backlog) >= BACKLOG_PAUSE:
+                client.ws.resume_reading()
+            while backlog and client.waiting_for is None and not client.closing:
+                self._on_message(client, backlog.popleft())
+        client.waiting_for = self._spawn(run())
+
+    def _spawn(self, coro: Coroutine[Any, Any, None]) -> asyncio.Task:
+        task = asyncio.ensure_future(coro)
+        self._side_tasks.add(task)
+        task.add_done_callback(self._side_tasks.discard)
+        return task
+
+    def _close(self, client: Client, reason: str) -> None:
+        """Close with 1008, ignoring whatever the client sends meanwhile."""
+        client.closing = True
+        self._spawn(client.ws.close(m.POLICY_VIOLATION, reason))
+
+    def _hello(self, client: Client, frame: str | bytes) -> None:
         try:
             msg = m.parse(frame)
         except m.ProtocolError as exc:
-            await self._send(client, m.error(exc.code, exc.message))
-            await ws.close(m.POLICY_VIOLATION, "hello expected")
-            return False
+            self._reply(client, m.error(exc.code, exc.message))
+            self._close(client, "hello expected")
+            return
         if msg["type"] != "hello":
-            await self._send(client, m.error(m.ErrorCode.BAD_REQUEST, "first frame must be hello"))
-            await ws.close(m.POLICY_VIOLATION, "hello expected")
-            return False
+            self._reply(client, m.error(m.ErrorCode.BAD_REQUEST, "first frame must be hello"))
+            self._close(client, "hello expected")
+            return
         role = msg["role"]
-        if role != m.Role.OBSERVER:
-            device = await asyncio.to_thread(self.store.authenticate_device, msg.get("device"),
-                                             msg.get("token"))
-            if device is None or device.role != role:
-                log.warning("refused %s hello from device %r", role, msg.get("device"))
-                await self._send(client, m.error(m.ErrorCode.UNAUTHORIZED,
-                                                 "wrong or missing device token"))
-                await ws.close(m.POLICY_VIOLATION, "unauthorized")
-                return False
-            client.device = device.name
-            client.counter_binding = device.counter
-        else:
+        if role == m.Role.OBSERVER:
             client.device = f"observer-{id(client):x}"
-        client.role = role
-        await self.queue.put(Work("hello", client, last_seq=msg.get("last_seq", 0)))
-        return True
+            client.role = role
+            self.queue.put_nowait(Work("hello", client, last_seq=msg.get("last_seq", 0)))
+            return
+        self._wait_for(client, self._authenticate(client, msg))
 
-    async def _frame(self, client: Client, frame: str | bytes) -> None:
+    async def _authenticate(self, client: Client, msg: dict[str, Any]) -> None:
+        role = msg["role"]
+        device = await asyncio.to_thread(self.store.authenticate_device, msg.get("device"),
+                                         msg.get("token"))
+        if device is None or device.role != role:
+            log.warning("refused %s hello from device %r", role, msg.get("device"))
+            self._reply(client, m.error(m.ErrorCode.UNAUTHORIZED,
+                                        "wrong or missing device token"))
+            self._close(client, "unauthorized")
+            return
+        client.device = device.name
+        client.counter_binding = device.counter
+        client.role = role
+        self.queue.put_nowait(Work("hello", client, last_seq=msg.get("last_seq", 0)))
+
+    def _frame(self, client: Client, frame: str | bytes) -> None:
         try:
             msg = m.parse(frame)
         except m.ProtocolError as exc:
             log.info("bad frame from %s: %s", client.device, exc.message)
             if client.bad_frame():
-                await client.ws.close(m.POLICY_VIOLATION, "too many bad frames")
+                self._close(client, "too many bad frames")
                 return
             if exc.msg_id is not None:
-                await self._send(client, m.result_error(exc.msg_id, exc.code, exc.message))
+                self._reply(client, m.result_error(exc.msg_id, exc.code, exc.message))
             else:
-                await self._send(client, m.error(exc.code, exc.message))
+                self._reply(client, m.error(exc.code, exc.message))
             return
         kind = msg["type"]
         if kind == "resync":
-            await self.queue.put(Work("hello", client, last_seq=msg["last_seq"]))
+            self.queue.put_nowait(Work("hello", client, last_seq=msg["last_seq"]))
         elif kind == "command":
-            await self._command(client, msg)
+            self._command(client, msg)
         else:
             if client.bad_frame():
-                await client.ws.close(m.POLICY_VIOLATION, "too many bad frames")
+                self._close(client, "too many bad frames")
                 return
-            await self._send(client, m.error(m.ErrorCode.BAD_REQUEST,
-                                             f"a client may not send {kind!r}"))
+            self._reply(client, m.error(m.ErrorCode.BAD_REQUEST,
+                                        f"a client may not send {kind!r}"))
 
-    async def _command(self, client: Client, msg: dict[str, Any]) -> None:
+    def _command(self, client: Client, msg: dict[str, Any]) -> None:
         name, cmd_id, args = msg["name"], msg["id"], msg["args"]
         lang = self.config.default_language
         if client.role not in m.COMMAND_ROLES[name]:
-            await self._send(client, m.result_error(
+            self._reply(client, m.result_error(
                 cmd_id, m.ErrorCode.FORBIDDEN,
                 t("server.err_forbidden_role", lang, name=name, role=client.role)))
             return
         if not client.take_token():
-            await self._send(client, m.result_error(cmd_id, m.ErrorCode.RATE_LIMITED,
-                                                    t("server.err_rate_limited", lang)))
+            self._reply(client, m.result_error(cmd_id, m.ErrorCode.RATE_LIMITED,
+                                               t("server.err_rate_limited", lang)))
             return
         # An idempotent re-send is answered by the writer, after the original's commit.
-        actor = Actor(client.role, client.device)
         if name == "login":
-            actor_or_error = await self._login(client, args)
-            if isinstance(actor_or_error, dict):
-                await self._send(client, {**actor_or_error, "id": cmd_id})
-                return
-            actor = actor_or_error
-        elif name in ("call_next", "call_ticket", "recall", "start_service", "finish", "no_show",
-                      "transfer", "pause", "resume", "open_counter", "close_counter"):
+            self._wait_for(client, self._log_in(client, msg))
+            return
+        if name in COUNTER_BOUND_COMMANDS:
             if client.counter_binding and args.get("counter") != client.counter_binding:
-                await self._send(client, m.result_error(
+                self._reply(client, m.result_error(
                     cmd_id, m.ErrorCode.FORBIDDEN,
                     t("server.err_not_logged_in", lang, counter=args.get("counter"))))
                 return
-        await self.queue.put(Work("command", client, msg, actor))
+        self.queue.put_nowait(Work("command", client, msg, Actor(client.role, client.device)))
+
+    async def _log_in(self, client: Client, msg: dict[str, Any]) -> None:
+        actor_or_error = await self._login(client, msg["args"])
+        if isinstance(actor_or_error, dict):
+            self._reply(client, {**actor_or_error, "id": msg["id"]})
+        else:
+            self.queue.put_nowait(Work("command", client, msg, actor_or_error))
 
     async def _login(self, client: Client, args: dict[str, Any]) -> Actor | dict[str, Any]:
         lang = self.config.default_language
@@ -557,8 +691,8 @@ class Hub:
         for work in batch:
             if work.kind == "command" and work.client is not None:
                 self.results.pop((work.client.device, work.msg["id"]), None)
-                await self._send(work.client, m.result_error(work.msg["id"], m.ErrorCode.INTERNAL,
-                                                             t("server.err_internal", lang)))
+                self._reply(work.client, m.result_error(work.msg["id"], m.ErrorCode.INTERNAL,
+                                                        t("server.err_internal", lang)))
             elif work.kind == "hello" and work.client is not None:
                 await self.queue.put(Work("hello", work.client, last_seq=0))
             elif work.kind == "internal" and work.future and not work.future.done():
@@ -608,13 +742,10 @@ class Hub:
         """Send without waiting (same path as broadcast, so ordering is preserved)."""
         write_frames(client.ws, [text_frame(text.encode())])
 
-    async def _send(self, client: Client, message: dict[str, Any]) -> None:
-        await self._send_text(client, m.encode(message))
-
-    async def _send_text(self, client: Client, text: str) -> None:
-        # Non-blocking like broadcast: a result must never be stuck behind a slow socket,
-        # and using one path keeps results and events in the order they were produced.
-        write_frames(client.ws, [text_frame(text.encode())])
+    def _reply(self, client: Client, message: dict[str, Any]) -> None:
+        # Non-blocking like broadcast: a reply must never be stuck behind a slow socket,
+        # and using one path keeps replies and events in the order they were produced.
+        write_frames(client.ws, [text_frame(m.encode_bytes(message))])
 
     def _broadcast(self, events: list[tuple[int, str, str, dict[str, Any], str]]
                    ) -> dict[Client, list[bytes]]:
