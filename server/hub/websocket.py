@@ -570,10 +570,10 @@ class Hub:
         now = self.clock()
         p = Prepared(batch, now, self._generation)
         forget_before = self._forget_old_results(now)  # before any re-send is met
+        hellos: list[Work] = []
         for work in batch:
             if work.kind == "hello":
-                p.hellos.append((work.client, work.last_seq,
-                                 self._welcome_parts(work.client, now)))
+                hellos.append(work)
                 continue
             if work.kind == "tick":
                 actor_name = "server"
@@ -611,6 +611,11 @@ class Hub:
             day = engine.day_iso()
             at = engine.iso(now)
             p.events.extend((at, day, actor_name, str(name), data) for name, data in new)
+        # A welcome carries the batch's last seq (its client gets broadcasts from the next
+        # batch on), so its snapshot is the state after the whole batch, not at the
+        # hello's place in it: taken there, it missed what the batch did after the hello.
+        p.hellos = [(work.client, work.last_seq, self._welcome_parts(work.client, now))
+                    for work in hellos]
         p.changes = engine.drain_changes()
         # serialised here, on the loop, so the commit thread holds the GIL as little as
         # possible; the events' JSON is reused for the frames that go out
