@@ -30,3 +30,10 @@ def test_bench_issue_runs_and_counts_distinct_numbers(client):
 def test_bench_commit_pages_counts_pages():
     text = run_bench("bench/bench_commit_pages.py", "--rounds", "3")
     assert "raw one-row commit (baseline)" in text and "call_next" in text, text
+
+
+def test_bench_hot_path_times_every_stage():
+    text = run_bench("bench/bench_hot_path.py", "--groups", "20", "--reps", "2")
+    for stage in ("parse", "prepare", "begin", "finish", "deliver", "total"):
+        assert f"  {stage} " in text, text
+    assert "raw one-row commit (baseline)" in text and "protocol.messages.encode" in text

@@ -167,6 +167,19 @@ def test_no_hello_first_is_closed_1008(live_server, first):
     assert client.close_code() == 1008
 
 
+def test_a_client_that_never_says_hello_is_closed_1008(live_server, monkeypatch):
+    monkeypatch.setattr("server.hub.websocket.HELLO_TIMEOUT", 0.2)
+    silent = WsClient(live_server.url)
+    try:
+        silent.ws.recv(timeout=10)
+    except ConnectionClosed as exc:
+        assert exc.rcvd is not None
+        assert (exc.rcvd.code, exc.rcvd.reason) == (1008, "hello expected")
+    else:
+        pytest.fail("the server sent something to a client that said nothing")
+    assert device(live_server, "kiosk-1").ok("ping")  # the server carries on
+
+
 def test_command_flood_is_rate_limited_not_disconnected(live_server):
     kiosk = device(live_server, "kiosk-1")
     for i in range(120):
