@@ -16,6 +16,7 @@ import hashlib
 import hmac
 import json
 import logging
+import operator
 import secrets
 import sqlite3
 import threading
@@ -39,6 +40,8 @@ TICKET_COLUMNS = ("id", "day", "number", "service", "stage", "lane", "status", "
                   "reserved_counter")
 COUNTER_COLUMNS = ("id", "status", "officer", "officer_name", "device", "ticket",
                    "pause_reason", "consecutive_priority", "call_reason")
+_ticket_row = operator.itemgetter(*TICKET_COLUMNS)  # record -> row, in column order
+_counter_row = operator.itemgetter(*COUNTER_COLUMNS)
 RESULT_TTL = timedelta(hours=24)
 # PIN hashing: scrypt is a memory-hard KDF in the standard library (no extra dependency).
 SCRYPT_N, SCRYPT_R, SCRYPT_P = 2**14, 8, 1
@@ -79,8 +82,8 @@ def encode_part(events: list[tuple[str, str, str, str, dict[str, Any]]], changes
     return EncodedPart(
         events=[(at, day, actor, name, encode(data))
                 for at, day, actor, name, data in events],
-        tickets=[tuple(rec[c] for c in TICKET_COLUMNS) for rec in changes.tickets],
-        counters=[tuple(rec[c] for c in COUNTER_COLUMNS) for rec in changes.counters],
+        tickets=[_ticket_row(rec) for rec in changes.tickets],
+        counters=[_counter_row(rec) for rec in changes.counters],
         bookings=list(changes.bookings),
         removed_bookings=list(changes.removed_bookings),
         meta=encode(changes.meta) if changes.meta is not None else None,
