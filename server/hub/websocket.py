@@ -71,6 +71,7 @@ class Client:
     first_message: asyncio.Future | None = None  # done when the hello (or not) arrived
     waiting_for: asyncio.Task | None = None  # a token or PIN check the next messages wait for
     backlog: deque[str | bytes] = field(default_factory=deque)
+    paused: bool = False  # reading paused: the backlog is full
     closing: bool = False  # being closed: what it still sends is ignored
 
     @property
@@ -338,7 +339,8 @@ class Hub:
             return
         if client.waiting_for is not None:
             client.backlog.append(message)
-            if len(client.backlog) == BACKLOG_PAUSE:  # stop reading until it is done
+            if len(client.backlog) >= BACKLOG_PAUSE and not client.paused:
+                client.paused = True  # stop reading until the backlog is worked off
                 client.ws.pause_reading()
             return
         try:
@@ -355,15 +357,17 @@ class Hub:
         async def run() -> None:
             try:
                 await step
-            except Exception:
+            except Exception:  # e.g. the database: the client cannot go on
                 log.exception("handling a message from %s failed", client.device)
+                self._close(client, "internal error", CloseCode.INTERNAL_ERROR)
             finally:
                 client.waiting_for = None
             backlog = client.backlog
-            if len(backlog) >= BACKLOG_PAUSE:
-                client.ws.resume_reading()
             while backlog and client.waiting_for is None and not client.closing:
                 self._on_message(client, backlog.popleft())
+            if client.paused and len(backlog) < BACKLOG_PAUSE:
+                client.paused = False
+                client.ws.resume_reading()
         client.waiting_for = self._spawn(run())
 
     def _spawn(self, coro: Coroutine[Any, Any, None]) -> asyncio.Task:
@@ -372,10 +376,10 @@ class Hub:
         task.add_done_callback(self._side_tasks.discard)
         return task
 
-    def _close(self, client: Client, reason: str) -> None:
-        """Close with 1008, ignoring whatever the client sends meanwhile."""
+    def _close(self, client: Client, reason: str, code: int = m.POLICY_VIOLATION) -> None:
+        """Close (1008 unless said), ignoring whatever the client sends meanwhile."""
         client.closing = True
-        self._spawn(client.ws.close(m.POLICY_VIOLATION, reason))
+        self._spawn(client.ws.close(code, reason))
 
     def _hello(self, client: Client, frame: str | bytes) -> None:
         try:

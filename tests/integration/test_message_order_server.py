@@ -5,6 +5,7 @@ however the message was framed (fragments, invalid UTF-8)."""
 from __future__ import annotations
 
 import json
+import sqlite3
 
 from websockets.exceptions import ConnectionClosed
 from ws_helpers import WsClient, device
@@ -85,6 +86,22 @@ def test_frames_before_the_hello_check_finishes_wait_for_it(live_server):
     reply = intruder.recv()
     assert reply["type"] == "error" and reply["error"]["code"] == "unauthorized"
     assert intruder.close_code() == 1008
+    kiosk = device(live_server, "kiosk-1")
+    assert kiosk.ok("issue_ticket", service="informasi", lane="reguler")["number"] == "F001"
+    kiosk.close()
+
+
+def test_a_hello_the_database_cannot_check_closes_1011_and_the_server_goes_on(live_server):
+    with sqlite3.connect(live_server.db_path) as db:  # a real failure of the token check
+        db.execute("ALTER TABLE devices RENAME TO devices_away")
+    client = WsClient(live_server.url)
+    client.send({"type": "hello", "protocol": 1, "role": "kiosk", "device": "kiosk-1",
+                 "token": live_server.tokens["kiosk-1"]})
+    client.send({"type": "command", "id": "x", "name": "issue_ticket",
+                 "args": {"service": "informasi", "lane": "reguler"}})
+    assert client.close_code() == 1011  # internal error; what it sent behind is not run
+    with sqlite3.connect(live_server.db_path) as db:
+        db.execute("ALTER TABLE devices_away RENAME TO devices")
     kiosk = device(live_server, "kiosk-1")
     assert kiosk.ok("issue_ticket", service="informasi", lane="reguler")["number"] == "F001"
     kiosk.close()
