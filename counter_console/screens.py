@@ -196,6 +196,16 @@ class Overlay(QWidget):
         self.show()
         self.raise_()
 
+    def open_fresh(self, lang: str, blank: tuple[QComboBox | QLineEdit, ...],
+                   focus: QWidget) -> None:
+        """Open with nothing kept from last time: `blank` is emptied first, so
+        `retranslate` fills in the defaults for what is on the desk now."""
+        for widget in blank:
+            widget.clear()
+        self.retranslate(lang)
+        self.open()
+        focus.setFocus()
+
     def close_dialog(self) -> None:
         self.hide()
         self.closed.emit()
@@ -273,11 +283,7 @@ class TransferDialog(Overlay):
         self.card_parts.text.hide()
 
     def open_for(self) -> None:
-        self.service.clear()  # nothing to keep: the defaults for the current ticket
-        self.retranslate(self.desk.lang)
-        self.note.clear()
-        self.open()
-        self.service.setFocus()
+        self.open_fresh(self.desk.lang, (self.service, self.note), self.service)
 
     def retranslate(self, lang: str) -> None:
         super().retranslate(lang)
@@ -339,11 +345,7 @@ class PauseDialog(Overlay):
         self.accepted.connect(self._accept)
 
     def open_for(self) -> None:
-        self.reason.clear()
-        self.retranslate(self.desk.lang)
-        self.text.clear()
-        self.open()
-        self.reason.setFocus()
+        self.open_fresh(self.desk.lang, (self.reason, self.text), self.reason)
 
     def retranslate(self, lang: str) -> None:
         super().retranslate(lang)
@@ -374,9 +376,7 @@ class ConfirmCallDialog(Overlay):
     def open_for(self, row: WaitingRow) -> None:
         self.ticket_id = row.id
         self.row = row
-        self.retranslate(self.desk.lang)
-        self.open()
-        self.setFocus()
+        self.open_fresh(self.desk.lang, (), self)
 
     def retranslate(self, lang: str) -> None:
         super().retranslate(lang)
