@@ -178,9 +178,6 @@ class WorkQueue:
         self._items.append(work)
         self.wake()
 
-    async def put(self, work: Work) -> None:
-        self.put_nowait(work)
-
     def empty(self) -> bool:
         return not self._items
 
@@ -303,7 +300,7 @@ class Hub:
         and return its result message."""
         future: asyncio.Future = asyncio.get_running_loop().create_future()
         msg = {"id": f"http-{id(future):x}", "name": name, "args": args}
-        await self.queue.put(Work("internal", None, msg, actor, future=future))
+        self.queue.put_nowait(Work("internal", None, msg, actor, future=future))
         return await future
 
     # ------------------------------------------------------------------ connections
@@ -495,17 +492,18 @@ class Hub:
     async def _ticker(self) -> None:
         while True:
             await asyncio.sleep(TICK_SECONDS)
-            await self.queue.put(Work("tick"))
+            self.queue.put_nowait(Work("tick"))
 
     async def _writer(self) -> None:
         """Apply work to the engine as it arrives; commit in groups (group commit).
 
-        Everything queued when the writer wakes is applied to the engine and committed in
-        ONE transaction; whatever arrives during that fsync waits in the socket buffers
-        and forms the next group. Nothing of a batch is sent (results, events, welcomes)
-        before its commit returns, and batches are delivered strictly in order. A failed
-        commit throws the engine state away and rebuilds it from disk; every command of
-        the lost batches is answered `internal`."""
+        Everything queued when the writer wakes, and whatever has arrived by a few loop
+        passes later, is applied to the engine and committed in ONE transaction; what
+        arrives during that fsync waits in the socket buffers and forms the next group.
+        Nothing of a batch is sent (results, events, welcomes) before its commit returns,
+        and batches are delivered strictly in order. A failed commit throws the engine
+        state away and rebuilds it from disk; every command of the lost batches is
+        answered `internal`."""
         loop = asyncio.get_running_loop()
         queue = self.queue
         pending: list[Prepared] = []
@@ -525,7 +523,7 @@ class Hub:
                     log.exception("commit failed; reloading state from the database")
                     self._reload()
                     for p in group + pending:  # pending was built on the lost state
-                        await self._fail(p.batch)
+                        self._fail(p.batch)
                     pending = []
                 else:
                     for p, (first, last) in zip(group, ranges, strict=True):
@@ -546,9 +544,9 @@ class Hub:
                                 self._deliver(p, first, last)
                     self._reload()
                     for p in pending:
-                        await self._fail(p.batch)
+                        self._fail(p.batch)
                     pending = []
-                    await self._fail(batch)
+                    self._fail(batch)
             if inflight is None and pending:
                 if gather:
                     # Let the loop read what has already arrived first (a pass, no
@@ -706,7 +704,7 @@ class Hub:
                                      bookings)
         self.store.clear_failure()
 
-    async def _fail(self, batch: list[Work]) -> None:
+    def _fail(self, batch: list[Work]) -> None:
         """Tell everyone in a batch that did not land that nothing happened."""
         lang = self.config.default_language
         for work in batch:
@@ -715,7 +713,7 @@ class Hub:
                 self._reply(work.client, m.result_error(work.msg["id"], m.ErrorCode.INTERNAL,
                                                         t("server.err_internal", lang)))
             elif work.kind == "hello" and work.client is not None:
-                await self.queue.put(Work("hello", work.client, last_seq=0))
+                self.queue.put_nowait(Work("hello", work.client, last_seq=0))
             elif work.kind == "internal" and work.future and not work.future.done():
                 work.future.set_result(m.result_error(work.msg["id"], m.ErrorCode.INTERNAL,
                                                       t("server.err_internal", lang)))
