@@ -19,7 +19,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from bench.common import open_config  # noqa: E402
+from bench.common import open_config, raw_commit, raw_commit_db  # noqa: E402
 from protocol import messages as m  # noqa: E402
 from server import config as office_config  # noqa: E402
 from server.engine import Actor, Engine  # noqa: E402
@@ -41,17 +41,12 @@ class WalMeter:
 
 
 def raw_pages(folder: Path, rounds: int) -> list[float]:
-    conn = sqlite3.connect(folder / "raw.db", isolation_level=None)
-    conn.execute("PRAGMA journal_mode=WAL")
-    conn.execute("PRAGMA synchronous=FULL")
-    conn.execute("CREATE TABLE t(id INTEGER PRIMARY KEY, payload TEXT)")
+    conn = raw_commit_db(folder / "raw.db")
     meter = WalMeter(conn, folder / "raw.db-wal")
     pages = []
     for i in range(rounds):
         before = meter.size()
-        conn.execute("BEGIN")
-        conn.execute("INSERT INTO t(payload) VALUES (?)", ("x" * 400,))
-        conn.execute("COMMIT")
+        raw_commit(conn)
         pages.append((meter.size() - before) / FRAME)
         if i % 100 == 99:
             meter.restart()

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import sqlite3
 import statistics
 import sys
 import tempfile
@@ -30,7 +29,7 @@ from types import SimpleNamespace
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from websockets.protocol import State  # noqa: E402
 
-from bench.common import open_config  # noqa: E402
+from bench.common import open_config, raw_commit, raw_commit_db  # noqa: E402
 from protocol import messages as m  # noqa: E402
 from server import config as office_config  # noqa: E402
 from server.engine import Actor  # noqa: E402
@@ -104,15 +103,10 @@ def hot_path(folder: Path, groups: int, size: int, reps: int) -> dict[str, list[
 
 
 def raw_commit_cpu(path: Path, commits: int) -> float:
-    conn = sqlite3.connect(path, isolation_level=None)
-    conn.execute("PRAGMA journal_mode=WAL")
-    conn.execute("PRAGMA synchronous=FULL")
-    conn.execute("CREATE TABLE t(id INTEGER PRIMARY KEY, payload TEXT)")
+    conn = raw_commit_db(path)
     t0 = time.thread_time()
     for _ in range(commits):
-        conn.execute("BEGIN")
-        conn.execute("INSERT INTO t(payload) VALUES (?)", ("x" * 400,))
-        conn.execute("COMMIT")
+        raw_commit(conn)
     spent = time.thread_time() - t0
     conn.close()
     return spent / commits * 1e6

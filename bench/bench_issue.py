@@ -37,7 +37,14 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from bench.common import ROOT, open_config, pair, start_server  # noqa: E402
+from bench.common import (  # noqa: E402
+    ROOT,
+    open_config,
+    pair,
+    raw_commit,
+    raw_commit_db,
+    start_server,
+)
 
 
 class WebsocketsFleet:
@@ -107,14 +114,11 @@ def _kiosk_process(client: str, port: int, tokens: dict[str, str], pipe: Any) ->
 
 
 def raw_commits(conn: sqlite3.Connection, seconds: float) -> float:
-    payload = "x" * 400  # about one ticket row + its event
     n = 0
     end = time.perf_counter() + seconds
     t0 = time.perf_counter()
     while time.perf_counter() < end:
-        conn.execute("BEGIN")
-        conn.execute("INSERT INTO t(payload) VALUES (?)", (payload,))
-        conn.execute("COMMIT")
+        raw_commit(conn)
         n += 1
     return n / (time.perf_counter() - t0)
 
@@ -163,10 +167,7 @@ def main() -> int:
         print(f"slow disk: every fsync +{int(os.environ['SLOW_FSYNC_US']) / 1000:g} ms")
     with tempfile.TemporaryDirectory(prefix="antrean-bench-", dir=ROOT) as tmp:
         folder = Path(tmp)
-        raw_db = sqlite3.connect(folder / "raw.db", isolation_level=None)
-        raw_db.execute("PRAGMA journal_mode=WAL")
-        raw_db.execute("PRAGMA synchronous=FULL")
-        raw_db.execute("CREATE TABLE t(id INTEGER PRIMARY KEY, payload TEXT)")
+        raw_db = raw_commit_db(folder / "raw.db")
         db = folder / "issue.db"
         tokens = pair(db, [(f"kiosk-{i}", "kiosk") for i in range(args.kiosks)])
         proc, port, _ = start_server(db, open_config(folder))

@@ -4,6 +4,7 @@ devices paired straight in the database, percentiles."""
 from __future__ import annotations
 
 import re
+import sqlite3
 import subprocess
 import sys
 import time
@@ -54,6 +55,26 @@ def start_server(db: Path, config: Path) -> tuple[subprocess.Popen, int, float]:
         proc.kill()
         raise RuntimeError(f"server did not start: {line!r}")
     return proc, int(m.group(1)), time.perf_counter() - t0
+
+
+def raw_commit_db(path: Path) -> sqlite3.Connection:
+    """The baseline every store benchmark compares with: a one-table database in WAL
+    mode with synchronous=FULL, as the server's, committed to by `raw_commit`."""
+    conn = sqlite3.connect(path, isolation_level=None)
+    conn.execute("PRAGMA journal_mode=WAL")
+    conn.execute("PRAGMA synchronous=FULL")
+    conn.execute("CREATE TABLE t(id INTEGER PRIMARY KEY, payload TEXT)")
+    return conn
+
+
+RAW_PAYLOAD = "x" * 400  # about one ticket row and its event
+
+
+def raw_commit(conn: sqlite3.Connection) -> None:
+    """One durable one-row commit."""
+    conn.execute("BEGIN")
+    conn.execute("INSERT INTO t(payload) VALUES (?)", (RAW_PAYLOAD,))
+    conn.execute("COMMIT")
 
 
 def rss_mb(pid: int) -> float:
