@@ -6,7 +6,6 @@ and None for `/ws`, which then continues as a WebSocket handshake.
 
 from __future__ import annotations
 
-import json
 import re
 from http import HTTPStatus
 from pathlib import Path
@@ -15,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 from websockets.datastructures import Headers
 from websockets.http11 import Response
 
-from protocol.messages import WS_PATH
+from protocol.messages import WS_PATH, encode_bytes
 
 if TYPE_CHECKING:
     from server.hub.websocket import Hub
@@ -35,7 +34,7 @@ def respond(status: int, body: bytes, content_type: str) -> Response:
 
 
 def json_response(data: Any, status: int = 200) -> Response:
-    return respond(status, json.dumps(data, ensure_ascii=False).encode(),
+    return respond(status, encode_bytes(data),
                    "application/json; charset=utf-8")
 
 
