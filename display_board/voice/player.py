@@ -207,9 +207,12 @@ class AnnouncementPlayer(QObject):
         """Stop now and release the media (before the player is destroyed): destroying a
         QMediaPlayer while its decoder thread still plays can crash Qt's FFmpeg backend."""
         self.queue.clear()
+        self._stop_playing()
+
+    def _stop_playing(self) -> None:
         self._watchdog.stop()
         self._silent.stop()
-        if self._media_in_use:
+        if self._media_in_use:  # only then: see the module docstring on stop()
             self._media_in_use = False
             self._media.stop()
             self._media.setSource(QUrl())
@@ -246,7 +249,7 @@ class AnnouncementPlayer(QObject):
                        else length_ms + self.watchdog_margin_ms)
         self._watchdog.start(max(0, watchdog_ms))
         if not device:
-            self._silent.start(max(0, length_ms or 0))
+            self._silent.start(max(0, length_ms))
             return
         self._media_in_use = True
         self._media.setSource(QUrl.fromLocalFile(str(Path(wav).resolve())))
@@ -256,13 +259,8 @@ class AnnouncementPlayer(QObject):
         item = self.queue.finish()
         if item is None:
             return  # a late signal for an item already finished
-        self._watchdog.stop()
-        self._silent.stop()
-        if self._media_in_use:
-            self._media_in_use = False
-            # Done with the item before stopping: status signals stop() emits are ignored.
-            self._media.stop()
-            self._media.setSource(QUrl())
+        # Done with the item before stopping: status signals stop() emits are ignored.
+        self._stop_playing()
         if problem:
             log.warning(problem)
             self.warning.emit(problem)
