@@ -88,7 +88,7 @@ def hot_path(folder: Path, groups: int, size: int, reps: int) -> dict[str, list[
             t3 = time.thread_time()
             hub._finish_commit(ranges)
             t4 = time.thread_time()
-            hub._deliver(prepared, *ranges[0])
+            hub._deliver([prepared], ranges)
             t5 = time.thread_time()
             for stage, spent_here in zip(STAGES, (t1 - t0, t2 - t1, t3 - t2, t4 - t3, t5 - t4),
                                          strict=True):

@@ -4,7 +4,7 @@ One asyncio task (the *writer*) owns the engine. Connections parse and check fra
 (size, JSON, role, rate) and put work on the writer's queue. The writer takes
 everything queued, applies it to the engine, commits the whole batch in ONE SQLite
 transaction (group commit), and only then sends the results and broadcasts the
-events — each client gets a batch's frames in one write. Hellos go through the same
+events — each client gets a commit's frames in one write. Hellos go through the same
 queue, so a welcome's snapshot is always exactly the state as of its `seq`.
 
 Slow clients never slow the others: frames are handed to the transport without waiting,
@@ -526,8 +526,7 @@ class Hub:
                         self._fail(p.batch)
                     pending = []
                 else:
-                    for p, (first, last) in zip(group, ranges, strict=True):
-                        self._deliver(p, first, last)
+                    self._deliver(group, ranges)
             if not queue.empty():
                 batch = queue.take(BATCH_MAX)
                 try:
@@ -539,9 +538,7 @@ class Hub:
                         continue_group, future = inflight
                         inflight = None
                         with contextlib.suppress(Exception):
-                            for p, (first, last) in zip(continue_group, future.result(),
-                                                        strict=True):
-                                self._deliver(p, first, last)
+                            self._deliver(continue_group, future.result())
                     self._reload()
                     for p in pending:
                         self._fail(p.batch)
@@ -672,26 +669,41 @@ class Hub:
         self.commits += 1
         return ranges
 
-    def _deliver(self, p: Prepared, first: int, last: int) -> None:
-        # Durable now: events in seq order, then the senders' results, then welcomes.
-        # Each client gets everything of the batch in ONE write (one syscall), not one
-        # per message: with many boards and kiosks that is most of the hub's work.
+    def _deliver(self, group: list[Prepared], ranges: list[tuple[int, int]]) -> None:
+        """A group is durable now: send what each of its batches produced, in order
+        (per batch: events in seq order, the senders' results, then welcomes). Each
+        client gets everything of the whole group in ONE write (one syscall), not one
+        per message or per batch: a write to a socket is the hub's costliest step, and
+        with many boards and kiosks there are many of them."""
         outbox: dict[Client, list[bytes]] = {}
+        for p, (first, last) in zip(group, ranges, strict=True):
+            self._deliver_batch(p, first, last, outbox)
+        for client, frames in outbox.items():
+            write_frames(client.ws, frames)
+        for p in group:
+            for future, reply in p.futures:
+                if not future.done():
+                    future.set_result(reply)
+
+    def _deliver_batch(self, p: Prepared, first: int, last: int,
+                       outbox: dict[Client, list[bytes]]) -> None:
         if p.events:
-            outbox = self._broadcast([(first + i, at, name, data, row[4]) for i, ((
+            frames = self._event_frames([(first + i, at, name, data, row[4]) for i, ((
                 at, _day, _actor, name, data), row) in enumerate(zip(p.events, p.encoded.events,
                                                                      strict=True))])
+            for client, texts in frames.items():
+                mine = outbox.get(client)
+                if mine is None:
+                    outbox[client] = list(texts)  # its own list: `texts` is shared
+                else:
+                    mine.extend(texts)
             if any(name == "day_rolled_over" for _at, _d, _a, name, _data in p.events):
                 self._spawn_purge()
-        for client, text in p.replies:  # a new list: the event lists are shared
-            outbox[client] = [*outbox.get(client, ()), text_frame(text.encode())]
-        for client, texts in outbox.items():
-            write_frames(client.ws, texts)
-        for future, reply in p.futures:
-            if not future.done():
-                future.set_result(reply)
+        for client, text in p.replies:
+            outbox.setdefault(client, []).append(text_frame(text.encode()))
         for client, last_seq, parts in p.hellos:
-            self._send_welcome(client, last_seq, last, parts)
+            outbox.setdefault(client, []).extend(
+                self._welcome_frames(client, last_seq, last, parts))
 
     def _reload(self) -> None:
         """The engine ran ahead of the database: throw that state away and rebuild it from
@@ -742,32 +754,31 @@ class Hub:
         return {"server_time": engine.iso(now), "office": engine.office_wire(),
                 "snapshot": engine.snapshot(now, client.role), "extra": extra}
 
-    def _send_welcome(self, client: Client, last_seq: int, seq: int,
-                      parts: dict[str, Any]) -> None:
+    def _welcome_frames(self, client: Client, last_seq: int, seq: int,
+                        parts: dict[str, Any]) -> list[bytes]:
+        """The welcome and the events it replays; the client is live from here on (it
+        receives the next batch's broadcasts, which follow these frames)."""
         replay: list[tuple[int, str, str, dict]] | None = None
         if 0 < last_seq <= seq and seq - last_seq <= REPLAY_LIMIT:
             replay = self.store.events_since(last_seq, REPLAY_LIMIT, upto=seq)
         snapshot = None if replay is not None else parts["snapshot"]
         welcome = m.welcome(parts["server_time"], seq, parts["office"], snapshot,
                             **parts["extra"])
-        self._queue_text(client, m.encode(welcome))
+        frames = [text_frame(m.encode_bytes(welcome))]
         for s, at, name, data in replay or []:
             payload = m.public_view(data) if client.public else data
-            self._queue_text(client, m.encode(m.event(s, at, name, payload)))
+            frames.append(text_frame(m.encode_bytes(m.event(s, at, name, payload))))
         client.live = True
         self.clients.add(client)
-
-    def _queue_text(self, client: Client, text: str) -> None:
-        """Send without waiting (same path as broadcast, so ordering is preserved)."""
-        write_frames(client.ws, [text_frame(text.encode())])
+        return frames
 
     def _reply(self, client: Client, message: dict[str, Any]) -> None:
         # Non-blocking like broadcast: a reply must never be stuck behind a slow socket,
         # and using one path keeps replies and events in the order they were produced.
         write_frames(client.ws, [text_frame(m.encode_bytes(message))])
 
-    def _broadcast(self, events: list[tuple[int, str, str, dict[str, Any], str]]
-                   ) -> dict[Client, list[bytes]]:
+    def _event_frames(self, events: list[tuple[int, str, str, dict[str, Any], str]]
+                      ) -> dict[Client, list[bytes]]:
         """Encode each event once per audience (full / public) and return what each live
         client must receive. A client whose unsent data passed the limit is dropped
         instead: it reconnects and resyncs, and never slows the others."""
