@@ -85,6 +85,7 @@ class Engine:
         self.public_url = config.office.public_url
         self._token = token_factory or TokenSource()
         self._iso_last: tuple[datetime | None, str | None] = (None, None)
+        self._local_last: tuple[datetime | None, datetime | None] = (None, None)
         self._day_text: tuple[date | None, str, str] = (None, "", "")
         self._lanes = {lane.id: lane for lane in config.lanes}
         self._services = {s.id: s for s in config.services}
@@ -129,10 +130,16 @@ class Engine:
 
     # ------------------------------------------------------------------ time helpers
     def _local(self, now: datetime) -> datetime:
-        return now.astimezone(self.tz)
+        # a batch asks for the same `now` in office time for every command: remember it
+        last = self._local_last
+        if now is last[0]:
+            return last[1]
+        local = now.astimezone(self.tz)
+        self._local_last = (now, local)
+        return local
 
     def _local_date(self, now: datetime) -> date:
-        return now.astimezone(self.tz).date()
+        return self._local(now).date()
 
     def day_iso(self) -> str:
         """Today's office-local date, ISO (asked for every command and ticket)."""
@@ -423,7 +430,7 @@ class Engine:
                ticket.finished_at, ticket.reserved_counter, self.public_url)
         cached = self._wire_cache.get(ticket.id)
         if cached is None or cached[0] != key:
-            cached = (key, ticket.to_wire(self.tz, self.public_url))
+            cached = (key, ticket.to_wire(self.iso, self.public_url))
             self._wire_cache[ticket.id] = cached
         return dict(cached[1])
 

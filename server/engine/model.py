@@ -7,6 +7,7 @@ Records (`to_record` / `from_record`) are what the store persists; wire dicts
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -14,6 +15,26 @@ from typing import Any
 
 def iso(dt: datetime | None, tz: Any) -> str | None:
     return dt.astimezone(tz).isoformat(timespec="milliseconds") if dt else None
+
+
+class _LastFormatted:
+    """`dt.isoformat()` for records, remembering the last time formatted: every ticket
+    a batch creates has the batch's `now` as its issue time (held here, so its identity
+    cannot be reused by another object)."""
+
+    __slots__ = ("dt", "text")
+
+    def __init__(self) -> None:
+        self.dt: datetime | None = None
+        self.text = ""
+
+    def __call__(self, dt: datetime) -> str:
+        if dt is not self.dt:
+            self.dt, self.text = dt, dt.isoformat()
+        return self.text
+
+
+_record_iso = _LastFormatted()
 
 
 def parse_dt(value: str | None) -> datetime | None:
@@ -43,7 +64,9 @@ class Ticket:
     booking_slot: datetime | None = None  # set for checked-in appointments
     reserved_counter: str | None = None  # transferred to one specific counter
 
-    def to_wire(self, tz: Any, public_url: str) -> dict[str, Any]:
+    def to_wire(self, fmt: Callable[[datetime | None], str | None],
+                public_url: str) -> dict[str, Any]:
+        """`fmt` formats a time for the wire (the engine's `iso`: office offset, ms)."""
         return {
             "id": self.id,
             "number": self.number,
@@ -51,16 +74,16 @@ class Ticket:
             "stage": self.stage,
             "lane": self.lane,
             "status": self.status,
-            "issued_at": (issued := iso(self.issued_at, tz)),
+            "issued_at": (issued := fmt(self.issued_at)),
             # the same moment until the ticket is transferred: format it once
-            "queued_at": issued if self.queued_at is self.issued_at else iso(self.queued_at, tz),
-            "called_at": iso(self.called_at, tz),
-            "started_at": iso(self.started_at, tz),
-            "finished_at": iso(self.finished_at, tz),
+            "queued_at": issued if self.queued_at is self.issued_at else fmt(self.queued_at),
+            "called_at": fmt(self.called_at),
+            "started_at": fmt(self.started_at),
+            "finished_at": fmt(self.finished_at),
             "counter": self.counter,
             "recalls": self.recalls,
             "booked": self.booking_slot is not None,
-            "booking_slot": iso(self.booking_slot, tz),
+            "booking_slot": fmt(self.booking_slot),
             "to_counter": self.reserved_counter,
             "lang": self.lang,
             "status_url": f"{public_url}/t/{self.token}",
@@ -70,7 +93,7 @@ class Ticket:
         # Spelled out, field by field: this runs for every changed ticket of every commit
         # (asdict deep-copies; a comprehension over getattr was twice as slow). A test
         # checks that every field is here and comes back through from_record.
-        issued = self.issued_at.isoformat()
+        issued = _record_iso(self.issued_at)
         queued, called, started = self.queued_at, self.called_at, self.started_at
         finished, slot = self.finished_at, self.booking_slot
         return {
