@@ -397,8 +397,9 @@ class Engine:
 
     def service_stats(self, service: str) -> dict[str, Any]:
         waiting = sum(map(len, self._service_lines(service)))
-        waiting += sum(tk.service == service for r in self.reserved.values() if r
-                       for tk in r.values())
+        if any(self.reserved.values()):  # tickets transferred to one counter: rare
+            waiting += sum(tk.service == service for r in self.reserved.values() if r
+                           for tk in r.values())
         return {"service": service, "waiting": waiting,
                 "estimated_wait_s": self.estimate_wait_s(service, waiting)}
 

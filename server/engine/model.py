@@ -67,6 +67,8 @@ class Ticket:
     def to_wire(self, fmt: Callable[[datetime | None], str | None],
                 public_url: str) -> dict[str, Any]:
         """`fmt` formats a time for the wire (the engine's `iso`: office offset, ms)."""
+        called, started, finished, slot = (self.called_at, self.started_at,
+                                           self.finished_at, self.booking_slot)
         return {
             "id": self.id,
             "number": self.number,
@@ -77,13 +79,13 @@ class Ticket:
             "issued_at": (issued := fmt(self.issued_at)),
             # the same moment until the ticket is transferred: format it once
             "queued_at": issued if self.queued_at is self.issued_at else fmt(self.queued_at),
-            "called_at": fmt(self.called_at),
-            "started_at": fmt(self.started_at),
-            "finished_at": fmt(self.finished_at),
+            "called_at": fmt(called) if called else None,
+            "started_at": fmt(started) if started else None,
+            "finished_at": fmt(finished) if finished else None,
             "counter": self.counter,
             "recalls": self.recalls,
-            "booked": self.booking_slot is not None,
-            "booking_slot": fmt(self.booking_slot),
+            "booked": slot is not None,
+            "booking_slot": fmt(slot) if slot else None,
             "to_counter": self.reserved_counter,
             "lang": self.lang,
             "status_url": f"{public_url}/t/{self.token}",

@@ -26,8 +26,9 @@ from typing import Any
 
 import websockets
 from websockets.asyncio.server import ServerConnection
-from websockets.frames import CloseCode, Frame, Opcode
+from websockets.frames import CloseCode, Frame, Opcode, apply_mask
 from websockets.protocol import State
+from websockets.streams import StreamReader
 
 from i18n import t
 from protocol import messages as m
@@ -50,6 +51,10 @@ BACKLOG_PAUSE = 64  # messages waiting behind a token or PIN check before we sto
 COUNTER_BOUND_COMMANDS = frozenset({
     "call_next", "call_ticket", "recall", "start_service", "finish", "no_show", "transfer",
     "pause", "resume", "open_counter", "close_counter"})
+
+
+# where websockets' frame parser waits for the first byte of the next frame
+_AT_FRAME_START = StreamReader.at_eof.__code__
 
 
 def utc_now() -> datetime:
@@ -100,7 +105,15 @@ class HubConnection(ServerConnection):
     """A connection that hands each complete message to the hub the moment it is parsed,
     in order, instead of queueing it for a task to `recv()`: no task switch, queue or
     future per message on the hot path. Pings, pongs and the closing handshake stay
-    websockets' own. Messages that arrive before the hub attaches are kept for it."""
+    websockets' own. Messages that arrive before the hub attaches are kept for it.
+
+    Whole, unfragmented, masked data frames — all that kiosks, consoles and boards send —
+    are read straight off the bytes (`_read_direct`) while websockets' parser waits at a
+    frame boundary: its generator machinery cost more per command than the rest of
+    receiving it. Anything else (a control frame, a fragment, a frame that breaks a rule,
+    one larger than the limit) and everything after it goes through websockets' parser,
+    which answers or fails it exactly as it always does; once its parser is back at a
+    frame boundary, reading goes direct again."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -109,12 +122,70 @@ class HubConnection(ServerConnection):
         self._fragments: list[bytes] = []
         self._fragmented_text = False
         self._failed = False  # closed for invalid data: nothing more is handed on
+        self._direct = False  # websockets' parser waits at a frame boundary: read direct
+        self._partial = b""  # the start of a frame read direct, waiting for the rest
 
     def attach(self, on_message: Callable[[str | bytes], None]) -> None:
         self._on_message = on_message
         early, self._early = self._early, []
         for message in early:
             on_message(message)
+
+    def data_received(self, data: bytes) -> None:
+        if self._direct:
+            self._read_direct(self._partial + data if self._partial else data)
+            return
+        super().data_received(data)
+        self._direct = self._parser_at_boundary()
+
+    def _parser_at_boundary(self) -> bool:
+        """True when websockets' parser holds nothing (no buffered byte, no fragmented
+        message) and waits for the first byte of a frame: bytes can then be read direct
+        and handed back to it at a frame boundary. Checked on its generators; if a new
+        websockets version parses differently this is False and nothing is read direct
+        (a test checks that reading direct is in use)."""
+        protocol = self.protocol
+        if (protocol.state is not State.OPEN or protocol.current_size is not None
+                or protocol.reader.buffer or protocol.parser_exc is not None
+                or self._fragments or self._failed or self.request is None):
+            return False
+        waiting = protocol.parser
+        while waiting.gi_yieldfrom is not None:
+            waiting = waiting.gi_yieldfrom
+        return waiting.gi_code is _AT_FRAME_START
+
+    def _read_direct(self, data: bytes) -> None:
+        """Hand on every whole data frame in `data`; keep an incomplete one for later."""
+        limit = self.protocol.max_message_size
+        pos, end = 0, len(data)
+        while end - pos >= 6:  # a masked frame's shortest header: 2 bytes + 4 of mask
+            first, second = data[pos], data[pos + 1]
+            length, head = second & 0x7F, 6
+            if length == 126:
+                if end - pos < 8:
+                    break
+                length, head = int.from_bytes(data[pos + 2:pos + 4], "big"), 8
+            elif length == 127:
+                if end - pos < 14:
+                    break
+                length, head = int.from_bytes(data[pos + 2:pos + 10], "big"), 14
+            # FIN set, no RSV bit, text or binary, masked (a client's frames must be),
+            # within the limit: anything else is websockets' to answer or fail
+            if (first & 0xF0) != 0x80 or (first & 0x0F) not in (1, 2) \
+                    or not second & 0x80 or (limit is not None and length > limit):
+                self._direct, self._partial = False, b""
+                self.data_received(data[pos:])  # the parser is at this frame's start
+                return
+            if end - pos < head + length:
+                break
+            body = apply_mask(data[pos + head:pos + head + length],
+                              data[pos + head - 4:pos + head])
+            pos += head + length
+            self._message(body, first & 0x0F == 1)
+            if self._failed:
+                self._partial = b""
+                return
+        self._partial = data[pos:] if pos < end else b""
 
     def process_event(self, event: Any) -> None:
         if self.request is None or not isinstance(event, Frame):  # the opening handshake
@@ -139,11 +210,15 @@ class HubConnection(ServerConnection):
         else:  # ping, pong, close
             super().process_event(event)
             return
+        self._message(data, text)
+
+    def _message(self, data: bytes, text: bool) -> None:
         if text:
             try:
                 message: str | bytes = str(data, "utf-8")
             except UnicodeDecodeError as exc:  # as websockets' recv() does: close 1007
                 self._failed = True
+                self._direct = False
                 self._early.clear()
                 self.protocol.fail(CloseCode.INVALID_DATA,
                                    f"{exc.reason} at position {exc.start}")
@@ -621,7 +696,7 @@ class Hub:
                 new = outcome.events
             day = engine.day_iso()
             at = engine.iso(now)
-            p.events.extend((at, day, actor_name, str(name), data) for name, data in new)
+            p.events += [(at, day, actor_name, str(name), data) for name, data in new]
         # A welcome carries the batch's last seq (its client gets broadcasts from the next
         # batch on), so its snapshot is the state after the whole batch, not at the
         # hello's place in it: taken there, it missed what the batch did after the hello.
