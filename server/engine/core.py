@@ -192,7 +192,10 @@ class Engine:
                 events.append((Event.ANNOUNCEMENT, {"text": None, "until": None}))
         return events
 
-    def drain_changes(self) -> Changes:
+    def drain_changes(self, with_meta: bool = True) -> Changes:
+        """Everything changed since the last drain, for the store. `with_meta=False`
+        leaves the meta record to `take_meta`: it is the whole engine meta, so a writer
+        that commits several drains at once needs only the newest, exported once."""
         changes = Changes(
             tickets=self._pending_tickets + [self.tickets[t].to_record()
                                              for t in self._dirty_tickets if t in self.tickets],
@@ -200,15 +203,23 @@ class Engine:
             bookings=[self.bookings[b].to_record() for b in self._dirty_bookings
                       if b in self.bookings],
             removed_bookings=sorted(self._removed_bookings),
-            meta=self.export_meta() if self._dirty_meta else None,
+            meta=self.export_meta() if with_meta and self._dirty_meta else None,
         )
         self._pending_tickets = []
         self._dirty_tickets.clear()
         self._dirty_counters.clear()
         self._dirty_bookings.clear()
         self._removed_bookings.clear()
-        self._dirty_meta = False
+        if with_meta:
+            self._dirty_meta = False
         return changes
+
+    def take_meta(self) -> dict[str, Any] | None:
+        """The meta record if it changed since it was last taken (or drained), else None."""
+        if not self._dirty_meta:
+            return None
+        self._dirty_meta = False
+        return self.export_meta()
 
     # ------------------------------------------------------------------ persistence
     def export_meta(self) -> dict[str, Any]:

@@ -702,7 +702,7 @@ class Hub:
         # hello's place in it: taken there, it missed what the batch did after the hello.
         p.hellos = [(work.client, work.last_seq, self._welcome_parts(work.client, now))
                     for work in hellos]
-        p.changes = engine.drain_changes()
+        p.changes = engine.drain_changes(with_meta=False)  # the meta: once a group
         # serialised here, on the loop, so the commit thread holds the GIL as little as
         # possible; the events' JSON is reused for the frames that go out
         p.encoded = encode_part(p.events, p.changes, p.results, forget_before)
@@ -729,14 +729,18 @@ class Hub:
         if any(p.generation != self._generation for p in group):
             raise StaleBatch("prepared on an engine state that was thrown away")
         parts = [p.encoded for p in group if p.encoded]
-        if parts:
-            self.store.begin_commit(parts)
+        # The engine meta is one record, rewritten whole: exported once for the group,
+        # as it stands after the group's last batch (every batch prepared since the
+        # last commit is in this group), not once per batch.
+        meta = self.engine.take_meta()
+        if parts or meta is not None:
+            self.store.begin_commit(parts, meta=m.encode(meta) if meta is not None else None)
         seq = self.store.seq
         ranges = []
         for p in group:
             ranges.append((seq + 1, seq + len(p.events)))
             seq += len(p.events)
-        return ranges, bool(parts)
+        return ranges, bool(parts) or meta is not None
 
     def _finish_commit(self, ranges: list[tuple[int, int]]) -> list[tuple[int, int]]:
         """On the commit thread: COMMIT (the WAL write and fsync, without the GIL)."""

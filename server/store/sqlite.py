@@ -263,9 +263,11 @@ class Store:
         self.finish_commit()
         return ranges
 
-    def begin_commit(self, parts: list[EncodedPart]) -> list[tuple[int, int]]:
+    def begin_commit(self, parts: list[EncodedPart], meta: str | None = None
+                     ) -> list[tuple[int, int]]:
         """First half of a commit: open the transaction and write every part; returns each
         part's (first seq, last seq). `finish_commit` must follow, from any thread.
+        `meta`, when given, is the engine meta to store (else the newest part's).
 
         The hub calls this on its event loop and `finish_commit` on its commit thread:
         inserting is quick CPU work that needs the GIL, while COMMIT (the WAL write and
@@ -282,7 +284,8 @@ class Store:
             conn.execute("BEGIN IMMEDIATE")
             try:
                 # the meta record is the whole engine meta: only the newest one counts
-                meta = next((p.meta for p in reversed(parts) if p.meta is not None), None)
+                if meta is None:
+                    meta = next((p.meta for p in reversed(parts) if p.meta is not None), None)
                 events: list[tuple] = []
                 tickets: list[tuple] = []
                 counters: list[tuple] = []

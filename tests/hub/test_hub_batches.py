@@ -113,3 +113,29 @@ def test_a_group_reaches_each_client_in_one_write_in_batch_order(tmp_path, open_
     at = next(i for i, r in enumerate(got_a) if r["type"] == "result")
     assert got_a[at - 1]["seq"] == end_of_first and got_a[at + 1]["seq"] == end_of_first + 1
     store.close()
+
+
+def test_a_group_stores_the_engine_meta_as_of_its_last_batch(tmp_path, open_office):
+    # The meta record (ticket numbers, quotas used, ...) is exported once per group, at
+    # its commit: it must be the state after the group's LAST batch, so a restart
+    # continues the numbering after every ticket the group issued.
+    now = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)
+    store = Store(tmp_path / "a.db")
+    hub = Hub(open_office, store, lambda: now)
+    kiosk = Client(ws=None, role="kiosk", device="kiosk-1")
+
+    def issue(cid: str) -> Work:
+        return Work("command", kiosk, {"type": "command", "id": cid, "name": "issue_ticket",
+                                       "args": {"service": "informasi", "lane": "reguler"}},
+                    Actor("kiosk", "kiosk-1"))
+
+    group = [hub._prepare([issue("a")]), hub._prepare([issue("b"), issue("c")])]
+    ranges, wrote = hub._begin_commit(group)
+    hub._finish_commit(ranges)
+    assert wrote
+    store.close()
+    reopened = Store(tmp_path / "a.db")
+    after_restart = Hub(open_office, reopened, lambda: now)
+    assert after_restart.engine.numbers == {"F": 3}
+    assert after_restart.engine.issued == {"informasi/reguler": 3}
+    reopened.close()
