@@ -176,7 +176,9 @@ def parse(frame: str | bytes) -> dict[str, Any]:
     """Parse and validate one incoming frame. Raises ProtocolError with a stable code."""
     if isinstance(frame, bytes):
         raise ProtocolError(ErrorCode.BAD_REQUEST, "binary frames are not accepted")
-    if len(frame.encode("utf-8", "surrogatepass")) > MAX_FRAME_BYTES:
+    # a character is at most 4 bytes: only a long frame needs to be measured in bytes
+    if len(frame) > MAX_FRAME_BYTES // 4 and \
+            len(frame.encode("utf-8", "surrogatepass")) > MAX_FRAME_BYTES:
         raise ProtocolError(ErrorCode.BAD_REQUEST, f"frame larger than {MAX_FRAME_BYTES} bytes")
     try:
         msg = orjson.loads(frame)

@@ -78,6 +78,7 @@ class Client:
     backlog: deque[str | bytes] = field(default_factory=deque)
     paused: bool = False  # reading paused: the backlog is full
     closing: bool = False  # being closed: what it still sends is ignored
+    actor: Actor | None = None  # who its commands come from (the same every time)
 
     @property
     def public(self) -> bool:
@@ -534,7 +535,10 @@ class Hub:
                     cmd_id, m.ErrorCode.FORBIDDEN,
                     t("server.err_not_logged_in", lang, counter=args.get("counter"))))
                 return
-        self.queue.put_nowait(Work("command", client, msg, Actor(client.role, client.device)))
+        actor = client.actor
+        if actor is None or actor.role != client.role or actor.device != client.device:
+            actor = client.actor = Actor(client.role, client.device)  # frozen: kept
+        self.queue.put_nowait(Work("command", client, msg, actor))
 
     async def _log_in(self, client: Client, msg: dict[str, Any]) -> None:
         actor_or_error = await self._login(client, msg["args"])
@@ -923,10 +927,17 @@ class Hub:
 
 
 def text_frame(payload: bytes) -> bytes:
-    """One complete, unmasked server text frame. Server frames carry no mask and we use no
-    extensions (compression is off), so the bytes are the same for every client: build
-    them once per message, not once per connection."""
-    return Frame(Opcode.TEXT, payload).serialize(mask=False, extensions=[])
+    """One complete, unmasked server text frame (RFC 6455 5.2: FIN + text opcode, then
+    the length in 7, 16 or 64 bits). Server frames carry no mask and we use no extensions
+    (compression is off), so the bytes are the same for every client: built once per
+    message, not once per connection. (websockets' Frame.serialize makes the same bytes,
+    through a dataclass and a BytesIO: two of these per ticket made it a hot spot.)"""
+    n = len(payload)
+    if n < 126:
+        return bytes((0x81, n)) + payload
+    if n < 65536:
+        return b"\x81\x7e" + n.to_bytes(2, "big") + payload
+    return b"\x81\x7f" + n.to_bytes(8, "big") + payload
 
 
 def write_frames(ws: ServerConnection, frames: list[bytes]) -> None:

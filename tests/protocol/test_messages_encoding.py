@@ -46,3 +46,19 @@ def test_frames_json_cannot_represent_faithfully_are_bad_requests(frame):
     with pytest.raises(m.ProtocolError) as err:
         m.parse(frame)
     assert err.value.code == m.ErrorCode.BAD_REQUEST
+
+
+@pytest.mark.parametrize(("char", "count", "refused"), [
+    ("a", 64 * 1024 - 60, False),  # just under the limit, in bytes
+    ("a", 64 * 1024, True),
+    ("\U0001F600", 16 * 1024 - 15, False),  # 4 bytes a character: few characters, many bytes
+    ("\U0001F600", 16 * 1024, True),
+    ("\u00e9", 32 * 1024, True),  # 2 bytes a character
+])
+def test_the_frame_size_limit_counts_utf8_bytes_not_characters(char, count, refused):
+    frame = '{"type":"command","id":"x","name":"ping","args":{"note":"' + char * count + '"}}'
+    if refused:
+        with pytest.raises(m.ProtocolError, match="larger than"):
+            m.parse(frame)
+    else:
+        assert m.parse(frame)["id"] == "x"
