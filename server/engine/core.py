@@ -86,6 +86,7 @@ class Engine:
         self._token = token_factory or TokenSource()
         self._iso_last: tuple[datetime | None, str | None] = (None, None)
         self._local_last: tuple[datetime | None, datetime | None] = (None, None)
+        self._rolled_over_at: datetime | None = None  # the last `now` rollover saw
         self._day_text: tuple[date | None, str, str] = (None, "", "")
         self._lanes = {lane.id: lane for lane in config.lanes}
         self._services = {s.id: s for s in config.services}
@@ -98,6 +99,7 @@ class Engine:
         self.lines: dict[LineKey, dict[str, Ticket]] = {}
         self._lines_of: dict[str, list[dict[str, Ticket]]] = {}
         self._stage_lines: dict[tuple[str, str], list[tuple[str, dict[str, Ticket]]]] = {}
+        self._stage_line_dicts: dict[tuple[str, str], list[dict[str, Ticket]]] = {}
         for svc in config.services:
             for stage in svc.stages:
                 for kind in (*svc.lanes, BOOKING_LINE):
@@ -163,8 +165,8 @@ class Engine:
     # ------------------------------------------------------------------ public API
     def handle(self, name: str, args: dict[str, Any], actor: Actor, now: datetime) -> Outcome:
         """Apply one command. Rollover first, so a command never lands on a stale day."""
-        events: list[tuple[str, dict[str, Any]]] = []
-        events.extend(self._rollover_if_needed(now))
+        events: list[tuple[str, dict[str, Any]]] = (
+            [] if now is self._rolled_over_at else self._rollover_if_needed(now))
         handler = getattr(self, f"_cmd_{name}", None)
         if handler is None:
             return Outcome(False, None, ErrorCode.UNKNOWN_COMMAND, f"unknown command {name!r}",
@@ -286,6 +288,7 @@ class Engine:
             line = self.lines[key] = {}
             self._lines_of.setdefault(key[0], []).append(line)
             self._stage_lines.setdefault((key[0], key[1]), []).append((key[2], line))
+            self._stage_line_dicts.setdefault((key[0], key[1]), []).append(line)
         return line
 
     def _line_key(self, ticket: Ticket) -> LineKey:
@@ -400,9 +403,9 @@ class Engine:
                              / max(1, self.open_counters_for(service))))
 
     def _ahead_of_new(self, service: str, stage: str, lane: str) -> int:
-        lines = self._stage_lines.get((service, stage), ())
         if not self._lanes[lane].priority:
-            return sum(len(line) for _, line in lines)
+            return sum(map(len, self._stage_line_dicts.get((service, stage), ())))
+        lines = self._stage_lines.get((service, stage), ())
         return sum(len(line) for kind, line in lines
                    if kind != BOOKING_LINE and self._lanes[kind].priority)
 
@@ -1066,6 +1069,8 @@ class Engine:
 
     # ------------------------------------------------------------------ time-driven
     def _rollover_if_needed(self, now: datetime) -> list[tuple[str, dict[str, Any]]]:
+        # the hub's batches share one `now`: checked once for all of a batch's commands
+        self._rolled_over_at = now
         today = self._local_date(now)
         if today <= self.day:
             return []
