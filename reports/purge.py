@@ -22,6 +22,7 @@ from pathlib import Path
 from reports import kpi
 from reports.kpi import EventRow
 from server.config import OfficeConfig
+from server.engine.model import ticket_id_range, ticket_ids_before
 
 DELETE_EVENTS = kpi.TICKET_EVENTS | {"survey_submitted"}
 
@@ -36,9 +37,9 @@ class PurgeResult:
 def _candidate_days(conn: sqlite3.Connection, cutoff: date) -> list[str]:
     c = cutoff.isoformat()
     rows = conn.execute(
-        "SELECT day FROM tickets WHERE day < ? UNION SELECT day FROM events WHERE day < ? "
+        "SELECT day FROM tickets WHERE id < ? UNION SELECT day FROM events WHERE day < ? "
         "AND name IN ({})".format(",".join("?" * len(DELETE_EVENTS))),
-        [c, c, *sorted(DELETE_EVENTS)]).fetchall()
+        [ticket_ids_before(c), c, *sorted(DELETE_EVENTS)]).fetchall()
     return sorted({r[0] for r in rows if r[0]})
 
 
@@ -84,7 +85,8 @@ def purge(db_path: str | Path, config: OfficeConfig, now: datetime | None = None
                                  " VALUES (?,?,?,?,?)",
                                  [(iso, s, ln, m, v) for (s, ln, m), v in merged.items()])
                 result.tickets_deleted += conn.execute(
-                    "DELETE FROM tickets WHERE day = ?", [iso]).rowcount
+                    "DELETE FROM tickets WHERE id >= ? AND id < ?",
+                    ticket_id_range(iso)).rowcount
                 names = sorted(DELETE_EVENTS)
                 marks = ",".join("?" * len(names))
                 result.events_deleted += conn.execute(

@@ -25,7 +25,7 @@ from protocol import PUBLIC_ROLES, ErrorCode, Event
 from protocol.messages import DEVICE_STATUSES
 from server.config import OfficeConfig
 from server.engine import lifecycle as lc
-from server.engine.model import Booking, Changes, CounterState, Ticket, iso
+from server.engine.model import Booking, Changes, CounterState, Ticket, iso, ticket_id
 from server.engine.policy import BOOKING_LINE, Eligibility, LineKey, Reason, manual_reason, pick
 
 RECENT_CALLS = 20
@@ -568,7 +568,7 @@ class Engine:
         self._dirty_meta = True
         number = f"{svc.prefix}{n:03d}"
         _, day_iso, day_compact = self._day_strings()
-        ticket = Ticket(id=f"t_{day_compact}_{number}", day=day_iso,
+        ticket = Ticket(id=ticket_id(day_compact, number), day=day_iso,
                         number=number, service=service, stage=svc.stages[0], lane=lane,
                         status=lc.WAITING, token=self._token(), lang=lang, issued_at=now,
                         queued_at=now, booking_slot=booking_slot)

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import sqlite3
 
-from server.engine.model import Changes
+import pytest
+
+from server.engine.model import Changes, ticket_id, ticket_id_range, ticket_ids_before
 from server.store.sqlite import COUNTER_COLUMNS, TICKET_COLUMNS, Store, encode_part
 
 AT, DAY = "2026-11-23T08:00:00.000+07:00", "2026-11-23"
@@ -53,8 +55,8 @@ def test_the_engine_record_is_rewritten_in_place(tmp_path):
 
 
 def test_a_changed_ticket_or_counter_is_updated_where_it_is(tmp_path):
-    """An upsert, not INSERT OR REPLACE: the row keeps its rowid, so the table's indexes
-    (id, day) are not rewritten on every call, start and finish."""
+    """An upsert, not INSERT OR REPLACE: a counter keeps its rowid (its table's pages are
+    not rewritten on every call, start and finish); a ticket stays one row."""
     store = Store(tmp_path / "a.db")
     ticket = dict.fromkeys(TICKET_COLUMNS) | {"id": "t_20261123_A001", "day": DAY,
                                               "number": "A001", "status": "waiting",
@@ -68,11 +70,67 @@ def test_a_changed_ticket_or_counter_is_updated_where_it_is(tmp_path):
                                                                 if "status" in changes
                                                                 else counter]), [])])
 
-    def rowids():
-        return (store.conn.execute("SELECT rowid, status FROM tickets").fetchall(),
+    def rows():
+        return (store.conn.execute("SELECT id, status FROM tickets").fetchall(),
                 store.conn.execute("SELECT rowid, status FROM counters").fetchall())
 
     save()
-    (ticket_rows, counter_rows) = rowids()
+    (_, counter_rows) = rows()
     save(status="called")
-    assert rowids() == ([(ticket_rows[0][0], "called")], [(counter_rows[0][0], "called")])
+    assert rows() == ([("t_20261123_A001", "called")], [(counter_rows[0][0], "called")])
+
+
+def test_tickets_are_keyed_by_id_alone(tmp_path):
+    # one B-tree written per ticket: no rowid, no index of its own
+    store = Store(tmp_path / "a.db")
+    (sql,) = store.conn.execute("SELECT sql FROM sqlite_master WHERE name = 'tickets'"
+                                ).fetchone()
+    assert "WITHOUT ROWID" in sql
+    assert store.conn.execute("SELECT name FROM sqlite_master WHERE type = 'index' AND "
+                              "tbl_name = 'tickets'").fetchall() == []
+    store.close()
+
+
+def ticket_row(day: str, number: str, status: str = "waiting") -> dict:
+    return dict.fromkeys(TICKET_COLUMNS) | {
+        "id": ticket_id(day.replace("-", ""), number), "day": day, "number": number,
+        "service": "paspor-baru", "status": status, "recalls": 0, "transfers": 0}
+
+
+def test_tickets_of_an_older_database_move_to_the_keyed_table(tmp_path):
+    # before 0.4: a rowid table with an index on day, as sqlite-utils made it
+    path = tmp_path / "a.db"
+    rows = [ticket_row("2026-11-22", "A001", "done"), ticket_row("2026-11-23", "A001"),
+            ticket_row("2026-11-23", "A002"), ticket_row("2026-11-24", "B001")]
+    with sqlite3.connect(path) as conn:
+        conn.execute("CREATE TABLE tickets ({})".format(", ".join(
+            "id TEXT PRIMARY KEY" if c == "id" else f"{c} TEXT" for c in TICKET_COLUMNS)))
+        conn.execute("CREATE INDEX idx_tickets_day ON tickets (day)")
+        conn.executemany("INSERT INTO tickets VALUES ({})".format(
+            ",".join("?" * len(TICKET_COLUMNS))), [tuple(r.values()) for r in rows])
+        conn.execute("CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT)")
+        conn.execute("""INSERT INTO meta VALUES ('engine', '{"day": "2026-11-23"}')""")
+    store = Store(path)
+    (sql,) = store.conn.execute("SELECT sql FROM sqlite_master WHERE name = 'tickets'"
+                                ).fetchone()
+    assert "WITHOUT ROWID" in sql
+    assert store.conn.execute("SELECT count(*) FROM tickets").fetchone() == (4,)
+    _meta, today, _counters, _bookings = store.load_state()  # found by their ids' range
+    assert sorted(t["number"] for t in today) == ["A001", "A002"]
+    assert all(t["day"] == "2026-11-23" for t in today)
+    store.close()
+    Store(path).close()  # opening again leaves it as it is
+
+
+@pytest.mark.parametrize("day", ["2026-11-23", "2026-12-31", "2027-01-01"])
+def test_a_days_ticket_ids_are_exactly_those_in_its_range(day):
+    low, high = ticket_id_range(day)
+    compact = day.replace("-", "")
+    for number in ("A001", "Z999", "A1000", "0001"):
+        assert low <= ticket_id(compact, number) < high
+    for other in ("2026-11-22", "2026-11-24", "2026-12-30", "2027-01-02", "2025-01-01"):
+        if other != day:
+            assert not low <= ticket_id(other.replace("-", ""), "A001") < high
+            assert (ticket_id(other.replace("-", ""), "A001") < ticket_ids_before(day)) \
+                == (other < day)
+    assert not ticket_id(compact, "A001") < ticket_ids_before(day)
