@@ -235,7 +235,6 @@ class Engine:
             "device_status": self.device_status,
             "alerts": self.alerts,
             "service_open": self.service_open,
-            "surveyed": sorted(self.surveyed),
         }
 
     @classmethod
@@ -257,6 +256,8 @@ class Engine:
             alerts = meta.get("alerts") or {}
             eng.alerts = dict(alerts) if isinstance(alerts, dict) else {}
             eng.service_open.update(meta.get("service_open", {}))
+            # before 0.4 the meta record listed them (growing all day, rewritten on every
+            # commit); now each ticket row says so: moved to the rows below
             eng.surveyed = set(meta.get("surveyed", []))
         for rec in counters:
             if rec["id"] in eng.counters:
@@ -269,6 +270,11 @@ class Engine:
                           key=lambda tk: (tk.queued_at, tk.issued_at, tk.number))
         for ticket in restored:
             eng.tickets[ticket.id] = ticket
+            if ticket.surveyed:
+                eng.surveyed.add(ticket.id)
+            elif ticket.id in eng.surveyed:  # listed in an older meta record
+                ticket.surveyed = True
+                eng._touch(ticket)
             if ticket.status == lc.WAITING:
                 eng._enqueue(ticket)
             if ticket.status == lc.DONE and ticket.started_at and ticket.finished_at:
@@ -1060,7 +1066,8 @@ class Engine:
         if not isinstance(comment, str) or len(comment) > 2000:
             raise self._err(ErrorCode.BAD_REQUEST, "err_bad_arg", arg="comment")
         self.surveyed.add(ticket.id)
-        self._dirty_meta = True
+        ticket.surveyed = True  # on its row: the meta record no longer grows with them
+        self._touch(ticket)
         # Anonymous: the event names the service and day, never the ticket.
         events.append((Event.SURVEY_SUBMITTED, {"service": ticket.service, "day":
                                                 self.day.isoformat(), "answers": answers,

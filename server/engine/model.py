@@ -82,6 +82,8 @@ class Ticket:
     transfers: int = 0
     booking_slot: datetime | None = None  # set for checked-in appointments
     reserved_counter: str | None = None  # transferred to one specific counter
+    # answered the satisfaction survey (once only); the answers are kept apart, without it
+    surveyed: bool = False
 
     def to_wire(self, fmt: Callable[[datetime | None], str | None],
                 public_url: str) -> dict[str, Any]:
@@ -128,7 +130,7 @@ class Ticket:
             "counter": self.counter, "officer": self.officer, "recalls": self.recalls,
             "transfers": self.transfers,
             "booking_slot": slot.isoformat() if slot else None,
-            "reserved_counter": self.reserved_counter,
+            "reserved_counter": self.reserved_counter, "surveyed": self.surveyed,
         }
 
     @classmethod
@@ -137,6 +139,7 @@ class Ticket:
         for key in ("issued_at", "queued_at", "called_at", "started_at", "finished_at",
                     "booking_slot"):
             values[key] = parse_dt(values.get(key))
+        values["surveyed"] = bool(values.get("surveyed"))  # stored as 0/1; NULL before 0.4
         return cls(**{k: values[k] for k in cls.__dataclass_fields__ if k in values})
 
 

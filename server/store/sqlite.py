@@ -37,7 +37,7 @@ SCHEMA_VERSION = 1
 TICKET_COLUMNS = ("id", "day", "number", "service", "stage", "lane", "status", "token", "lang",
                   "issued_at", "queued_at", "called_at", "started_at", "finished_at",
                   "counter", "officer", "recalls", "transfers", "booking_slot",
-                  "reserved_counter")
+                  "reserved_counter", "surveyed")
 COUNTER_COLUMNS = ("id", "status", "officer", "officer_name", "device", "ticket",
                    "pause_reason", "consecutive_priority", "call_reason")
 _ticket_row = operator.itemgetter(*TICKET_COLUMNS)  # record -> row, in column order
@@ -208,14 +208,17 @@ class Store:
         row = self.conn.execute(
             "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'tickets'").fetchone()
         if row is not None and "WITHOUT ROWID" in row[0].upper():
+            if "surveyed" not in {r[1] for r in self.conn.execute("PRAGMA table_info(tickets)")}:
+                self.conn.execute("ALTER TABLE tickets ADD COLUMN surveyed INTEGER")
             return
-        columns = ", ".join(f"{c} INTEGER" if c in ("recalls", "transfers") else
+        columns = ", ".join(f"{c} INTEGER" if c in ("recalls", "transfers", "surveyed") else
                             ("id TEXT PRIMARY KEY" if c == "id" else f"{c} TEXT")
                             for c in TICKET_COLUMNS)
         if row is None:
             self.conn.execute(f"CREATE TABLE tickets ({columns}) WITHOUT ROWID")
             return
-        names = ", ".join(TICKET_COLUMNS)
+        old = {r[1] for r in self.conn.execute("PRAGMA table_info(tickets)")}
+        names = ", ".join(c for c in TICKET_COLUMNS if c in old)
         with self.conn:  # one transaction: all or nothing
             self.conn.execute("BEGIN IMMEDIATE")
             self.conn.execute(f"CREATE TABLE tickets_keyed ({columns}) WITHOUT ROWID")

@@ -18,6 +18,8 @@ def test_every_field_survives_a_record_round_trip():
             values[f.name] = T0 + timedelta(minutes=i)
         elif f.name in ("recalls", "transfers"):
             values[f.name] = i
+        elif f.name == "surveyed":
+            values[f.name] = True
         else:
             values[f.name] = f"{f.name}-{i}"
     ticket = Ticket(**values)
