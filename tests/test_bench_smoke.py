@@ -37,3 +37,12 @@ def test_bench_hot_path_times_every_stage():
     for stage in ("parse", "prepare", "begin", "finish", "deliver", "total"):
         assert f"  {stage} " in text, text
     assert "raw one-row commit (baseline)" in text and "protocol.messages.encode" in text
+
+
+def test_bench_restart_builds_history_and_starts():
+    text = run_bench("bench/bench_restart.py", "--days", "3", "--events-per-day", "40")
+    assert "start to first /health, a year of history" in text, text
+
+
+def test_bench_simulate_day_runs():
+    assert "simulate()" in run_bench("bench/bench_simulate_day.py")
