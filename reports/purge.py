@@ -23,6 +23,7 @@ from reports import kpi
 from reports.kpi import EventRow
 from server.config import OfficeConfig
 from server.engine.model import ticket_id_range, ticket_ids_before
+from server.store.sqlite import events_of_days
 
 DELETE_EVENTS = kpi.TICKET_EVENTS | {"survey_submitted"}
 
@@ -36,20 +37,27 @@ class PurgeResult:
 
 def _candidate_days(conn: sqlite3.Connection, cutoff: date) -> list[str]:
     c = cutoff.isoformat()
-    rows = conn.execute(
-        "SELECT day FROM tickets WHERE id < ? UNION SELECT day FROM events WHERE day < ? "
-        "AND name IN ({})".format(",".join("?" * len(DELETE_EVENTS))),
-        [ticket_ids_before(c), c, *sorted(DELETE_EVENTS)]).fetchall()
-    return sorted({r[0] for r in rows if r[0]})
+    days = {r[0] for r in conn.execute("SELECT day FROM tickets WHERE id < ?",
+                                       [ticket_ids_before(c)])}
+    names = sorted(DELETE_EVENTS)
+    marks = ",".join("?" * len(names))
+    before = (cutoff - timedelta(days=1)).isoformat()
+    where, params = events_of_days(conn, None, before)
+    days |= {r[0] for r in conn.execute(
+        f"SELECT DISTINCT day FROM events WHERE {where} AND name IN ({marks})",
+        [*params, *names])}
+    return sorted(d for d in days if d and d < c)
 
 
 def _events(conn: sqlite3.Connection, day: date) -> list[EventRow]:
-    lo, hi = day.isoformat(), (day + timedelta(days=1)).isoformat()
+    where, params = events_of_days(conn, day.isoformat(),
+                                   (day + timedelta(days=1)).isoformat())
     names = sorted(kpi.REPORT_EVENTS)
     out = []
     for seq, at, d, name, payload in conn.execute(
-            "SELECT seq, at, day, name, payload FROM events WHERE day BETWEEN ? AND ? "
-            "AND name IN ({}) ORDER BY seq".format(",".join("?" * len(names))), [lo, hi, *names]):
+            "SELECT seq, at, day, name, payload FROM events WHERE {} "
+            "AND name IN ({}) ORDER BY seq".format(where, ",".join("?" * len(names))),
+            [*params, *names]):
         try:
             data = json.loads(payload)
         except (TypeError, ValueError):
@@ -89,9 +97,10 @@ def purge(db_path: str | Path, config: OfficeConfig, now: datetime | None = None
                     ticket_id_range(iso)).rowcount
                 names = sorted(DELETE_EVENTS)
                 marks = ",".join("?" * len(names))
+                where, params = events_of_days(conn, iso, iso)
                 result.events_deleted += conn.execute(
-                    f"DELETE FROM events WHERE day = ? AND name IN ({marks})",
-                    [iso, *names]).rowcount
+                    f"DELETE FROM events WHERE {where} AND name IN ({marks})",
+                    [*params, *names]).rowcount
                 # surveys are filed under their ticket's day, which is the event's day
                 _scrub_kept(conn, iso)
                 conn.execute("COMMIT")
@@ -106,8 +115,9 @@ def purge(db_path: str | Path, config: OfficeConfig, now: datetime | None = None
 
 def _scrub_kept(conn: sqlite3.Connection, iso: str) -> None:
     """Kept events of a purged day must not carry a ticket (its phone-page token)."""
-    rows = conn.execute("SELECT seq, payload FROM events WHERE day = ? AND payload LIKE "
-                        "'%\"ticket\"%'", [iso]).fetchall()
+    where, params = events_of_days(conn, iso, iso)
+    rows = conn.execute(f"SELECT seq, payload FROM events WHERE {where} AND payload LIKE "
+                        "'%\"ticket\"%'", params).fetchall()
     for seq, payload in rows:
         try:
             data = json.loads(payload)

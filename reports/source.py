@@ -17,6 +17,7 @@ from pathlib import Path
 import sqlite_utils
 
 from reports.kpi import PURGED, REPORT_EVENTS, Agg, EventRow
+from server.store.sqlite import events_of_days
 
 
 class SourceError(Exception):
@@ -49,10 +50,11 @@ def read_period(db: sqlite_utils.Database, date_from: date, date_to: date) -> Pe
     out = PeriodData()
     names = sorted(REPORT_EVENTS)
     marks = ",".join("?" * len(names))
+    days, params = events_of_days(db.conn, date_from.isoformat(),
+                                  (date_to + timedelta(days=1)).isoformat())
     rows = db.execute(
-        f"SELECT seq, at, day, name, payload FROM events WHERE day BETWEEN ? AND ? "
-        f"AND name IN ({marks}) ORDER BY seq",
-        [date_from.isoformat(), (date_to + timedelta(days=1)).isoformat(), *names]).fetchall()
+        f"SELECT seq, at, day, name, payload FROM events WHERE {days} "
+        f"AND name IN ({marks}) ORDER BY seq", [*params, *names]).fetchall()
     for seq, at, day, name, payload in rows:
         try:
             data = json.loads(payload)
@@ -60,8 +62,8 @@ def read_period(db: sqlite_utils.Database, date_from: date, date_to: date) -> Pe
             continue  # a damaged row must not sink the whole report
         if isinstance(data, dict):
             out.events.append(EventRow(seq, at, day, name, data))
-    last = db.execute("SELECT max(at) FROM events WHERE day <= ?",
-                      [date_to.isoformat()]).fetchone()[0]
+    days, params = events_of_days(db.conn, None, date_to.isoformat())
+    last = db.execute(f"SELECT max(at) FROM events WHERE {days}", params).fetchone()[0]
     out.last_event_at = datetime.fromisoformat(last) if last else None
     if db["daily_aggregates"].exists():
         for day, service, lane, metric, value in db.execute(

@@ -23,6 +23,7 @@ from statistics import fmean, pstdev
 from typing import Any
 
 from server.config import OfficeConfig
+from server.store.sqlite import events_of_days
 
 DAY_S = 24 * 3600
 KINDS = ("exponential", "fixed", "lognormal")
@@ -423,9 +424,10 @@ def from_database(sc: Scenario, db_path: str | Path, day: date) -> Scenario:
     try:
         conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
         try:
-            rows = conn.execute("SELECT name, payload FROM events WHERE day = ? AND name IN "
+            where, params = events_of_days(conn, day.isoformat(), day.isoformat())
+            rows = conn.execute(f"SELECT name, payload FROM events WHERE {where} AND name IN "
                                 "('ticket_issued', 'ticket_finished') ORDER BY seq",
-                                (day.isoformat(),)).fetchall()
+                                params).fetchall()
         finally:
             conn.close()
     except sqlite3.Error as exc:

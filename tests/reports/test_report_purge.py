@@ -77,10 +77,13 @@ def test_kept_events_lose_embedded_tickets(tmp_path, office):
     db = tmp_path / "antrean.db"
     play_day(office, db, DAY)
     conn = sqlite3.connect(db)
-    conn.execute("INSERT INTO events(seq, at, day, actor, name, payload) VALUES (9999, "
-                 "'2025-03-03T09:00:00+07:00', '2025-03-03', 'x', 'counter_opened', ?)",
+    # a kept event of the day that carries a ticket (events are numbered as they
+    # happen, so the day's own counter_opened is given one, in its place)
+    (seq,) = conn.execute("SELECT min(seq) FROM events WHERE day = '2025-03-03' AND "
+                          "name = 'counter_opened'").fetchone()
+    conn.execute("UPDATE events SET payload = ? WHERE seq = ?",
                  [json.dumps({"counter": {"id": "loket-1", "status": "open", "ticket": {
-                     "id": "t_x", "status_url": "http://h/t/secret"}}})])
+                     "id": "t_x", "status_url": "http://h/t/secret"}}}), seq])
     conn.commit()
     conn.close()
     purge.purge(db, office, now=later(office, 200))
