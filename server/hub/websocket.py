@@ -159,21 +159,19 @@ class HubConnection(ServerConnection):
         """Hand on every whole data frame in `data`; keep an incomplete one for later."""
         limit = self.protocol.max_message_size
         pos, end = 0, len(data)
-        while end - pos >= 6:  # a masked frame's shortest header: 2 bytes + 4 of mask
+        while end - pos >= 2:
             first, second = data[pos], data[pos + 1]
-            length, head = second & 0x7F, 6
-            if length == 126:
-                if end - pos < 8:
-                    break
-                length, head = int.from_bytes(data[pos + 2:pos + 4], "big"), 8
-            elif length == 127:
-                if end - pos < 14:
-                    break
-                length, head = int.from_bytes(data[pos + 2:pos + 10], "big"), 14
+            length = second & 0x7F
+            head = 6 if length < 126 else 8 if length == 126 else 14  # with the mask
+            if end - pos >= head:
+                if length == 126:
+                    length = int.from_bytes(data[pos + 2:pos + 4], "big")
+                elif length == 127:
+                    length = int.from_bytes(data[pos + 2:pos + 10], "big")
             # FIN set, no RSV bit, text or binary, masked (a client's frames must be),
-            # within the limit: anything else is websockets' to answer or fail
-            if (first & 0xF0) != 0x80 or (first & 0x0F) not in (1, 2) \
-                    or not second & 0x80 or (limit is not None and length > limit):
+            # within the limit: anything else is websockets' to answer or fail, at once
+            if (first & 0xF0) != 0x80 or (first & 0x0F) not in (1, 2) or not second & 0x80 \
+                    or (limit is not None and length > limit):
                 self._direct, self._partial = False, b""
                 self.data_received(data[pos:])  # the parser is at this frame's start
                 return

@@ -221,3 +221,12 @@ def test_a_close_frame_is_answered_with_a_close(live_server):
     kiosk = device(live_server, "kiosk-2")
     assert kiosk.ok("issue_ticket", service="informasi", lane="reguler")["number"] == "F002"
     kiosk.close()
+
+
+def test_a_short_broken_frame_alone_is_failed_at_once(live_server):
+    # two bytes, unmasked, and nothing after them: no waiting for more bytes first
+    raw = RawClient(live_server.url)
+    raw.hello(live_server)
+    raw.send(client_frame(TEXT, b"", masked=False))
+    assert raw.close_code() == 1002
+    raw.close()
