@@ -232,8 +232,8 @@ class Store:
                 self.conn.execute("BEGIN IMMEDIATE")
                 self.conn.execute("CREATE TABLE event_days (day TEXT PRIMARY KEY, "
                                   "first_seq INTEGER NOT NULL) WITHOUT ROWID")
-                self.conn.execute("INSERT INTO event_days(day, first_seq) "
-                                  "SELECT day, min(seq) FROM events GROUP BY day")
+                self.conn.execute("INSERT INTO event_days(day, first_seq) SELECT day, "
+                                  "min(seq) FROM events WHERE day IS NOT NULL GROUP BY day")
                 self.conn.execute("DROP INDEX IF EXISTS idx_events_day")
         row = self.conn.execute("SELECT max(day) FROM event_days").fetchone()
         self._event_day = self._pending_event_day = row[0]
@@ -244,27 +244,19 @@ class Store:
         index). A day's tickets are found by their ids' range, since ids begin with the
         day (`ticket_id_range`). Before 0.4 the table had a rowid and a day index: moved
         here in one transaction (a year of tickets: a few seconds, once)."""
-        row = self.conn.execute(
-            "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'tickets'").fetchone()
-        if row is not None and "WITHOUT ROWID" in row[0].upper():
-            if "surveyed" not in {r[1] for r in self.conn.execute("PRAGMA table_info(tickets)")}:
-                self.conn.execute("ALTER TABLE tickets ADD COLUMN surveyed INTEGER")
-            return
+        table = self.db["tickets"]
         columns = ", ".join(f"{c} INTEGER" if c in ("recalls", "transfers", "surveyed") else
                             ("id TEXT PRIMARY KEY" if c == "id" else f"{c} TEXT")
                             for c in TICKET_COLUMNS)
-        if row is None:
+        if not table.exists():
             self.conn.execute(f"CREATE TABLE tickets ({columns}) WITHOUT ROWID")
-            return
-        old = {r[1] for r in self.conn.execute("PRAGMA table_info(tickets)")}
-        names = ", ".join(c for c in TICKET_COLUMNS if c in old)
-        with self.conn:  # one transaction: all or nothing
-            self.conn.execute("BEGIN IMMEDIATE")
-            self.conn.execute(f"CREATE TABLE tickets_keyed ({columns}) WITHOUT ROWID")
-            self.conn.execute(f"INSERT INTO tickets_keyed({names}) SELECT {names} FROM tickets")
-            self.conn.execute("DROP TABLE tickets")  # and its indexes
-            self.conn.execute("ALTER TABLE tickets_keyed RENAME TO tickets")
-        log.info("tickets moved to a table keyed by id")
+        elif "WITHOUT ROWID" not in table.schema.upper():
+            self._rebuild_table("tickets", f"({columns}) WITHOUT ROWID",
+                                [c for c in TICKET_COLUMNS if c in table.columns_dict],
+                                "WHERE id IS NOT NULL")  # a rowid table lets a NULL key in
+            log.info("tickets moved to a table keyed by id")
+        elif "surveyed" not in table.columns_dict:  # added in 0.4
+            table.add_column("surveyed", int)
 
     def _unkey_command_results(self) -> None:
         """Before 0.3 command results had a (device, id) primary key: move them to a
@@ -272,15 +264,22 @@ class Store:
         table = self.db["command_results"]
         if not table.exists() or table.pks == ["rowid"]:
             return
-        with self.conn:  # one transaction: all or nothing
-            self.conn.execute("BEGIN IMMEDIATE")
-            self.conn.execute("CREATE TABLE command_results_unkeyed "
-                              "(device TEXT, id TEXT, at TEXT, result TEXT)")
-            self.conn.execute("INSERT INTO command_results_unkeyed(device, id, at, result) "
-                              "SELECT device, id, at, result FROM command_results ORDER BY at")
-            self.conn.execute("DROP TABLE command_results")
-            self.conn.execute("ALTER TABLE command_results_unkeyed RENAME TO command_results")
+        self._rebuild_table("command_results", "(device TEXT, id TEXT, at TEXT, result TEXT)",
+                            ["device", "id", "at", "result"], "ORDER BY at")
         log.info("command results moved to a table without a key")
+
+    def _rebuild_table(self, name: str, definition: str, columns: list[str],
+                       select_rest: str = "") -> None:
+        """Give a table a new layout, keeping its rows (the named columns), in one
+        transaction: all or nothing. Its indexes go with the old table."""
+        names = ", ".join(columns)
+        with self.conn:
+            self.conn.execute("BEGIN IMMEDIATE")
+            self.conn.execute(f"CREATE TABLE {name}_rebuilt {definition}")
+            self.conn.execute(f"INSERT INTO {name}_rebuilt({names}) "
+                              f"SELECT {names} FROM {name} {select_rest}")
+            self.conn.execute(f"DROP TABLE {name}")
+            self.conn.execute(f"ALTER TABLE {name}_rebuilt RENAME TO {name}")
 
     def _connect(self, synchronous: str) -> sqlite3.Connection:
         conn = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None,

@@ -75,6 +75,7 @@ def test_an_older_database_gets_its_event_days_from_its_events(tmp_path):
         conn.execute("CREATE INDEX idx_events_day ON events (day)")
         conn.executemany("INSERT INTO events VALUES (?, '', ?, 'x', 'ticket_issued', '{}')",
                          [(seq, DAYS[(seq - 1) // 4]) for seq in range(1, 13)])
+        conn.execute("INSERT INTO events VALUES (99, '', NULL, 'x', 'odd', '{}')")  # no day
     store = Store(path)
     assert store.conn.execute("SELECT day, first_seq FROM event_days ORDER BY day"
                               ).fetchall() == [(DAYS[0], 1), (DAYS[1], 5), (DAYS[2], 9)]
@@ -85,7 +86,7 @@ def test_an_older_database_gets_its_event_days_from_its_events(tmp_path):
                                       Changes(), [])])
     where, params = events_of_days(store.conn, DAYS[3], DAYS[3])
     assert store.conn.execute(f"SELECT seq FROM events WHERE {where}", params
-                              ).fetchall() == [(13,)]
+                              ).fetchall() == [(100,)]
     store.close()
     Store(path).close()  # opening again leaves it as it is
 
