@@ -25,7 +25,7 @@ from protocol import PUBLIC_ROLES, ErrorCode, Event
 from protocol.messages import DEVICE_STATUSES
 from server.config import OfficeConfig
 from server.engine import lifecycle as lc
-from server.engine.model import Booking, Changes, CounterState, Ticket, iso, ticket_id
+from server.engine.model import Booking, Changes, CounterState, LastOf, Ticket, iso, ticket_id
 from server.engine.policy import BOOKING_LINE, Eligibility, LineKey, Reason, manual_reason, pick
 
 RECENT_CALLS = 20
@@ -84,10 +84,10 @@ class Engine:
         self.lang = config.default_language
         self.public_url = config.office.public_url
         self._token = token_factory or TokenSource()
-        self._iso_last: tuple[datetime | None, str | None] = (None, None)
-        self._local_last: tuple[datetime | None, datetime | None] = (None, None)
+        self._iso_of = LastOf(lambda dt: iso(dt, self.tz))
+        self._local = LastOf(lambda now: now.astimezone(self.tz))  # office time
         self._rolled_over_at: datetime | None = None  # the last `now` rollover saw
-        self._day_text: tuple[date | None, str, str] = (None, "", "")
+        self._day_texts = LastOf(lambda day: (day.isoformat(), f"{day:%Y%m%d}"))
         self._lanes = {lane.id: lane for lane in config.lanes}
         self._services = {s.id: s for s in config.services}
         self._counters_cfg = {c.id: c for c in config.counters}
@@ -118,7 +118,6 @@ class Engine:
         self.device_status: dict[str, dict[str, Any]] = {}
         self.alerts: dict[str, dict[str, Any]] = {}  # "service/kind" -> alert
         self.service_open: dict[str, bool] = {}
-        self.surveyed: set[str] = set()
         self._dirty_tickets: set[str] = set()
         self._open_count: dict[str, int] | None = None
         self._open_ids: set[str] = set()
@@ -131,36 +130,16 @@ class Engine:
         self.service_open = {s: self._service_state(s, now)[0] for s in self._services}
 
     # ------------------------------------------------------------------ time helpers
-    def _local(self, now: datetime) -> datetime:
-        # a batch asks for the same `now` in office time for every command: remember it
-        last = self._local_last
-        if now is last[0]:
-            return last[1]
-        local = now.astimezone(self.tz)
-        self._local_last = (now, local)
-        return local
-
     def _local_date(self, now: datetime) -> date:
         return self._local(now).date()
 
     def day_iso(self) -> str:
         """Today's office-local date, ISO (asked for every command and ticket)."""
-        return self._day_strings()[1]
-
-    def _day_strings(self) -> tuple[date | None, str, str]:
-        # formatted once a day: checked by identity, so any new `self.day` is seen
-        if self._day_text[0] is not self.day:
-            self._day_text = (self.day, self.day.isoformat(), f"{self.day:%Y%m%d}")
-        return self._day_text
+        return self._day_texts(self.day)[0]
 
     def iso(self, dt: datetime | None) -> str | None:
-        # a batch formats the same `now` for every event and result: remember the last one
-        if dt is not None and dt is self._iso_last[0]:
-            return self._iso_last[1]
-        text = iso(dt, self.tz)
-        if dt is not None:
-            self._iso_last = (dt, text)
-        return text
+        """A time for the wire: office offset, milliseconds."""
+        return None if dt is None else self._iso_of(dt)
 
     # ------------------------------------------------------------------ public API
     def handle(self, name: str, args: dict[str, Any], actor: Actor, now: datetime) -> Outcome:
@@ -244,6 +223,7 @@ class Engine:
                 token_factory: Callable[[], str] | None = None) -> Engine:
         """Rebuild the state the store saved (today's tickets, counters, meta)."""
         eng = cls(config, now, token_factory)
+        surveyed: set[str] = set()
         if meta:
             eng.day = date.fromisoformat(meta["day"])
             eng.numbers = dict(meta.get("numbers", {}))
@@ -256,9 +236,9 @@ class Engine:
             alerts = meta.get("alerts") or {}
             eng.alerts = dict(alerts) if isinstance(alerts, dict) else {}
             eng.service_open.update(meta.get("service_open", {}))
-            # before 0.4 the meta record listed them (growing all day, rewritten on every
-            # commit); now each ticket row says so: moved to the rows below
-            eng.surveyed = set(meta.get("surveyed", []))
+            # before 0.4 the meta record listed who answered the survey (growing all day,
+            # rewritten on every commit); now each ticket's row says so: moved below
+            surveyed = set(meta.get("surveyed", []))
         for rec in counters:
             if rec["id"] in eng.counters:
                 eng.counters[rec["id"]] = CounterState.from_record(rec)
@@ -270,9 +250,7 @@ class Engine:
                           key=lambda tk: (tk.queued_at, tk.issued_at, tk.number))
         for ticket in restored:
             eng.tickets[ticket.id] = ticket
-            if ticket.surveyed:
-                eng.surveyed.add(ticket.id)
-            elif ticket.id in eng.surveyed:  # listed in an older meta record
+            if ticket.id in surveyed and not ticket.surveyed:
                 ticket.surveyed = True
                 eng._touch(ticket)
             if ticket.status == lc.WAITING:
@@ -573,7 +551,7 @@ class Engine:
         self.numbers[svc.prefix] = n
         self._dirty_meta = True
         number = f"{svc.prefix}{n:03d}"
-        _, day_iso, day_compact = self._day_strings()
+        day_iso, day_compact = self._day_texts(self.day)
         ticket = Ticket(id=ticket_id(day_compact, number), day=day_iso,
                         number=number, service=service, stage=svc.stages[0], lane=lane,
                         status=lc.WAITING, token=self._token(), lang=lang, issued_at=now,
@@ -1055,7 +1033,7 @@ class Engine:
             ticket = self._find_ticket(ref)
         if ticket.status != lc.DONE:
             raise self._err(ErrorCode.INVALID_STATE, "err_survey_not_done")
-        if ticket.id in self.surveyed:
+        if ticket.surveyed:
             raise self._err(ErrorCode.INVALID_STATE, "err_survey_twice")
         answers = args.get("answers")
         if (not isinstance(answers, list) or len(answers) != SKM_ELEMENTS
@@ -1065,8 +1043,7 @@ class Engine:
         comment = args.get("comment") or ""
         if not isinstance(comment, str) or len(comment) > 2000:
             raise self._err(ErrorCode.BAD_REQUEST, "err_bad_arg", arg="comment")
-        self.surveyed.add(ticket.id)
-        ticket.surveyed = True  # on its row: the meta record no longer grows with them
+        ticket.surveyed = True  # on its row: the meta record does not grow with them
         self._touch(ticket)
         # Anonymous: the event names the service and day, never the ticket.
         events.append((Event.SURVEY_SUBMITTED, {"service": ticket.service, "day":
@@ -1112,7 +1089,6 @@ class Engine:
             samples.clear()
         self.officer_stats.clear()
         self.alerts.clear()
-        self.surveyed.clear()
         self.bookings = {c: b for c, b in self.bookings.items()
                          if self._local_date(b.slot_end) >= today}
         self._dirty_meta = True

@@ -17,24 +17,23 @@ def iso(dt: datetime | None, tz: Any) -> str | None:
     return dt.astimezone(tz).isoformat(timespec="milliseconds") if dt else None
 
 
-class _LastFormatted:
-    """`dt.isoformat()` for records, remembering the last time formatted: every ticket
-    a batch creates has the batch's `now` as its issue time (held here, so its identity
-    cannot be reused by another object)."""
+class LastOf:
+    """`fn(x)`, remembered for the last `x` (the very object: held here, so its identity
+    cannot pass to another). A batch of commands shares one `now`, so it is put in office
+    time and formatted once for all of them, and the day once a day."""
 
-    __slots__ = ("dt", "text")
+    __slots__ = ("fn", "key", "value")
 
-    def __init__(self) -> None:
-        self.dt: datetime | None = None
-        self.text = ""
+    def __init__(self, fn: Callable[[Any], Any]) -> None:
+        self.fn, self.key, self.value = fn, LastOf, None  # the class: never an argument
 
-    def __call__(self, dt: datetime) -> str:
-        if dt is not self.dt:
-            self.dt, self.text = dt, dt.isoformat()
-        return self.text
+    def __call__(self, x: Any) -> Any:
+        if x is not self.key:
+            self.key, self.value = x, self.fn(x)
+        return self.value
 
 
-_record_iso = _LastFormatted()
+_record_iso = LastOf(datetime.isoformat)  # every ticket of a batch: issued at its `now`
 
 
 def ticket_id(day_compact: str, number: str) -> str:

@@ -168,7 +168,7 @@ async def tablet(hub: Hub, query: str) -> Response:
                                       if c.device == device.name), None)
     recent = hub.clock() - timedelta(minutes=10)  # the applicant who just left the desk
     done = [tk for tk in engine.tickets.values()
-            if tk.counter == counter and tk.status == "done" and tk.id not in engine.surveyed
+            if tk.counter == counter and tk.status == "done" and not tk.surveyed
             and tk.finished_at and tk.finished_at >= recent]
     if counter is None or not done:
         return respond(200, TABLET_WAIT.encode(), "text/html; charset=utf-8")

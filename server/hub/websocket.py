@@ -78,7 +78,12 @@ class Client:
     backlog: deque[str | bytes] = field(default_factory=deque)
     paused: bool = False  # reading paused: the backlog is full
     closing: bool = False  # being closed: what it still sends is ignored
-    actor: Actor | None = None  # who its commands come from (the same every time)
+    actor: Actor | None = None  # who its commands come from: set once, at its hello
+
+    def identify(self, role: str, device: str, counter_binding: str | None = None) -> None:
+        """Who it is, once its hello is accepted."""
+        self.role, self.device, self.counter_binding = role, device, counter_binding
+        self.actor = Actor(role, device)  # frozen: one for all its commands
 
     @property
     def public(self) -> bool:
@@ -465,8 +470,7 @@ class Hub:
             return
         role = msg["role"]
         if role == m.Role.OBSERVER:
-            client.device = f"observer-{id(client):x}"
-            client.role = role
+            client.identify(role, f"observer-{id(client):x}")
             self.queue.put_nowait(Work("hello", client, last_seq=msg.get("last_seq", 0)))
             return
         self._wait_for(client, self._authenticate(client, msg))
@@ -481,9 +485,7 @@ class Hub:
                                         "wrong or missing device token"))
             self._close(client, "unauthorized")
             return
-        client.device = device.name
-        client.counter_binding = device.counter
-        client.role = role
+        client.identify(role, device.name, device.counter)
         self.queue.put_nowait(Work("hello", client, last_seq=msg.get("last_seq", 0)))
 
     def _frame(self, client: Client, frame: str | bytes) -> None:
@@ -533,10 +535,7 @@ class Hub:
                     cmd_id, m.ErrorCode.FORBIDDEN,
                     t("server.err_not_logged_in", lang, counter=args.get("counter"))))
                 return
-        actor = client.actor
-        if actor is None or actor.role != client.role or actor.device != client.device:
-            actor = client.actor = Actor(client.role, client.device)  # frozen: kept
-        self.queue.put_nowait(Work("command", client, msg, actor))
+        self.queue.put_nowait(Work("command", client, msg, client.actor))
 
     async def _log_in(self, client: Client, msg: dict[str, Any]) -> None:
         actor_or_error = await self._login(client, msg["args"])
@@ -913,7 +912,7 @@ class Hub:
         wire["lane_priority"] = bool(lane and lane.priority)
         counter = engine.config.counter(ticket.counter) if ticket.counter else None
         wire["counter_name"] = counter.name if counter else None
-        wire["surveyed"] = ticket.id in engine.surveyed
+        wire["surveyed"] = ticket.surveyed
         wire["office"] = engine.office_wire()
         wire["seq"] = self.store.seq
         return wire
