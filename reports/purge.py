@@ -22,8 +22,7 @@ from pathlib import Path
 from reports import kpi
 from reports.kpi import EventRow
 from server.config import OfficeConfig
-from server.engine.model import ticket_id_range, ticket_ids_before
-from server.store.sqlite import events_of_days
+from server.store.sqlite import events_of_days, tickets_of_days
 
 DELETE_EVENTS = kpi.TICKET_EVENTS | {"survey_submitted"}
 
@@ -37,11 +36,12 @@ class PurgeResult:
 
 def _candidate_days(conn: sqlite3.Connection, cutoff: date) -> list[str]:
     c = cutoff.isoformat()
-    days = {r[0] for r in conn.execute("SELECT day FROM tickets WHERE id < ?",
-                                       [ticket_ids_before(c)])}
+    before = (cutoff - timedelta(days=1)).isoformat()
+    where, params = tickets_of_days(conn, None, before)
+    days = {r[0] for r in conn.execute(f"SELECT DISTINCT day FROM tickets WHERE {where}",
+                                       params)}
     names = sorted(DELETE_EVENTS)
     marks = ",".join("?" * len(names))
-    before = (cutoff - timedelta(days=1)).isoformat()
     where, params = events_of_days(conn, None, before)
     days |= {r[0] for r in conn.execute(
         f"SELECT DISTINCT day FROM events WHERE {where} AND name IN ({marks})",
@@ -92,9 +92,9 @@ def purge(db_path: str | Path, config: OfficeConfig, now: datetime | None = None
                 conn.executemany("INSERT INTO daily_aggregates(day, service, lane, metric, value)"
                                  " VALUES (?,?,?,?,?)",
                                  [(iso, s, ln, m, v) for (s, ln, m), v in merged.items()])
+                where, params = tickets_of_days(conn, iso, iso)
                 result.tickets_deleted += conn.execute(
-                    "DELETE FROM tickets WHERE id >= ? AND id < ?",
-                    ticket_id_range(iso)).rowcount
+                    f"DELETE FROM tickets WHERE {where}", params).rowcount
                 names = sorted(DELETE_EVENTS)
                 marks = ",".join("?" * len(names))
                 where, params = events_of_days(conn, iso, iso)

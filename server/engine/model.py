@@ -37,22 +37,9 @@ _record_iso = LastOf(datetime.isoformat)  # every ticket of a batch: issued at i
 
 
 def ticket_id(day_compact: str, number: str) -> str:
-    """A ticket's id: its office day (YYYYMMDD) then its number, so ids sort by day and the
-    store finds a day's tickets by their id's range (`ticket_id_range`), with no index
-    of its own to write for every ticket."""
+    """A ticket's id: its office day (YYYYMMDD) then its number, unique for ever (numbers
+    start again every day)."""
     return f"t_{day_compact}_{number}"
-
-
-def ticket_id_range(day: str) -> tuple[str, str]:
-    """[low, high) of the ids of one day's tickets (day: ISO date). "`" sorts right after
-    the "_" every id of the day continues with."""
-    compact = day.replace("-", "")
-    return f"t_{compact}_", f"t_{compact}`"
-
-
-def ticket_ids_before(day: str) -> str:
-    """Every id of a ticket from before `day` (ISO date) sorts below this."""
-    return f"t_{day.replace('-', '')}"
 
 
 def parse_dt(value: str | None) -> datetime | None:

@@ -29,7 +29,7 @@ from typing import Any
 import sqlite_utils
 
 from protocol.messages import encode
-from server.engine.model import Changes, ticket_id_range
+from server.engine.model import Changes
 
 log = logging.getLogger(__name__)
 
@@ -114,16 +114,71 @@ def events_of_days(conn: sqlite3.Connection, first: str | None, last: str
     return "seq >= ? AND seq < ?", [low, high]
 
 
-def _upsert(table: str, columns: tuple[str, ...]) -> str:
+# A ticket's row is keyed by an integer: its office day, then the order it was first
+# written in that day (day_number * TICKET_KEYS_PER_DAY + n). New tickets are appended at
+# the end of the table's B-tree, where SQLite splits a full page by starting a new one
+# (its "quick balance", only for integer keys), and a day's tickets are a key range.
+# Keyed by the text id (0.4), every commit of 8 new tickets rebalanced neighbouring
+# pages: 4-5 WAL pages for ~1.5 KB of rows, measured.
+TICKET_KEYS_PER_DAY = 10_000_000
+
+
+def _day_number(day: str) -> int:
+    """"2026-11-23" -> 20261123."""
+    if len(day) != 10 or day[4] != "-" or day[7] != "-":
+        raise ValueError(f"not an ISO date: {day!r}")
+    return int(day[:4] + day[5:7] + day[8:])
+
+
+def ticket_keys(day: str) -> tuple[int, int]:
+    """[low, high) of the keys of one day's tickets (day: ISO date)."""
+    low = _day_number(day) * TICKET_KEYS_PER_DAY
+    return low, low + TICKET_KEYS_PER_DAY
+
+
+def ticket_keys_before(day: str) -> int:
+    """Every key of a ticket from before `day` (ISO date) is below this."""
+    return ticket_keys(day)[0]
+
+
+def tickets_of_days(conn: sqlite3.Connection, first: str | None, last: str
+                    ) -> tuple[str, list[Any]]:
+    """An SQL condition (and its parameters) on `tickets` for the days `first`..`last`
+    (ISO dates, inclusive; `first` None: from the beginning): a range of the table's key.
+    A database older than 0.5 that was not opened by the server since falls back to the
+    day column."""
+    if not any(row[1] == "key" for row in conn.execute("PRAGMA table_info(tickets)")):
+        if first is None:
+            return "day <= ?", [last]
+        return "day BETWEEN ? AND ?", [first, last]
+    high = ticket_keys(last)[1]
+    if first is None:
+        return "key < ?", [high]
+    return "key >= ? AND key < ?", [ticket_keys(first)[0], high]
+
+
+class _DayKeys:
+    """The keys of one day's tickets by id, as in the table, and the next free key."""
+
+    __slots__ = ("keys", "next")
+
+    def __init__(self, conn: sqlite3.Connection, day: str) -> None:
+        low, high = ticket_keys(day)
+        self.keys: dict[str, int] = dict(conn.execute(
+            "SELECT id, key FROM tickets WHERE key >= ? AND key < ?", (low, high)))
+        self.next = max(self.keys.values(), default=low - 1) + 1
+
+
+def _upsert(table: str, columns: tuple[str, ...], key: str = "id") -> str:
     # An upsert updates a changed row where it is. INSERT OR REPLACE would delete it and
     # insert it under a new rowid, rewriting a page of every index of the table too: a
     # call's commit (ticket + counter) wrote three pages more.
     return (f"INSERT INTO {table}({','.join(columns)}) "
-            f"VALUES ({','.join('?' * len(columns))}) ON CONFLICT(id) DO UPDATE SET "
-            + ",".join(f"{c}=excluded.{c}" for c in columns if c != "id"))
+            f"VALUES ({','.join('?' * len(columns))}) ON CONFLICT({key}) DO UPDATE SET "
+            + ",".join(f"{c}=excluded.{c}" for c in columns if c != key))
 
 
-_INSERT_TICKET = _upsert("tickets", TICKET_COLUMNS)
+_INSERT_TICKET = _upsert("tickets", ("key", *TICKET_COLUMNS), key="key")
 _INSERT_COUNTER = _upsert("counters", COUNTER_COLUMNS)
 
 
@@ -174,6 +229,8 @@ class Store:
         self.write_lock = threading.Lock()
         self.failed = False  # a commit failed; see _abort
         self._pending_seq = 0  # the newest seq once the open commit lands
+        # the keys of the tickets of the newest day or two, by id (see _ticket_key)
+        self._ticket_keys: dict[str, _DayKeys] = {}
         try:
             self._create_schema()
             self.seq = self._max_seq()
@@ -186,7 +243,7 @@ class Store:
         with self.lock:
             db["events"].create({"seq": int, "at": str, "day": str, "actor": str, "name": str,
                                  "payload": str}, pk="seq", if_not_exists=True)
-            self._key_tickets_by_id()
+            self._key_tickets_by_day()
             db["counters"].create({c: (int if c == "consecutive_priority" else str)
                                    for c in COUNTER_COLUMNS}, pk="id", if_not_exists=True)
             if "call_reason" not in db["counters"].columns_dict:  # added after v0.1
@@ -238,25 +295,33 @@ class Store:
         row = self.conn.execute("SELECT max(day) FROM event_days").fetchone()
         self._event_day = self._pending_event_day = row[0]
 
-    def _key_tickets_by_id(self) -> None:
-        """Tickets live in a table keyed by their id alone (WITHOUT ROWID): one B-tree to
-        write per ticket instead of three (the rowid table, the id's index and a day
-        index). A day's tickets are found by their ids' range, since ids begin with the
-        day (`ticket_id_range`). Before 0.4 the table had a rowid and a day index: moved
-        here in one transaction (a year of tickets: a few seconds, once)."""
+    def _key_tickets_by_day(self) -> None:
+        """Tickets live in a table keyed by day and order of issue (`TICKET_KEYS_PER_DAY`),
+        with no index: one B-tree to write per ticket, appended to. A ticket's id is found
+        through the key of today's tickets, kept in memory (`_ticket_key`). Older
+        layouts (0.3: a rowid table with an index on day; 0.4: keyed by the text id) are
+        moved here in one transaction at start (a year of tickets: a few seconds, once);
+        a ticket without an id or a proper day, which an older table let in, stays
+        behind."""
         table = self.db["tickets"]
         columns = ", ".join(f"{c} INTEGER" if c in ("recalls", "transfers", "surveyed") else
-                            ("id TEXT PRIMARY KEY" if c == "id" else f"{c} TEXT")
+                            ("id TEXT NOT NULL" if c == "id" else f"{c} TEXT")
                             for c in TICKET_COLUMNS)
+        definition = f"(key INTEGER PRIMARY KEY, {columns})"
         if not table.exists():
-            self.conn.execute(f"CREATE TABLE tickets ({columns}) WITHOUT ROWID")
-        elif "WITHOUT ROWID" not in table.schema.upper():
-            self._rebuild_table("tickets", f"({columns}) WITHOUT ROWID",
-                                [c for c in TICKET_COLUMNS if c in table.columns_dict],
-                                "WHERE id IS NOT NULL")  # a rowid table lets a NULL key in
-            log.info("tickets moved to a table keyed by id")
-        elif "surveyed" not in table.columns_dict:  # added in 0.4
-            table.add_column("surveyed", int)
+            self.conn.execute(f"CREATE TABLE tickets {definition}")
+            return
+        if "key" in table.columns_dict:
+            return
+        kept = [c for c in TICKET_COLUMNS if c in table.columns_dict]
+        day_number = "CAST(substr(day, 1, 4) || substr(day, 6, 2) || substr(day, 9, 2) AS INTEGER)"
+        self._rebuild_table(
+            "tickets", definition, ["key", *kept],
+            "FROM tickets WHERE id IS NOT NULL AND "
+            "day GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]'",
+            values=f"{day_number} * {TICKET_KEYS_PER_DAY} - 1 + row_number() OVER "
+                   f"(PARTITION BY day ORDER BY issued_at, id), {', '.join(kept)}")
+        log.info("tickets moved to a table keyed by day and order of issue")
 
     def _unkey_command_results(self) -> None:
         """Before 0.3 command results had a (device, id) primary key: move them to a
@@ -269,15 +334,17 @@ class Store:
         log.info("command results moved to a table without a key")
 
     def _rebuild_table(self, name: str, definition: str, columns: list[str],
-                       select_rest: str = "") -> None:
-        """Give a table a new layout, keeping its rows (the named columns), in one
-        transaction: all or nothing. Its indexes go with the old table."""
+                       select_rest: str = "", values: str | None = None) -> None:
+        """Give a table a new layout, keeping its rows (the named columns, or `values`
+        computed for them: `SELECT {values} {select_rest}`), in one transaction: all or
+        nothing. Its indexes go with the old table."""
         names = ", ".join(columns)
+        select = (f"SELECT {values} {select_rest}" if values is not None else
+                  f"SELECT {names} FROM {name} {select_rest}")
         with self.conn:
             self.conn.execute("BEGIN IMMEDIATE")
             self.conn.execute(f"CREATE TABLE {name}_rebuilt {definition}")
-            self.conn.execute(f"INSERT INTO {name}_rebuilt({names}) "
-                              f"SELECT {names} FROM {name} {select_rest}")
+            self.conn.execute(f"INSERT INTO {name}_rebuilt({names}) {select}")
             self.conn.execute(f"DROP TABLE {name}")
             self.conn.execute(f"ALTER TABLE {name}_rebuilt RENAME TO {name}")
 
@@ -383,7 +450,9 @@ class Store:
                                              " VALUES (?, ?)", (day, row[0]))
                         self._pending_event_day = day
                 if tickets:
-                    conn.executemany(_INSERT_TICKET, tickets)
+                    key = self._ticket_key
+                    conn.executemany(_INSERT_TICKET, [(key(conn, row[0], row[1]), *row)
+                                                      for row in tickets])
                 if counters:
                     conn.executemany(_INSERT_COUNTER, counters)
                 if meta is not None:
@@ -422,11 +491,31 @@ class Store:
         finally:
             self.write_lock.release()
 
+    def _ticket_key(self, conn: sqlite3.Connection, ticket_id: str, day: str) -> int:
+        """The key of a ticket's row: the one it has, or the next of its day for a new
+        ticket. A day's keys are read from the table once, when its first ticket is
+        written (a new day's: none); only the two newest days stay in memory, since the
+        engine holds today's tickets and, at the rollover, yesterday's leftovers."""
+        days = self._ticket_keys
+        keys = days.get(day)
+        if keys is None:
+            keys = days[day] = _DayKeys(conn, day)
+            for old in sorted(days)[:-2]:
+                del days[old]
+        key = keys.keys.get(ticket_id)
+        if key is None:
+            key = keys.keys[ticket_id] = keys.next
+            if key >= ticket_keys(day)[1]:
+                raise StoreError(f"more than {TICKET_KEYS_PER_DAY} tickets on {day}")
+            keys.next += 1
+        return key
+
     def _abort(self) -> None:
         # Later batches were built on this one: refuse them until the hub has rebuilt its
         # state from what is really on disk (clear_failure).
         self.failed = True
         self._pending_event_day = self._event_day
+        self._ticket_keys.clear()  # may hold keys of rows that were not written: reread
         if self.writer.in_transaction:
             with contextlib.suppress(sqlite3.Error):
                 self.writer.execute("ROLLBACK")
@@ -443,8 +532,9 @@ class Store:
             meta = json.loads(row[0]) if row else None
             tickets: list[dict] = []
             if meta:
-                tickets = list(self.db.query("SELECT * FROM tickets WHERE id >= ? AND id < ?",
-                                             ticket_id_range(meta["day"])))
+                tickets = list(self.db.query(
+                    f"SELECT {', '.join(TICKET_COLUMNS)} FROM tickets WHERE key >= ? "
+                    "AND key < ?", ticket_keys(meta["day"])))
             counters = list(self.db.query("SELECT * FROM counters"))
             bookings = list(self.db.query("SELECT * FROM bookings WHERE ticket IS NULL"))
         return meta, tickets, counters, bookings

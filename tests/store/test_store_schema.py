@@ -7,8 +7,16 @@ import sqlite3
 
 import pytest
 
-from server.engine.model import Changes, ticket_id, ticket_id_range, ticket_ids_before
-from server.store.sqlite import COUNTER_COLUMNS, TICKET_COLUMNS, Store, encode_part
+from server.engine.model import Changes, ticket_id
+from server.store.sqlite import (
+    COUNTER_COLUMNS,
+    TICKET_COLUMNS,
+    Store,
+    encode_part,
+    ticket_keys,
+    ticket_keys_before,
+    tickets_of_days,
+)
 
 AT, DAY = "2026-11-23T08:00:00.000+07:00", "2026-11-23"
 
@@ -80,15 +88,50 @@ def test_a_changed_ticket_or_counter_is_updated_where_it_is(tmp_path):
     assert rows() == ([("t_20261123_A001", "called")], [(counter_rows[0][0], "called")])
 
 
-def test_tickets_are_keyed_by_id_alone(tmp_path):
-    # one B-tree written per ticket: no rowid, no index of its own
+def test_tickets_are_keyed_by_day_and_order_of_issue(tmp_path):
+    # one B-tree written per ticket, appended to: an integer key, no index of its own
     store = Store(tmp_path / "a.db")
     (sql,) = store.conn.execute("SELECT sql FROM sqlite_master WHERE name = 'tickets'"
                                 ).fetchone()
-    assert "WITHOUT ROWID" in sql
+    assert "key INTEGER PRIMARY KEY" in sql and "WITHOUT ROWID" not in sql.upper()
     assert store.conn.execute("SELECT name FROM sqlite_master WHERE type = 'index' AND "
                               "tbl_name = 'tickets'").fetchall() == []
+    rows = [ticket_row("2026-11-23", n) for n in ("B001", "A001", "A1000", "A002")]
+    store.commit_encoded([encode_part([], Changes(tickets=rows[:2]), [])])
+    store.commit_encoded([encode_part([], Changes(tickets=rows[2:]), [])])
+    store.commit_encoded([encode_part([], Changes(tickets=[
+        rows[1] | {"status": "called"}, ticket_row("2026-11-24", "A001")]), [])])
+    low, _ = ticket_keys("2026-11-23")
+    next_low, _ = ticket_keys("2026-11-24")
+    assert store.conn.execute("SELECT key, number, status FROM tickets ORDER BY key"
+                              ).fetchall() == [
+        (low, "B001", "waiting"), (low + 1, "A001", "called"), (low + 2, "A1000", "waiting"),
+        (low + 3, "A002", "waiting"), (next_low, "A001", "waiting")]
     store.close()
+    # a restarted store goes on after the day's last key, and finds the rows it has
+    store = Store(tmp_path / "a.db")
+    store.commit_encoded([encode_part([], Changes(tickets=[
+        ticket_row("2026-11-23", "A003"), rows[0] | {"status": "done"}]), [])])
+    assert store.conn.execute("SELECT key, number, status FROM tickets WHERE key >= ? AND "
+                              "key < ? ORDER BY key", ticket_keys("2026-11-23")
+                              ).fetchall()[-2:] == [(low + 3, "A002", "waiting"),
+                                                    (low + 4, "A003", "waiting")]
+    assert store.conn.execute("SELECT key, status FROM tickets WHERE number = 'B001'"
+                              ).fetchall() == [(low, "done")]
+    store.close()
+
+
+def test_a_failed_commit_leaves_no_key_behind(tmp_path):
+    store = Store(tmp_path / "a.db")
+    store.commit_encoded([encode_part([], Changes(tickets=[ticket_row(DAY, "A001")]), [])])
+    store.begin_commit([encode_part([], Changes(tickets=[ticket_row(DAY, "A002")]), [])])
+    store._abort()  # as a failed COMMIT does
+    store.write_lock.release()
+    store.clear_failure()
+    store.commit_encoded([encode_part([], Changes(tickets=[ticket_row(DAY, "A003")]), [])])
+    low, _ = ticket_keys(DAY)
+    assert store.conn.execute("SELECT key, number FROM tickets ORDER BY key").fetchall() == [
+        (low, "A001"), (low + 1, "A003")]
 
 
 def ticket_row(day: str, number: str, status: str = "waiting") -> dict:
@@ -97,42 +140,77 @@ def ticket_row(day: str, number: str, status: str = "waiting") -> dict:
         "service": "paspor-baru", "status": status, "recalls": 0, "transfers": 0}
 
 
-def test_tickets_of_an_older_database_move_to_the_keyed_table(tmp_path):
-    # before 0.4: a rowid table with an index on day, as sqlite-utils made it
+@pytest.mark.parametrize("layout", ["0.3", "0.4"])
+def test_tickets_of_an_older_database_move_to_the_keyed_table(tmp_path, layout):
+    # 0.3: a rowid table with an index on day, as sqlite-utils made it; 0.4: keyed by id
     path = tmp_path / "a.db"
-    rows = [ticket_row("2026-11-22", "A001", "done"), ticket_row("2026-11-23", "A001"),
-            ticket_row("2026-11-23", "A002"), ticket_row("2026-11-24", "B001")]
+    rows = [ticket_row("2026-11-22", "A001", "done"), ticket_row("2026-11-23", "A002"),
+            ticket_row("2026-11-23", "A001"), ticket_row("2026-11-24", "B001")]
+    rows[1]["issued_at"] = "2026-11-23T08:00:02.000+07:00"
+    rows[2]["issued_at"] = "2026-11-23T08:00:01.000+07:00"
     with sqlite3.connect(path) as conn:
-        conn.execute("CREATE TABLE tickets ({})".format(", ".join(
-            "id TEXT PRIMARY KEY" if c == "id" else f"{c} TEXT" for c in TICKET_COLUMNS)))
-        conn.execute("CREATE INDEX idx_tickets_day ON tickets (day)")
+        conn.execute("CREATE TABLE tickets ({}){}".format(", ".join(
+            "id TEXT PRIMARY KEY" if c == "id" else f"{c} TEXT" for c in TICKET_COLUMNS),
+            " WITHOUT ROWID" if layout == "0.4" else ""))
+        if layout == "0.3":
+            conn.execute("CREATE INDEX idx_tickets_day ON tickets (day)")
+            # a rowid table takes a NULL text key: left behind, as a malformed day is
+            conn.execute("INSERT INTO tickets(id, day) VALUES (NULL, '2026-11-23')")
         conn.executemany("INSERT INTO tickets VALUES ({})".format(
             ",".join("?" * len(TICKET_COLUMNS))), [tuple(r.values()) for r in rows])
-        # a rowid table takes a NULL text key; the keyed table cannot: left behind
-        conn.execute("INSERT INTO tickets(id, day) VALUES (NULL, '2026-11-23')")
+        conn.execute("INSERT INTO tickets(id, day) VALUES ('t_x', '23-11-2026')")
         conn.execute("CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT)")
         conn.execute("""INSERT INTO meta VALUES ('engine', '{"day": "2026-11-23"}')""")
     store = Store(path)
     (sql,) = store.conn.execute("SELECT sql FROM sqlite_master WHERE name = 'tickets'"
                                 ).fetchone()
-    assert "WITHOUT ROWID" in sql
-    assert store.conn.execute("SELECT count(*) FROM tickets").fetchone() == (4,)
-    _meta, today, _counters, _bookings = store.load_state()  # found by their ids' range
+    assert "key INTEGER PRIMARY KEY" in sql
+    low, _ = ticket_keys("2026-11-23")
+    # each day's tickets in the order they were issued
+    assert store.conn.execute("SELECT key, number FROM tickets ORDER BY key").fetchall() == [
+        (ticket_keys("2026-11-22")[0], "A001"), (low, "A001"), (low + 1, "A002"),
+        (ticket_keys("2026-11-24")[0], "B001")]
+    _meta, today, _counters, _bookings = store.load_state()  # found by their keys' range
     assert sorted(t["number"] for t in today) == ["A001", "A002"]
-    assert all(t["day"] == "2026-11-23" for t in today)
+    assert set(today[0]) == set(TICKET_COLUMNS)
+    # the next ticket of the day follows the moved ones
+    store.commit_encoded([encode_part([], Changes(tickets=[
+        ticket_row("2026-11-23", "A003")]), [])])
+    assert store.conn.execute("SELECT key FROM tickets WHERE number = 'A003'"
+                              ).fetchone() == (low + 2,)
     store.close()
     Store(path).close()  # opening again leaves it as it is
 
 
 @pytest.mark.parametrize("day", ["2026-11-23", "2026-12-31", "2027-01-01"])
-def test_a_days_ticket_ids_are_exactly_those_in_its_range(day):
-    low, high = ticket_id_range(day)
-    compact = day.replace("-", "")
-    for number in ("A001", "Z999", "A1000", "0001"):
-        assert low <= ticket_id(compact, number) < high
+def test_a_days_ticket_keys_are_a_range_apart_from_other_days(day):
+    low, high = ticket_keys(day)
+    assert ticket_keys_before(day) == low
     for other in ("2026-11-22", "2026-11-24", "2026-12-30", "2027-01-02", "2025-01-01"):
         if other != day:
-            assert not low <= ticket_id(other.replace("-", ""), "A001") < high
-            assert (ticket_id(other.replace("-", ""), "A001") < ticket_ids_before(day)) \
-                == (other < day)
-    assert not ticket_id(compact, "A001") < ticket_ids_before(day)
+            other_low, other_high = ticket_keys(other)
+            assert other_high <= low or other_low >= high
+            assert (other_high <= ticket_keys_before(day)) == (other < day)
+    with pytest.raises(ValueError):
+        ticket_keys("20261123")
+
+
+def test_days_of_tickets_by_key_and_in_a_database_the_server_never_opened(tmp_path):
+    store = Store(tmp_path / "a.db")
+    store.commit_encoded([encode_part([], Changes(tickets=[
+        ticket_row(d, "A001") for d in ("2026-11-21", "2026-11-22", "2026-11-23")]), [])])
+
+    def days(conn, first, last):
+        where, params = tickets_of_days(conn, first, last)
+        return [r[0] for r in conn.execute(f"SELECT day FROM tickets WHERE {where} "
+                                            "ORDER BY day", params)]
+
+    assert days(store.conn, "2026-11-22", "2026-11-22") == ["2026-11-22"]
+    assert days(store.conn, None, "2026-11-22") == ["2026-11-21", "2026-11-22"]
+    store.close()
+    with sqlite3.connect(tmp_path / "old.db") as conn:  # 0.4, never opened since
+        conn.execute("CREATE TABLE tickets (id TEXT PRIMARY KEY, day TEXT) WITHOUT ROWID")
+        conn.executemany("INSERT INTO tickets VALUES (?, ?)",
+                         [("t_20261121_A001", "2026-11-21"), ("t_20261122_A001", "2026-11-22")])
+        assert days(conn, "2026-11-22", "2026-11-23") == ["2026-11-22"]
+        assert days(conn, None, "2026-11-21") == ["2026-11-21"]
