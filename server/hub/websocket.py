@@ -35,7 +35,7 @@ from protocol import messages as m
 from server.config import OfficeConfig
 from server.engine import Actor, Engine
 from server.hub import http
-from server.store.sqlite import RESULT_TTL, EncodedPart, Store, encode_part
+from server.store.sqlite import RESULT_TTL, EncodedPart, Store, encode_part, event_holding
 
 log = logging.getLogger("antrean.hub")
 
@@ -293,7 +293,7 @@ class Prepared:
     generation: int
     events: list[tuple[str, str, str, str, dict[str, Any]]] = field(default_factory=list)
     changes: Any = None
-    results: list[tuple[str, str, str, str]] = field(default_factory=list)
+    results: list[tuple] = field(default_factory=list)  # see store.encode_part
     replies: list[tuple[Any, str]] = field(default_factory=list)
     futures: list[tuple[asyncio.Future, dict[str, Any]]] = field(default_factory=list)
     hellos: list[tuple[Any, int, dict[str, Any]]] = field(default_factory=list)
@@ -690,7 +690,11 @@ class Hub:
                 if msg["name"] != "ping":
                     self.results[key] = text
                     self._result_times.append((now, key))
-                    p.results.append((client.device, msg["id"], engine.iso(now), text))
+                    # an issued ticket is its result's data: stored once, in the event
+                    ref = event_holding(outcome.data, outcome.events) if outcome.ok else None
+                    p.results.append((client.device, msg["id"], engine.iso(now),
+                                      text if ref is None else None,
+                                      None if ref is None else len(p.events) + ref))
                 actor_name = client.device or client.role
                 if work.actor.officer:
                     actor_name = f"{client.device}/{work.actor.officer}"

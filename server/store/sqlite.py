@@ -28,7 +28,7 @@ from typing import Any
 
 import sqlite_utils
 
-from protocol.messages import encode
+from protocol.messages import encode, result_ok
 from server.engine.model import Changes
 
 log = logging.getLogger(__name__)
@@ -64,7 +64,8 @@ class EncodedPart:
     bookings: list[dict[str, Any]]
     removed_bookings: list[str]
     meta: str | None
-    results: list[tuple[str, str, str, str]]  # device, command id, at, result JSON
+    # device, command id, at, result JSON or None, index of the part's event it is in
+    results: list[tuple[str, str, str, str | None, int | None]]
     forget_results_before: str | None = None  # delete older command results (ISO time)
 
     def __bool__(self) -> bool:  # anything for the database to do
@@ -74,11 +75,15 @@ class EncodedPart:
 
 
 def encode_part(events: list[tuple[str, str, str, str, dict[str, Any]]], changes: Changes,
-                results: list[tuple[str, str, str, str]],
+                results: list[tuple],
                 forget_results_before: str | None = None) -> EncodedPart:
     """Serialise one batch: events (at, day, actor, name, data), changed records, and the
-    command results (device, id, at, result JSON). Payloads are encoded as the wire
-    encodes them: the stored text is what goes into every event frame."""
+    command results (device, id, at, result JSON[, event]). A result whose data is the
+    `ticket` of one of the batch's events (an issued ticket: half a kiosk commit's
+    bytes) can be stored as that event's index instead, with None for its JSON: the
+    store keeps the event's seq and rebuilds the result from it (`recent_results`).
+    Payloads are encoded as the wire encodes them: the stored text is what goes into
+    every event frame."""
     return EncodedPart(
         events=[(at, day, actor, name, encode(data))
                 for at, day, actor, name, data in events],
@@ -87,7 +92,19 @@ def encode_part(events: list[tuple[str, str, str, str, dict[str, Any]]], changes
         bookings=list(changes.bookings),
         removed_bookings=list(changes.removed_bookings),
         meta=encode(changes.meta) if changes.meta is not None else None,
-        results=list(results), forget_results_before=forget_results_before)
+        results=[r if len(r) == 5 else (*r, None) for r in results],
+        forget_results_before=forget_results_before)
+
+
+def event_holding(data: Any, events: list[tuple[str, Any]]) -> int | None:
+    """The index in `events` (name, data) of the event whose `ticket` is `data` itself,
+    if any: a command result with that data can be stored as a reference to the event
+    (see `encode_part`)."""
+    if data is not None:
+        for i, (_name, payload) in enumerate(events):
+            if type(payload) is dict and payload.get("ticket") is data:
+                return i
+    return None
 
 
 def events_of_days(conn: sqlite3.Connection, first: str | None, last: str
@@ -160,10 +177,11 @@ def tickets_of_days(conn: sqlite3.Connection, first: str | None, last: str
 class _DayKeys:
     """The keys of one day's tickets by id, as in the table, and the next free key."""
 
-    __slots__ = ("keys", "next")
+    __slots__ = ("keys", "next", "end")
 
     def __init__(self, conn: sqlite3.Connection, day: str) -> None:
         low, high = ticket_keys(day)
+        self.end = high
         self.keys: dict[str, int] = dict(conn.execute(
             "SELECT id, key FROM tickets WHERE key >= ? AND key < ?", (low, high)))
         self.next = max(self.keys.values(), default=low - 1) + 1
@@ -264,8 +282,10 @@ class Store:
             # took 4-8 of a 4-ticket commit's ~15 WAL pages (the ids of 8 kiosks land in
             # 8 places); appended rows take 1-2.
             self._unkey_command_results()
-            db["command_results"].create({"device": str, "id": str, "at": str, "result": str},
-                                         if_not_exists=True)
+            db["command_results"].create({"device": str, "id": str, "at": str, "result": str,
+                                          "event": int}, if_not_exists=True)
+            if "event" not in db["command_results"].columns_dict:  # added in 0.5
+                db["command_results"].add_column("event", int)
             db["daily_aggregates"].create({"day": str, "service": str, "lane": str,
                                            "metric": str, "value": float},
                                           pk=("day", "service", "lane", "metric"),
@@ -428,7 +448,8 @@ class Store:
                     ranges.append((first, seq))
                     tickets.extend(part.tickets)
                     counters.extend(part.counters)
-                    results.extend(part.results)
+                    results.extend(r if r[4] is None else (*r[:4], first + r[4])
+                                   for r in part.results)
                     # bookings keep their order: an import may add and remove the same code
                     if part.bookings:
                         conn.executemany(
@@ -464,8 +485,8 @@ class Store:
                         conn.execute("INSERT INTO meta(key, value) VALUES ('engine', ?)",
                                      (meta,))
                 if results:  # each command once: the hub answers a re-send from memory
-                    conn.executemany("INSERT INTO command_results(device, id, at, result) "
-                                     "VALUES (?,?,?,?)", results)
+                    conn.executemany("INSERT INTO command_results(device, id, at, result, "
+                                     "event) VALUES (?,?,?,?,?)", results)
                 cutoff = max((p.forget_results_before for p in parts
                               if p.forget_results_before), default=None)
                 if cutoff is not None:
@@ -505,7 +526,7 @@ class Store:
         key = keys.keys.get(ticket_id)
         if key is None:
             key = keys.keys[ticket_id] = keys.next
-            if key >= ticket_keys(day)[1]:
+            if key >= keys.end:
                 raise StoreError(f"more than {TICKET_KEYS_PER_DAY} tickets on {day}")
             keys.next += 1
         return key
@@ -542,11 +563,25 @@ class Store:
     def recent_results(self, cutoff: str) -> list[tuple[str, str, str, str]]:
         """Command results from `cutoff` on, in commit order: (device, id, at, JSON); older
         ones are deleted. `cutoff` is formatted like the stored times (the office's
-        offset), so the two compare as strings."""
+        offset), so the two compare as strings. A result kept as its event's seq is
+        rebuilt from that event's `ticket`, as it was sent."""
         with self.lock:
             self.conn.execute("DELETE FROM command_results WHERE at < ?", (cutoff,))
-            return self.conn.execute("SELECT device, id, at, result FROM command_results "
-                                     "ORDER BY rowid").fetchall()
+            rows = self.conn.execute(
+                "SELECT r.device, r.id, r.at, r.result, e.payload FROM command_results r "
+                "LEFT JOIN events e ON r.result IS NULL AND e.seq = r.event "
+                "ORDER BY r.rowid").fetchall()
+        out = []
+        for device, cmd_id, at, text, payload in rows:
+            if text is None:
+                try:
+                    text = encode(result_ok(cmd_id, json.loads(payload)["ticket"]))
+                except (TypeError, ValueError, KeyError):
+                    # its event is gone (purged): a re-send of it is run again
+                    log.warning("result of %s/%s cannot be rebuilt", device, cmd_id)
+                    continue
+            out.append((device, cmd_id, at, text))
+        return out
 
     def events_since(self, seq: int, limit: int = 10_000, upto: int | None = None
                      ) -> list[tuple[int, str, str, dict]]:

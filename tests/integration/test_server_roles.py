@@ -163,6 +163,12 @@ def test_idempotent_resend(live_server):
     assert [tk["number"] for tk in snap["waiting"]] == ["F001", "F002"]
     with sqlite3.connect(live_server.db_path) as db:
         assert db.execute("SELECT count(*) FROM tickets").fetchone()[0] == 2
+        # the result is not stored twice: it is its event's ticket, rebuilt from there
+        (result, payload), = db.execute(
+            "SELECT r.result, e.payload FROM command_results r JOIN events e "
+            "ON e.seq = r.event WHERE r.id = 'same-id-1'").fetchall()
+        assert result is None
+        assert json.loads(payload)["ticket"] == json.loads(first)["data"]
     kiosk.close()
 
 

@@ -3,6 +3,7 @@ current layout. Real SQLite throughout."""
 
 from __future__ import annotations
 
+import json
 import sqlite3
 
 import pytest
@@ -51,6 +52,27 @@ def test_results_come_back_in_commit_order(tmp_path):
     for cmd_id in ("z", "a", "m"):  # ids in no order: the commit order is what counts
         store.commit_encoded([encode_part([], Changes(), [("kiosk-1", cmd_id, AT, "{}")])])
     assert [r[1] for r in store.recent_results(AT)] == ["z", "a", "m"]
+
+
+def test_a_result_kept_as_its_event_is_rebuilt_as_it_was_sent(tmp_path):
+    store = Store(tmp_path / "a.db")
+    ticket = {"id": "t_20261123_A001", "number": "A001", "ahead": 0, "lang": "en",
+              "name": "Résumé ✓", "called_at": None, "booked": False}
+    sent = '{"type":"result","id":"c2","ok":true,"data":' + json.dumps(
+        ticket, ensure_ascii=False, separators=(",", ":")) + "}"
+    event = (AT, DAY, "kiosk-1", "ticket_issued", {"ticket": ticket, "ahead": 0})
+    other = (AT, DAY, "kiosk-1", "counter_opened", {"counter": "loket-1"})
+    store.commit_encoded([
+        encode_part([other], Changes(), [("kiosk-1", "c1", AT, '{"n":1}')]),
+        encode_part([other, event], Changes(), [("kiosk-1", "c2", AT, None, 1)])])
+    assert store.conn.execute("SELECT id, result, event FROM command_results ORDER BY rowid"
+                              ).fetchall() == [("c1", '{"n":1}', None), ("c2", None, 3)]
+    assert store.recent_results(AT) == [("kiosk-1", "c1", AT, '{"n":1}'),
+                                        ("kiosk-1", "c2", AT, sent)]
+    # its event purged: it cannot be rebuilt, so it is left out (a re-send runs anew)
+    store.conn.execute("DELETE FROM events WHERE seq = 3")
+    assert store.recent_results(AT) == [("kiosk-1", "c1", AT, '{"n":1}')]
+    store.close()
 
 
 def test_the_engine_record_is_rewritten_in_place(tmp_path):
