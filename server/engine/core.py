@@ -258,6 +258,19 @@ class Engine:
             if ticket.status == lc.DONE and ticket.started_at and ticket.finished_at:
                 eng.observed[ticket.service].append(
                     (ticket.finished_at - ticket.started_at).total_seconds())
+        # Today's numbers and walk-in counts (quotas) as the tickets say: issuing a ticket
+        # does not rewrite the meta record, so it may be older than the newest tickets.
+        issued: dict[str, int] = {}
+        for ticket in restored:
+            prefix = ticket.number.rstrip("0123456789")
+            if len(prefix) < len(ticket.number):
+                n = int(ticket.number[len(prefix):])
+                if n > eng.numbers.get(prefix, 0):
+                    eng.numbers[prefix] = n
+            if ticket.issued_as:
+                issued[ticket.issued_as] = issued.get(ticket.issued_as, 0) + 1
+        for key, n in issued.items():  # a ticket from before 0.5 has no issued_as
+            eng.issued[key] = max(eng.issued.get(key, 0), n)
         for rec in bookings:
             booking = Booking.from_record(rec)
             if booking.ticket is None:
@@ -545,17 +558,17 @@ class Engine:
         return lang
 
     def _new_ticket(self, service: str, lane: str, lang: str, now: datetime,
-                    booking_slot: datetime | None = None) -> Ticket:
+                    booking_slot: datetime | None = None,
+                    issued_as: str | None = None) -> Ticket:
         svc = self._services[service]
         n = self.numbers.get(svc.prefix, 0) + 1
-        self.numbers[svc.prefix] = n
-        self._dirty_meta = True
+        self.numbers[svc.prefix] = n  # not in the meta record: see restore
         number = f"{svc.prefix}{n:03d}"
         day_iso, day_compact = self._day_texts(self.day)
         ticket = Ticket(id=ticket_id(day_compact, number), day=day_iso,
                         number=number, service=service, stage=svc.stages[0], lane=lane,
                         status=lc.WAITING, token=self._token(), lang=lang, issued_at=now,
-                        queued_at=now, booking_slot=booking_slot)
+                        queued_at=now, booking_slot=booking_slot, issued_as=issued_as)
         self.tickets[ticket.id] = ticket
         self._enqueue(ticket)
         self._touch(ticket)
@@ -587,8 +600,8 @@ class Engine:
             raise self._err(ErrorCode.SERVICE_CLOSED, f"closed_{why}",
                             service=svc.name.get(self.lang))
         ahead = self._ahead_of_new(service, svc.stages[0], lane)
-        self.issued[key] = self.issued.get(key, 0) + 1
-        ticket = self._new_ticket(service, lane, lang, now)
+        self.issued[key] = self.issued.get(key, 0) + 1  # as numbers: see restore
+        ticket = self._new_ticket(service, lane, lang, now, issued_as=key)
         payload = self._issued_payload(ticket, ahead)
         events.append((Event.TICKET_ISSUED, {"ticket": payload, "ahead": ahead,
                                              "estimated_wait_s": payload["estimated_wait_s"],
@@ -603,6 +616,7 @@ class Engine:
             is_open = self._service_state(service, now)[0]
         if is_open != self.service_open.get(service):
             self.service_open[service] = is_open
+            self._dirty_meta = True
             events.append((Event.SERVICE_CHANGED, {"service": self._service_wire(service, now)}))
 
     def _cmd_check_in(self, args, actor, now, events):

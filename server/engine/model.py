@@ -70,6 +70,10 @@ class Ticket:
     reserved_counter: str | None = None  # transferred to one specific counter
     # answered the satisfaction survey (once only); the answers are kept apart, without it
     surveyed: bool = False
+    # "service/lane" a walk-in was issued for (its quota); None for a checked-in booking.
+    # Today's numbers and quota counts are rebuilt from the tickets at restart, so an
+    # issue need not rewrite the engine's meta record.
+    issued_as: str | None = None
 
     def to_wire(self, fmt: Callable[[datetime | None], str | None],
                 public_url: str) -> dict[str, Any]:
@@ -117,6 +121,7 @@ class Ticket:
             "transfers": self.transfers,
             "booking_slot": slot.isoformat() if slot else None,
             "reserved_counter": self.reserved_counter, "surveyed": self.surveyed,
+            "issued_as": self.issued_as,
         }
 
     @classmethod

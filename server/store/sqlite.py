@@ -37,7 +37,7 @@ SCHEMA_VERSION = 1
 TICKET_COLUMNS = ("id", "day", "number", "service", "stage", "lane", "status", "token", "lang",
                   "issued_at", "queued_at", "called_at", "started_at", "finished_at",
                   "counter", "officer", "recalls", "transfers", "booking_slot",
-                  "reserved_counter", "surveyed")
+                  "reserved_counter", "surveyed", "issued_as")
 COUNTER_COLUMNS = ("id", "status", "officer", "officer_name", "device", "ticket",
                    "pause_reason", "consecutive_priority", "call_reason")
 _ticket_row = operator.itemgetter(*TICKET_COLUMNS)  # record -> row, in column order
@@ -332,6 +332,8 @@ class Store:
             self.conn.execute(f"CREATE TABLE tickets {definition}")
             return
         if "key" in table.columns_dict:
+            if "issued_as" not in table.columns_dict:  # added later in 0.5
+                table.add_column("issued_as", str)
             return
         kept = [c for c in TICKET_COLUMNS if c in table.columns_dict]
         day_number = "CAST(substr(day, 1, 4) || substr(day, 6, 2) || substr(day, 9, 2) AS INTEGER)"

@@ -268,3 +268,47 @@ def test_restore_keeps_fifo_among_tickets_of_one_batch(office):
     engine.handle("login", {"counter": "loket-1"}, officer(1), desk.now)
     got = engine.handle("call_next", {"counter": "loket-1"}, officer(1), desk.now)
     assert got.data["number"] == "A001"
+
+
+def test_an_issue_leaves_the_meta_record_alone_and_restore_counts_from_the_tickets(office):
+    """Issuing does not rewrite the meta record (one WAL page a commit): today's numbers
+    and quota counts come back from the tickets, exact even when the record is older
+    than the newest tickets and one of those was transferred since."""
+    desk = Desk(office, at(9, 0))
+    disk = Disk()
+    desk.login(1, "loket-1")
+    desk.issue("paspor-hilang")
+    disk.save(desk.engine)
+    assert disk.meta is not None
+    stale = disk.meta
+    for _ in range(6):
+        desk.issue("paspor-hilang")
+        desk.issue("paspor-baru", "lansia")
+        assert desk.engine.take_meta() is None  # nothing for the meta record
+        disk.save(desk.engine)
+    desk.call(1, "loket-1")
+    desk.ok("transfer", officer(1), counter="loket-1", service="paspor-baru")
+    disk.save(desk.engine)
+    disk.meta = stale  # as if every later commit had left it as it was
+    after = disk.restore(office, desk.now)
+    assert after.numbers == desk.engine.numbers == {"C": 7, "A": 6}
+    assert after.issued == desk.engine.issued == {"paspor-hilang/reguler": 7,
+                                                  "paspor-baru/lansia": 6}
+    # paspor-hilang's regular quota is 10: three more, then refused, in both engines
+    for engine in (desk.engine, after):
+        numbers = [engine.handle("issue_ticket", {"service": "paspor-hilang",
+                                                  "lane": "reguler"}, KIOSK, desk.now)
+                   for _ in range(4)]
+        assert [o.data["number"] for o in numbers[:3]] == ["C008", "C009", "C010"]
+        assert numbers[3].error_code == "quota_reached"
+
+
+def test_a_service_closed_by_its_quota_is_written_to_the_meta_record(office):
+    desk = Desk(office, at(8, 0))
+    svc = desk.engine._services["paspor-baru"]
+    for lane, n in svc.quota.items():
+        desk.engine.issued[f"paspor-baru/{lane}"] = n - 1 if lane == "reguler" else n
+    desk.engine.take_meta()
+    desk.issue()
+    meta = desk.engine.take_meta()
+    assert meta is not None and meta["service_open"]["paspor-baru"] is False
