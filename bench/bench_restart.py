@@ -51,7 +51,8 @@ def build_history(db: Path, days: int, per_day: int, cfg) -> int:
         tickets = [(first_key + n, ticket_id(day.replace("-", ""), f"A{n:03d}"), day, f"A{n:03d}",
                     "paspor-baru", "pemeriksaan-berkas", "reguler", "done", f"tok{day}{n}",
                     "id", f"{day}T09:00:00+07:00", f"{day}T09:00:00+07:00", None, None, None,
-                    "loket-1", "budi", 0, 0, None, None, n % 2) for n in range(per_day // 4)]
+                    "loket-1", "budi", 0, 0, None, None, n % 2, "paspor-baru/reguler")
+                   for n in range(per_day // 4)]
         conn.executemany(f"INSERT INTO tickets(key, {','.join(TICKET_COLUMNS)}) "
                          f"VALUES (?, {','.join('?' * len(TICKET_COLUMNS))})", tickets)
     conn.execute("COMMIT")

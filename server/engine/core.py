@@ -275,7 +275,9 @@ class Engine:
             booking = Booking.from_record(rec)
             if booking.ticket is None:
                 eng.bookings[booking.code] = booking
-        eng._dirty_meta = False
+        # nothing saved yet: the record must be written (it says which day the tickets
+        # on disk belong to), though issuing alone does not mark it
+        eng._dirty_meta = meta is None
         return eng
 
     # ------------------------------------------------------------------ lines

@@ -312,3 +312,11 @@ def test_a_service_closed_by_its_quota_is_written_to_the_meta_record(office):
     desk.issue()
     meta = desk.engine.take_meta()
     assert meta is not None and meta["service_open"]["paspor-baru"] is False
+
+
+def test_an_engine_restored_from_nothing_writes_its_meta_record_first(office):
+    # the record says which day the tickets on disk belong to: without it a restart
+    # would find none of them, and issuing alone does not mark it
+    engine = Engine.restore(office, at(9, 0), None, [], [], [])
+    assert engine.take_meta()["day"] == "2024-01-08"
+    assert engine.take_meta() is None
