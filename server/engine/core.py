@@ -258,19 +258,20 @@ class Engine:
             if ticket.status == lc.DONE and ticket.started_at and ticket.finished_at:
                 eng.observed[ticket.service].append(
                     (ticket.finished_at - ticket.started_at).total_seconds())
-        # Today's numbers and walk-in counts (quotas) as the tickets say: issuing a ticket
-        # does not rewrite the meta record, so it may be older than the newest tickets.
-        issued: dict[str, int] = {}
+        # Issuing a ticket does not rewrite the meta record, so the record may be older
+        # than the newest tickets: those issued after it have a higher number than it
+        # holds for their prefix. Its counts plus theirs are today's (exact, also for
+        # tickets from before 0.5, which have no issued_as but never postdate the record).
+        recorded = dict(eng.numbers)
         for ticket in restored:
             prefix = ticket.number.rstrip("0123456789")
-            if len(prefix) < len(ticket.number):
-                n = int(ticket.number[len(prefix):])
-                if n > eng.numbers.get(prefix, 0):
-                    eng.numbers[prefix] = n
-            if ticket.issued_as:
-                issued[ticket.issued_as] = issued.get(ticket.issued_as, 0) + 1
-        for key, n in issued.items():  # a ticket from before 0.5 has no issued_as
-            eng.issued[key] = max(eng.issued.get(key, 0), n)
+            if len(prefix) == len(ticket.number):
+                continue
+            n = int(ticket.number[len(prefix):])
+            if n > recorded.get(prefix, 0):
+                eng.numbers[prefix] = max(eng.numbers.get(prefix, 0), n)
+                if ticket.issued_as:
+                    eng.issued[ticket.issued_as] = eng.issued.get(ticket.issued_as, 0) + 1
         for rec in bookings:
             booking = Booking.from_record(rec)
             if booking.ticket is None:

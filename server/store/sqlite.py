@@ -320,7 +320,7 @@ class Store:
         with no index: one B-tree to write per ticket, appended to. A ticket's id is found
         through the key of today's tickets, kept in memory (`_ticket_key`). Older
         layouts (0.3: a rowid table with an index on day; 0.4: keyed by the text id) are
-        moved here in one transaction at start (a year of tickets: a few seconds, once);
+        moved here in one transaction at start (a year of tickets: ~8 s, once);
         a ticket without an id or a proper day, which an older table let in, stays
         behind."""
         table = self.db["tickets"]
@@ -335,6 +335,8 @@ class Store:
             if "issued_as" not in table.columns_dict:  # added later in 0.5
                 table.add_column("issued_as", str)
             return
+        log.info("moving tickets to a table keyed by day and order of issue (once; a year "
+                 "of tickets takes several seconds)")
         kept = [c for c in TICKET_COLUMNS if c in table.columns_dict]
         day_number = "CAST(substr(day, 1, 4) || substr(day, 6, 2) || substr(day, 9, 2) AS INTEGER)"
         self._rebuild_table(
@@ -343,7 +345,7 @@ class Store:
             "day GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]'",
             values=f"{day_number} * {TICKET_KEYS_PER_DAY} - 1 + row_number() OVER "
                    f"(PARTITION BY day ORDER BY issued_at, id), {', '.join(kept)}")
-        log.info("tickets moved to a table keyed by day and order of issue")
+        log.info("tickets moved")
 
     def _unkey_command_results(self) -> None:
         """Before 0.3 command results had a (device, id) primary key: move them to a
