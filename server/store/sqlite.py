@@ -153,11 +153,6 @@ def ticket_keys(day: str) -> tuple[int, int]:
     return low, low + TICKET_KEYS_PER_DAY
 
 
-def ticket_keys_before(day: str) -> int:
-    """Every key of a ticket from before `day` (ISO date) is below this."""
-    return ticket_keys(day)[0]
-
-
 def tickets_of_days(conn: sqlite3.Connection, first: str | None, last: str
                     ) -> tuple[str, list[Any]]:
     """An SQL condition (and its parameters) on `tickets` for the days `first`..`last`
@@ -332,8 +327,6 @@ class Store:
             self.conn.execute(f"CREATE TABLE tickets {definition}")
             return
         if "key" in table.columns_dict:
-            if "issued_as" not in table.columns_dict:  # added later in 0.5
-                table.add_column("issued_as", str)
             return
         log.info("moving tickets to a table keyed by day and order of issue (once; a year "
                  "of tickets takes several seconds)")
