@@ -24,16 +24,20 @@ import struct
 import time
 
 
-def client_text_frame(payload: bytes) -> bytes:
-    """A final, masked text frame; the zero key leaves the payload bytes as they are."""
+def client_frame(opcode: int, payload: bytes) -> bytes:
+    """A final, masked frame; the zero key leaves the payload bytes as they are."""
     n = len(payload)
     if n < 126:
-        head = struct.pack("!BB", 0x81, 0x80 | n)
+        head = struct.pack("!BB", 0x80 | opcode, 0x80 | n)
     elif n < 65536:
-        head = struct.pack("!BBH", 0x81, 0x80 | 126, n)
+        head = struct.pack("!BBH", 0x80 | opcode, 0x80 | 126, n)
     else:
-        head = struct.pack("!BBQ", 0x81, 0x80 | 127, n)
+        head = struct.pack("!BBQ", 0x80 | opcode, 0x80 | 127, n)
     return head + b"\0\0\0\0" + payload
+
+
+def client_text_frame(payload: bytes) -> bytes:
+    return client_frame(0x1, payload)
 
 
 class WireKiosk(asyncio.Protocol):
@@ -121,8 +125,11 @@ class WireKiosk(asyncio.Protocol):
                 break
             opcode = buf[pos] & 0x0F
             start, pos = pos + head, pos + head + length
+            if opcode == 0x9:  # the server's keepalive ping: a pong, or it closes us
+                self.transport.write(client_frame(0xA, bytes(buf[start:pos])))
+                continue
             if opcode != 0x1:
-                continue  # pings are answered by nobody: the run is far shorter than 20 s
+                continue
             if not self.welcomed:
                 self.welcomed = True
                 self.on_welcome.set_result(None)
