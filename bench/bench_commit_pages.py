@@ -23,7 +23,7 @@ from bench.common import open_config, raw_commit, raw_commit_db  # noqa: E402
 from protocol import messages as m  # noqa: E402
 from server import config as office_config  # noqa: E402
 from server.engine import Actor, Engine  # noqa: E402
-from server.store.sqlite import Store, encode_part, event_holding  # noqa: E402
+from server.store.sqlite import Store, encode_part  # noqa: E402
 
 FRAME = 4096 + 24  # a WAL frame: one page and its header
 
@@ -75,11 +75,9 @@ def antrean_pages(folder: Path, rounds: int) -> dict[str, list[float]]:
             at, cid = engine.iso(now), f"c{n}"
             events = [(at, engine.day.isoformat(), actor.device, str(e), data)
                       for e, data in out.events]
-            # as the hub stores it: an issued ticket's result refers to its event
-            ref = event_holding(out.data, out.events)
+            # with its data, as the hub passes it: an issued ticket is stored in its event
             parts.append(encode_part(events, engine.drain_changes(), [
-                (actor.device, cid, at, m.encode(m.result_ok(cid, out.data)), None)
-                if ref is None else (actor.device, cid, at, None, ref)]))
+                (actor.device, cid, at, m.encode(m.result_ok(cid, out.data)), out.data)]))
         before = meter.size()
         store.commit_encoded(parts)
         return (meter.size() - before) / FRAME

@@ -36,10 +36,6 @@ def client_frame(opcode: int, payload: bytes) -> bytes:
     return head + b"\0\0\0\0" + payload
 
 
-def client_text_frame(payload: bytes) -> bytes:
-    return client_frame(0x1, payload)
-
-
 class WireKiosk(asyncio.Protocol):
     def __init__(self, name: str, token: str, service: str, welcomed: asyncio.Future,
                  run_id: str) -> None:
@@ -78,7 +74,7 @@ class WireKiosk(asyncio.Protocol):
         self._next()
 
     def _send(self, message: dict) -> None:
-        self.transport.write(client_text_frame(json.dumps(message).encode()))
+        self.transport.write(client_frame(0x1, json.dumps(message).encode()))
 
     def _next(self) -> None:
         if time.monotonic() >= self.end:

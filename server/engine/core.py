@@ -25,7 +25,17 @@ from protocol import PUBLIC_ROLES, ErrorCode, Event
 from protocol.messages import DEVICE_STATUSES
 from server.config import OfficeConfig
 from server.engine import lifecycle as lc
-from server.engine.model import Booking, Changes, CounterState, LastOf, Ticket, iso, ticket_id
+from server.engine.model import (
+    Booking,
+    Changes,
+    CounterState,
+    LastOf,
+    Ticket,
+    iso,
+    number_parts,
+    ticket_id,
+    ticket_number,
+)
 from server.engine.policy import BOOKING_LINE, Eligibility, LineKey, Reason, manual_reason, pick
 
 RECENT_CALLS = 20
@@ -248,8 +258,18 @@ class Engine:
         # break ties by issue time and number so FIFO order survives a restart.
         restored = sorted((Ticket.from_record(r) for r in tickets if r["day"] == day),
                           key=lambda tk: (tk.queued_at, tk.issued_at, tk.number))
+        # Issuing a ticket does not rewrite the meta record, so the record may be older
+        # than the newest tickets: those issued after it have a higher number than it
+        # holds for their prefix. Its counts plus theirs are today's (exact, also for
+        # tickets from before 0.5, which have no issued_as but never postdate the record).
+        recorded = dict(eng.numbers)
         for ticket in restored:
             eng.tickets[ticket.id] = ticket
+            parts = number_parts(ticket.number)
+            if parts is not None and parts[1] > recorded.get(parts[0], 0):
+                eng.numbers[parts[0]] = max(eng.numbers.get(parts[0], 0), parts[1])
+                if ticket.issued_as:
+                    eng.issued[ticket.issued_as] = eng.issued.get(ticket.issued_as, 0) + 1
             if ticket.id in surveyed and not ticket.surveyed:
                 ticket.surveyed = True
                 eng._touch(ticket)
@@ -258,20 +278,6 @@ class Engine:
             if ticket.status == lc.DONE and ticket.started_at and ticket.finished_at:
                 eng.observed[ticket.service].append(
                     (ticket.finished_at - ticket.started_at).total_seconds())
-        # Issuing a ticket does not rewrite the meta record, so the record may be older
-        # than the newest tickets: those issued after it have a higher number than it
-        # holds for their prefix. Its counts plus theirs are today's (exact, also for
-        # tickets from before 0.5, which have no issued_as but never postdate the record).
-        recorded = dict(eng.numbers)
-        for ticket in restored:
-            prefix = ticket.number.rstrip("0123456789")
-            if len(prefix) == len(ticket.number):
-                continue
-            n = int(ticket.number[len(prefix):])
-            if n > recorded.get(prefix, 0):
-                eng.numbers[prefix] = max(eng.numbers.get(prefix, 0), n)
-                if ticket.issued_as:
-                    eng.issued[ticket.issued_as] = eng.issued.get(ticket.issued_as, 0) + 1
         for rec in bookings:
             booking = Booking.from_record(rec)
             if booking.ticket is None:
@@ -566,7 +572,7 @@ class Engine:
         svc = self._services[service]
         n = self.numbers.get(svc.prefix, 0) + 1
         self.numbers[svc.prefix] = n  # not in the meta record: see restore
-        number = f"{svc.prefix}{n:03d}"
+        number = ticket_number(svc.prefix, n)
         day_iso, day_compact = self._day_texts(self.day)
         ticket = Ticket(id=ticket_id(day_compact, number), day=day_iso,
                         number=number, service=service, stage=svc.stages[0], lane=lane,

@@ -36,6 +36,20 @@ class LastOf:
 _record_iso = LastOf(datetime.isoformat)  # every ticket of a batch: issued at its `now`
 
 
+def ticket_number(prefix: str, n: int) -> str:
+    """What the applicant reads: the service's prefix and the day's count, "A007"."""
+    return f"{prefix}{n:03d}"
+
+
+def number_parts(number: Any) -> tuple[str, int] | None:
+    """"A007" -> ("A", 7); None for anything `ticket_number` does not make."""
+    if not isinstance(number, str):
+        return None
+    prefix = number.rstrip("0123456789")
+    digits = number[len(prefix):]
+    return (prefix, int(digits)) if digits else None
+
+
 def ticket_id(day_compact: str, number: str) -> str:
     """A ticket's id: its office day (YYYYMMDD) then its number, unique for ever (numbers
     start again every day)."""

@@ -35,7 +35,7 @@ from protocol import messages as m
 from server.config import OfficeConfig
 from server.engine import Actor, Engine
 from server.hub import http
-from server.store.sqlite import RESULT_TTL, EncodedPart, Store, encode_part, event_holding
+from server.store.sqlite import RESULT_TTL, EncodedPart, Store, encode_part
 
 log = logging.getLogger("antrean.hub")
 
@@ -690,11 +690,9 @@ class Hub:
                 if msg["name"] != "ping":
                     self.results[key] = text
                     self._result_times.append((now, key))
-                    # an issued ticket is its result's data: stored once, in the event
-                    ref = event_holding(outcome.data, outcome.events) if outcome.ok else None
-                    p.results.append((client.device, msg["id"], engine.iso(now),
-                                      text if ref is None else None,
-                                      None if ref is None else len(p.events) + ref))
+                    # with its data: an issued ticket is stored once, in its event
+                    p.results.append((client.device, msg["id"], engine.iso(now), text,
+                                      outcome.data if outcome.ok else None))
                 actor_name = client.device or client.role
                 if work.actor.officer:
                     actor_name = f"{client.device}/{work.actor.officer}"

@@ -78,12 +78,15 @@ def encode_part(events: list[tuple[str, str, str, str, dict[str, Any]]], changes
                 results: list[tuple],
                 forget_results_before: str | None = None) -> EncodedPart:
     """Serialise one batch: events (at, day, actor, name, data), changed records, and the
-    command results (device, id, at, result JSON[, event]). A result whose data is the
-    `ticket` of one of the batch's events (an issued ticket: half a kiosk commit's
-    bytes) can be stored as that event's index instead, with None for its JSON: the
-    store keeps the event's seq and rebuilds the result from it (`recent_results`).
-    Payloads are encoded as the wire encodes them: the stored text is what goes into
-    every event frame."""
+    command results (device, id, at, result JSON[, result data]). Payloads are encoded as
+    the wire encodes them: the stored text is what goes into every event frame.
+
+    A result whose data is the very `ticket` object of one of the batch's events (an
+    issued ticket: half a kiosk commit's bytes) is stored as that event, not a second
+    copy: its JSON becomes None and the store keeps the event's seq, from which
+    `recent_results` rebuilds the same bytes."""
+    in_event = {id(data["ticket"]): i for i, (*_, data) in enumerate(events)
+                if type(data) is dict and "ticket" in data}
     return EncodedPart(
         events=[(at, day, actor, name, encode(data))
                 for at, day, actor, name, data in events],
@@ -92,19 +95,17 @@ def encode_part(events: list[tuple[str, str, str, str, dict[str, Any]]], changes
         bookings=list(changes.bookings),
         removed_bookings=list(changes.removed_bookings),
         meta=encode(changes.meta) if changes.meta is not None else None,
-        results=[r if len(r) == 5 else (*r, None) for r in results],
+        results=[_result_row(r, in_event) for r in results],
         forget_results_before=forget_results_before)
 
 
-def event_holding(data: Any, events: list[tuple[str, Any]]) -> int | None:
-    """The index in `events` (name, data) of the event whose `ticket` is `data` itself,
-    if any: a command result with that data can be stored as a reference to the event
-    (see `encode_part`)."""
-    if data is not None:
-        for i, (_name, payload) in enumerate(events):
-            if type(payload) is dict and payload.get("ticket") is data:
-                return i
-    return None
+def _result_row(result: tuple, in_event: dict[int, int]
+                ) -> tuple[str, str, str, str | None, int | None]:
+    """(device, id, at, JSON, None), or (device, id, at, None, index of its event)."""
+    device, cmd_id, at, text, *data = result
+    event = in_event.get(id(data[0])) if data and data[0] is not None else None
+    return (device, cmd_id, at, text, None) if event is None else \
+        (device, cmd_id, at, None, event)
 
 
 def events_of_days(conn: sqlite3.Connection, first: str | None, last: str
@@ -174,11 +175,9 @@ class _DayKeys:
 
     __slots__ = ("keys", "next", "end")
 
-    def __init__(self, conn: sqlite3.Connection, day: str) -> None:
-        low, high = ticket_keys(day)
-        self.end = high
-        self.keys: dict[str, int] = dict(conn.execute(
-            "SELECT id, key FROM tickets WHERE key >= ? AND key < ?", (low, high)))
+    def __init__(self, day: str, rows: Iterable[tuple[str, int]]) -> None:
+        low, self.end = ticket_keys(day)
+        self.keys: dict[str, int] = dict(rows)  # (id, key) of the day's rows
         self.next = max(self.keys.values(), default=low - 1) + 1
 
 
@@ -517,7 +516,8 @@ class Store:
         days = self._ticket_keys
         keys = days.get(day)
         if keys is None:
-            keys = days[day] = _DayKeys(conn, day)
+            keys = days[day] = _DayKeys(day, conn.execute(
+                "SELECT id, key FROM tickets WHERE key >= ? AND key < ?", ticket_keys(day)))
             for old in sorted(days)[:-2]:
                 del days[old]
         key = keys.keys.get(ticket_id)
@@ -551,10 +551,15 @@ class Store:
             tickets: list[dict] = []
             if meta:
                 tickets = list(self.db.query(
-                    f"SELECT {', '.join(TICKET_COLUMNS)} FROM tickets WHERE key >= ? "
+                    f"SELECT key, {', '.join(TICKET_COLUMNS)} FROM tickets WHERE key >= ? "
                     "AND key < ?", ticket_keys(meta["day"])))
             counters = list(self.db.query("SELECT * FROM counters"))
             bookings = list(self.db.query("SELECT * FROM bookings WHERE ticket IS NULL"))
+        if meta:
+            # the writer's keys of the day, from this same read (see _ticket_key)
+            keys = _DayKeys(meta["day"], [(rec["id"], rec.pop("key")) for rec in tickets])
+            with self.write_lock:  # (taken after `lock` is let go: close takes both)
+                self._ticket_keys = {meta["day"]: keys}
         return meta, tickets, counters, bookings
 
     def recent_results(self, cutoff: str) -> list[tuple[str, str, str, str]]:

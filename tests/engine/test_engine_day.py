@@ -11,7 +11,7 @@ from engine_helpers import ADMIN, KIOSK, Desk, at, officer
 from server.engine import EngineError
 from server.engine import lifecycle as lc
 from server.engine.core import Engine
-from server.engine.model import Ticket
+from server.engine.model import Ticket, number_parts, ticket_number
 
 
 # ---------------------------------------------------------------- the lifecycle table
@@ -324,3 +324,25 @@ def test_an_engine_restored_from_nothing_writes_its_meta_record_first(office):
     engine = Engine.restore(office, at(9, 0), None, [], [], [])
     assert engine.take_meta()["day"] == "2024-01-08"
     assert engine.take_meta() is None
+
+
+def test_restore_skips_a_number_it_cannot_read_and_counts_the_others(office):
+    desk = Desk(office, at(9, 0))
+    disk = Disk()
+    desk.issue()
+    disk.save(desk.engine)
+    stale = disk.meta
+    desk.issue()
+    disk.save(desk.engine)
+    odd = dict(next(iter(disk.tickets.values())), id="t_20240108_odd", number="tiket")
+    disk.tickets[odd["id"]] = odd  # hand-edited database: not a number the engine makes
+    disk.meta = stale
+    after = disk.restore(office, desk.now)
+    assert after.numbers == {"A": 2} and after.issued == {"paspor-baru/reguler": 2}
+
+
+def test_number_parts_reads_what_ticket_number_writes():
+    assert number_parts(ticket_number("A", 7)) == ("A", 7)
+    assert number_parts(ticket_number("PB", 1234)) == ("PB", 1234)
+    for bad in ("tiket", "", None, 12):
+        assert number_parts(bad) is None

@@ -63,14 +63,18 @@ def test_a_result_kept_as_its_event_is_rebuilt_as_it_was_sent(tmp_path):
     other = (AT, DAY, "kiosk-1", "counter_opened", {"counter": "loket-1"})
     store.commit_encoded([
         encode_part([other], Changes(), [("kiosk-1", "c1", AT, '{"n":1}')]),
-        encode_part([other, event], Changes(), [("kiosk-1", "c2", AT, None, 1)])])
+        # equal is not enough: only the very object the event holds is stored as it
+        encode_part([other, event], Changes(), [("kiosk-1", "c2", AT, sent, ticket),
+                                                ("kiosk-1", "c3", AT, "{}", dict(ticket))])])
     assert store.conn.execute("SELECT id, result, event FROM command_results ORDER BY rowid"
-                              ).fetchall() == [("c1", '{"n":1}', None), ("c2", None, 3)]
+                              ).fetchall() == [("c1", '{"n":1}', None), ("c2", None, 3),
+                                               ("c3", "{}", None)]
     assert store.recent_results(AT) == [("kiosk-1", "c1", AT, '{"n":1}'),
-                                        ("kiosk-1", "c2", AT, sent)]
+                                        ("kiosk-1", "c2", AT, sent), ("kiosk-1", "c3", AT, "{}")]
     # its event purged: it cannot be rebuilt, so it is left out (a re-send runs anew)
     store.conn.execute("DELETE FROM events WHERE seq = 3")
-    assert store.recent_results(AT) == [("kiosk-1", "c1", AT, '{"n":1}')]
+    assert store.recent_results(AT) == [("kiosk-1", "c1", AT, '{"n":1}'),
+                                        ("kiosk-1", "c3", AT, "{}")]
     store.close()
 
 
