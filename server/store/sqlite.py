@@ -85,8 +85,8 @@ def encode_part(events: list[tuple[str, str, str, str, dict[str, Any]]], changes
     issued ticket: half a kiosk commit's bytes) is stored as that event, not a second
     copy: its JSON becomes None and the store keeps the event's seq, from which
     `recent_results` rebuilds the same bytes."""
-    in_event = {id(data["ticket"]): i for i, (*_, data) in enumerate(events)
-                if type(data) is dict and "ticket" in data}
+    in_event = {id(ev[4]["ticket"]): i for i, ev in enumerate(events)
+                if type(ev[4]) is dict and "ticket" in ev[4]}
     return EncodedPart(
         events=[(at, day, actor, name, encode(data))
                 for at, day, actor, name, data in events],
@@ -95,17 +95,11 @@ def encode_part(events: list[tuple[str, str, str, str, dict[str, Any]]], changes
         bookings=list(changes.bookings),
         removed_bookings=list(changes.removed_bookings),
         meta=encode(changes.meta) if changes.meta is not None else None,
-        results=[_result_row(r, in_event) for r in results],
+        # (device, id, at, JSON, None), or (device, id, at, None, index of its event)
+        results=[(r[0], r[1], r[2], r[3], None)
+                 if len(r) < 5 or (i := in_event.get(id(r[4]))) is None
+                 else (r[0], r[1], r[2], None, i) for r in results],
         forget_results_before=forget_results_before)
-
-
-def _result_row(result: tuple, in_event: dict[int, int]
-                ) -> tuple[str, str, str, str | None, int | None]:
-    """(device, id, at, JSON, None), or (device, id, at, None, index of its event)."""
-    device, cmd_id, at, text, *data = result
-    event = in_event.get(id(data[0])) if data and data[0] is not None else None
-    return (device, cmd_id, at, text, None) if event is None else \
-        (device, cmd_id, at, None, event)
 
 
 def events_of_days(conn: sqlite3.Connection, first: str | None, last: str
