@@ -22,7 +22,7 @@ from typing import Any
 
 from i18n import t
 from protocol import PUBLIC_ROLES, ErrorCode, Event
-from protocol.messages import DEVICE_STATUSES
+from protocol.messages import DEVICE_STATUSES, public_snapshot
 from server.config import OfficeConfig
 from server.engine import lifecycle as lc
 from server.engine.model import (
@@ -508,9 +508,7 @@ class Engine:
             "device_status": list(self.device_status.values()),
         }
         if role in PUBLIC_ROLES:
-            from protocol import public_view
-            snap = public_view(snap)
-            snap["device_status"] = []
+            return public_snapshot(snap)
         return snap
 
     # ------------------------------------------------------------------ helpers

@@ -848,7 +848,7 @@ class Hub:
                             **parts["extra"])
         frames = [text_frame(m.encode_bytes(welcome))]
         for s, at, name, data in replay or []:
-            payload = m.public_view(data) if client.public else data
+            payload = m.public_event(name, data) if client.public else data
             frames.append(text_frame(m.encode_bytes(m.event(s, at, name, payload))))
         client.live = True
         self.clients.add(client)
@@ -881,7 +881,7 @@ class Hub:
             if client.public:
                 if public_texts is None:
                     public_texts = [text_frame(m.event_text(seq, at, name, m.encode(
-                        m.public_view(data))).encode()) for seq, at, name, data, _ in events]
+                        m.public_event(name, data))).encode()) for seq, at, name, data, _ in events]
                 outbox[client] = public_texts
             else:
                 if full_texts is None:
@@ -897,7 +897,7 @@ class Hub:
         ticket = engine.find_by_token(token)
         if ticket is None:
             return None
-        wire = m.public_view(engine.ticket_wire(ticket))
+        wire = m.applicant_ticket(engine.ticket_wire(ticket))
         ahead = 0
         if ticket.status == "waiting":
             order = engine.waiting_order(self.clock())
