@@ -486,11 +486,12 @@ class Store:
     def limit_pages(self, pages: int | None) -> int:
         """Let the hot path's commits grow the database to `pages` pages at most (None:
         SQLite's own limit again), as a full disk does: a commit that needs more fails with
-        SQLITE_FULL. SQLite does not go below the current size. Returns that size in pages.
-        For tests and drills of a full disk; the other connection is not limited."""
+        SQLITE_FULL. SQLite keeps at least the current size (so 1: no room to grow; 0 would
+        not set anything, hence at least 1 here). Returns the current size in pages. For
+        tests and drills of a full disk; the other connection is not limited."""
         with self.write_lock:
             size = self.writer.execute("PRAGMA page_count").fetchone()[0]
-            limit = self._writer_max_pages if pages is None else int(pages)
+            limit = self._writer_max_pages if pages is None else max(1, int(pages))
             self.writer.execute(f"PRAGMA max_page_count = {limit}")
         return size
 
