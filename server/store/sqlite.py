@@ -289,6 +289,7 @@ class Store:
         # the file this store writes to: the commits check the path still names it
         self._file_identity = self._identity()
         if self._file_identity is None:
+            self.close()
             raise StoreError(f"{self.path}: the database file vanished while it was opened")
 
     # ------------------------------------------------------------------ schema
