@@ -554,7 +554,7 @@ class Hub:
             return m.result_error("", m.ErrorCode.FORBIDDEN,
                                   t("server.err_not_logged_in", lang, counter=counter))
         verdict, name, minutes = await asyncio.to_thread(self.store.verify_officer, officer, pin,
-                                                         self.clock())
+                                                         self.clock(), client.device)
         if verdict == "locked":
             log.warning("officer %s locked out", officer)
             return m.result_error("", m.ErrorCode.LOCKED_OUT,
@@ -920,8 +920,10 @@ class Hub:
         return wire
 
     def health(self) -> dict[str, Any]:
-        return {"ok": True, "seq": self.store.seq,
-                "db": "ok" if self.store.healthy() else "error",
+        """`ok` is false (and GET /health answers 503) when the database is not healthy:
+        `db`, `reason`, `last_commit` from `Store.health`."""
+        db = self.store.health()
+        return {"ok": db["db"] == "ok", "seq": self.store.seq, **db,
                 "clients": len(self.clients)}
 
 
