@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import argparse
 import importlib
-import logging
 import sys
 from typing import Any
 
 from protocol.messages import DEFAULT_PORT, ROLES
+from server.logsafe import configure_logging
 
 DEFAULT_DB = "antrean.db"
 DEVICE_ROLES = sorted(ROLES - {"observer"})
@@ -260,9 +260,7 @@ def _announce(args: argparse.Namespace) -> int:
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-                        stream=sys.stderr)
+    configure_logging(args.verbose)
     try:
         return int(args.func(args) or 0)
     except UserError as exc:
