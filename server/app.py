@@ -8,7 +8,6 @@ import logging
 import os
 import signal
 import ssl
-import sys
 import threading
 from collections.abc import Callable, Coroutine
 from datetime import datetime
@@ -62,11 +61,6 @@ async def serve(config: OfficeConfig, db_path: str | Path, host: str, port: int,
 
     The database is opened by `open_for_server`: a database that was there is never
     silently replaced by an empty one (DatabaseRefused) unless `create` says so."""
-    # The commit thread needs the GIL to start each COMMIT and to return from it; with the
-    # default 5 ms switch interval it waits behind the busy event loop and every commit
-    # takes milliseconds. Measured (bench_issue, a timeline of the writer): from the write
-    # to the COMMIT starting, ~0.9 ms at a 0.5 ms interval, ~0.6 ms at 0.1 ms.
-    sys.setswitchinterval(0.0001)
     store = open_for_server(db_path, create=create)
     hub = Hub(config, store, clock)
     bound_host, bound_port = await hub.start(host, port, ssl=ssl_context)

@@ -63,7 +63,7 @@ TICKET_COLUMNS = ("id", "day", "number", "service", "stage", "lane", "status", "
                   "counter", "officer", "recalls", "transfers", "booking_slot",
                   "reserved_counter", "surveyed", "issued_as")
 COUNTER_COLUMNS = ("id", "status", "officer", "officer_name", "device", "ticket",
-                   "pause_reason", "consecutive_priority", "call_reason")
+                   "pause_reason", "consecutive_priority", "call_reason", "session")
 _ticket_row = operator.itemgetter(*TICKET_COLUMNS)  # record -> row, in column order
 _counter_row = operator.itemgetter(*COUNTER_COLUMNS)
 RESULT_TTL = timedelta(hours=24)
@@ -301,8 +301,9 @@ class Store:
             self._key_tickets_by_day()
             db["counters"].create({c: (int if c == "consecutive_priority" else str)
                                    for c in COUNTER_COLUMNS}, pk="id", if_not_exists=True)
-            if "call_reason" not in db["counters"].columns_dict:  # added after v0.1
-                db["counters"].add_column("call_reason", str)
+            for column in ("call_reason", "session"):  # added after v0.1
+                if column not in db["counters"].columns_dict:
+                    db["counters"].add_column(column, str)
             db["meta"].create({"key": str, "value": str}, pk="key", if_not_exists=True)
             db["bookings"].create({"code": str, "service": str, "slot_start": str,
                                    "slot_end": str, "lane": str, "ticket": str}, pk="code",
