@@ -35,6 +35,7 @@ from protocol import messages as m
 from server.config import OfficeConfig
 from server.engine import Actor, Engine
 from server.hub import http
+from server.hub.links import ReportLinks
 from server.store.sqlite import RESULT_TTL, EncodedPart, Store, encode_part
 
 log = logging.getLogger("antrean.hub")
@@ -83,7 +84,7 @@ class Client:
     def identify(self, role: str, device: str, counter_binding: str | None = None) -> None:
         """Who it is, once its hello is accepted."""
         self.role, self.device, self.counter_binding = role, device, counter_binding
-        self.actor = Actor(role, device)  # frozen: one for all its commands
+        self.actor = Actor(role, device, counter=counter_binding)  # one for all its commands
 
     @property
     def public(self) -> bool:
@@ -329,6 +330,10 @@ class Hub:
             self._result_times.append((datetime.fromisoformat(at), (device, cmd_id)))
         self._results_pruned_at = now
         self.clients: set[Client] = set()
+        # Commands the hub answers itself, not the engine: they change no queue state, so
+        # they are neither queued nor committed nor remembered for re-sends.
+        self.report_links = ReportLinks(config)  # one-time links: GET /report/<token>
+        self.hub_commands = {"report_link": self.report_links.command}
         self.queue = WorkQueue()
         self._tasks: list[asyncio.Task] = []
         self._side_tasks: set[asyncio.Task] = set()  # token/PIN checks, closes
@@ -524,6 +529,10 @@ class Hub:
         if not client.take_token():
             self._reply(client, m.result_error(cmd_id, m.ErrorCode.RATE_LIMITED,
                                                t("server.err_rate_limited", lang)))
+            return
+        answer = self.hub_commands.get(name)
+        if answer is not None:
+            self._reply(client, answer(cmd_id, args, self.clock()))
             return
         # An idempotent re-send is answered by the writer, after the original's commit.
         if name == "login":
