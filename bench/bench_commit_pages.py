@@ -60,7 +60,7 @@ def antrean_pages(folder: Path, rounds: int) -> dict[str, list[float]]:
     store = Store(folder / "antrean.db")
     meter = WalMeter(store.writer, folder / "antrean.db-wal")
     counter = cfg.counters[0]
-    desk = Actor("counter", "desk-1", "budi", "Budi")
+    desk = Actor("counter", "desk-1", "budi", "Budi", session="desk-1")
     kiosks = [Actor("kiosk", f"kiosk-{i}") for i in range(8)]
     n = 0
 

@@ -52,7 +52,8 @@ def engine_only(sc: Scenario, office: SimOffice, commands: int) -> float:
     t0 = datetime(2025, 3, 3, 8, tzinfo=cfg.tz)
     eng = Engine(cfg, t0, token_factory=lambda: f"b{next(counter)}")
     kiosk = Actor("kiosk", "bench-kiosk")
-    actors = [Actor("counter", f"b-{c}", f"b-{c}", "Bench") for c in office.pool[:COUNTERS]]
+    actors = [Actor("counter", f"b-{c}", f"b-{c}", "Bench", session=f"b-{c}")
+              for c in office.pool[:COUNTERS]]
     for c, a in zip(office.pool, actors, strict=False):
         eng.handle("login", {"officer": a.officer, "pin": "x", "counter": c}, a, t0)
     # each service with a counter that serves it, so no call is refused

@@ -61,6 +61,9 @@ class OfficeConnection(QObject):
         self.command_timeout_ms = int(command_timeout_s * 1000)
         self.state = "offline"
         self.session: dict[str, Any] = {}
+        # The secret a login gave this connection: a reconnect sends it back to resume the
+        # officer's session. Never written to disk: a restarted app logs in again.
+        self.officer_session: str | None = None
         self.pending: dict[str, Pending] = {}
         self._welcomed = False
         self._stopped = True
@@ -106,7 +109,10 @@ class OfficeConnection(QObject):
     def _on_connected(self) -> None:
         self._backoff = BACKOFF_START_MS
         self._welcomed = False
-        self._send(m.hello(self.role, self.device, self.token, self.model.seq))
+        hello = m.hello(self.role, self.device, self.token, self.model.seq)
+        if self.officer_session:  # back into the officer's session after a reconnect
+            hello["session"] = self.officer_session
+        self._send(hello)
 
     @Slot()
     def _on_disconnected(self) -> None:
@@ -152,6 +158,8 @@ class OfficeConnection(QObject):
 
     def _on_welcome(self, msg: dict[str, Any]) -> None:
         self.session = msg.get("session") or {}
+        if self.officer_session and not self.session.get("counter"):
+            self.officer_session = None  # the server ended it (logout, day end, elsewhere)
         self.model.load_welcome(msg)
         self._welcomed = True
         self._set_state("online")
@@ -170,6 +178,9 @@ class OfficeConnection(QObject):
             self._send(m.resync(self.model.seq))
 
     def _on_result(self, msg: dict[str, Any]) -> None:
+        data = msg.get("data")
+        if msg.get("ok") and isinstance(data, dict) and isinstance(data.get("session"), str):
+            self.officer_session = data["session"]  # a login: kept in memory only
         pending = self.pending.pop(msg.get("id", ""), None)
         if pending is not None:
             if pending.timer:

@@ -21,10 +21,12 @@ from reports.report import L, Report  # noqa: E402
 BLUE, ORANGE, GREEN, RED, GREY = "#1f5fa8", "#e07b1a", "#2e8b57", "#c0392b", "#8a8f98"
 DPI = 150
 
+# text.parse_math off: names from the office's TOML are drawn as they are written; a
+# "$...$" in one would otherwise be parsed as mathtext, and a bad one fails the report.
 plt.rcParams.update({"font.family": "DejaVu Sans", "font.size": 11, "axes.titlesize": 13,
                      "axes.titleweight": "bold", "axes.spines.top": False,
                      "axes.spines.right": False, "axes.grid": True, "grid.alpha": 0.25,
-                     "svg.fonttype": "path"})
+                     "svg.fonttype": "path", "text.parse_math": False})
 
 
 def _short(name: str, width: int = 22) -> str:

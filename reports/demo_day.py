@@ -56,7 +56,7 @@ class Recorder:
 
 
 def officer_actor(device: str, officer: str, name: str = "") -> Actor:
-    return Actor("counter", device, officer, name or officer.title())
+    return Actor("counter", device, officer, name or officer.title(), session=device)
 
 
 # ---------------------------------------------------------------------- a busy week
@@ -129,7 +129,8 @@ def _one_day(rec: Recorder, config: OfficeConfig, day: date, rng: random.Random,
         base = datetime.combine(day, time(hour), tz)
         arrivals += [base + timedelta(seconds=rng.uniform(0, 3600)) for _ in range(n)]
     arrivals = sorted(a for a in arrivals if a >= datetime.combine(day, time(7, 45), tz))
-    desks = [_Desk(c, Actor("counter", dev, oid, name)) for c, dev, oid, name in DESKS]
+    desks = [_Desk(c, Actor("counter", dev, oid, name, session=dev))
+             for c, dev, oid, name in DESKS]
     opens = {d.counter: datetime.combine(day, time(8, 0), tz)
              + timedelta(minutes=rng.uniform(0, 12)) for d in desks}
     lunch = {"loket-1": (time(12, 0), time(12, 45)), "loket-2": (time(12, 15), time(13, 0)),

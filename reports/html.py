@@ -264,7 +264,7 @@ def render_html(rep: Report, lang: str, form: str = "", error: str = "") -> str:
         + "</dl></section>",
     ]
     title = f"{L('title', lang)} — {rep.office} — {period}"
-    return (f"<!DOCTYPE html><html lang='{lang}'><head><meta charset='utf-8'>"
+    return (f"<!DOCTYPE html><html lang='{escape(lang)}'><head><meta charset='utf-8'>"
             f"<meta name='viewport' content='width=device-width, initial-scale=1'>"
             f"<title>{escape(title)}</title><style>{CSS}</style></head>"
             f"<body><main>{''.join(body)}</main></body></html>")

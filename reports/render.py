@@ -4,6 +4,10 @@ CSV: a `.zip` path gets one CSV per view; a `.csv` path gets every view stacked,
 under its title (a single file a spreadsheet opens); any other path is a folder of CSVs.
 XLSX (openpyxl): one sheet per view with numbers kept numeric (minutes `0.0`, shares
 `0.0%`), a frozen header and the SKM table with its element names and index lines.
+
+Every text cell is data, whoever wrote it (a survey comment, a name from the office's
+TOML): `csv_cell` and `xlsx_cell` are the only ways a value reaches either format, so no
+text becomes a live formula (OWASP "CSV injection").
 """
 
 from __future__ import annotations
@@ -16,10 +20,39 @@ from pathlib import Path
 from typing import Any
 
 from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from reports.report import L, Report, Table, element_names, skm_summary_rows, views
+
+# A cell starting with one of these is a formula to Excel and LibreOffice on import.
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_cell(value: Any) -> Any:
+    """A CSV cell: text that a spreadsheet would run as a formula gets a leading `'` (the
+    OWASP guidance), which spreadsheets show as text. Numbers are left alone: only text
+    is neutralised, so a negative number stays a number."""
+    if isinstance(value, str) and value.startswith(FORMULA_TRIGGERS):
+        return "'" + value
+    return value
+
+
+def xlsx_cell(ws: Any, row: int, column: int, value: Any) -> Cell:
+    """An XLSX cell: text is always a string cell. openpyxl stores a str starting with `=`
+    as a formula; the explicit string type stops that, and quotePrefix keeps Excel from
+    turning the cell into a formula when someone edits it. Characters XML cannot carry
+    (control characters) are shown as U+FFFD instead of failing the whole export."""
+    cell = ws.cell(row, column)
+    if isinstance(value, str):
+        cell.value = ILLEGAL_CHARACTERS_RE.sub("\ufffd", value)
+        cell.data_type = "s"
+        if value.startswith(FORMULA_TRIGGERS):
+            cell.quotePrefix = True
+    else:
+        cell.value = value
+    return cell
 
 
 def _csv_value(value: Any, kind: str) -> Any:
@@ -33,11 +66,11 @@ def _csv_value(value: Any, kind: str) -> Any:
         return f"{value:.2f}"
     if isinstance(value, float):
         return f"{value:.2f}"
-    return value
+    return csv_cell(value)
 
 
 def _csv_header(col: str, kind: str) -> str:
-    return f"{col} (%)" if kind == "pct" else col
+    return csv_cell(f"{col} (%)" if kind == "pct" else col)
 
 
 def table_csv(table: Table) -> str:
@@ -49,7 +82,13 @@ def table_csv(table: Table) -> str:
         w.writerow([_csv_value(v, k) for v, k in zip(row, kinds, strict=False)])
     if table.note:
         w.writerow([])
-        w.writerow([table.note])
+        w.writerow([csv_cell(table.note)])
+    return buf.getvalue()
+
+
+def _csv_line(text: str) -> str:
+    buf = io.StringIO()
+    csv.writer(buf, lineterminator="\n").writerow([csv_cell(text)])
     return buf.getvalue()
 
 
@@ -67,7 +106,7 @@ def write_csv(rep: Report, out: Path, lang: str) -> Path:
                 zf.writestr(_slug(i, table), "\ufeff" + table_csv(table))
         return out
     if out.suffix.lower() == ".csv":
-        parts = [f"{table.title}\n{table_csv(table)}" for table in tables]
+        parts = [f"{_csv_line(table.title)}{table_csv(table)}" for table in tables]
         out.write_text("\ufeff" + "\n".join(parts), encoding="utf-8", newline="")
         return out
     out.mkdir(parents=True, exist_ok=True)
@@ -98,25 +137,25 @@ def _sheet_title(title: str, used: set[str]) -> str:
 def _write_table(ws: Any, table: Table, start_row: int, title: bool = True) -> int:
     r = start_row
     if title:
-        ws.cell(r, 1, table.title).font = TITLE_FONT
+        xlsx_cell(ws, r, 1, table.title).font = TITLE_FONT
         r += 2
     kinds = table.kinds or ["auto"] * len(table.columns)
     for c, col in enumerate(table.columns, 1):
-        cell = ws.cell(r, c, col)
+        cell = xlsx_cell(ws, r, c, col)
         cell.fill, cell.font = HEAD_FILL, HEAD_FONT
         cell.alignment = Alignment(wrap_text=True, vertical="center")
     header_row = r
     for row in table.rows:
         r += 1
         for c, (value, kind) in enumerate(zip(row, kinds, strict=False), 1):
-            cell = ws.cell(r, c, value)
+            cell = xlsx_cell(ws, r, c, value)
             if kind in FORMATS and isinstance(value, (int, float)):
                 cell.number_format = FORMATS[kind]
             elif kind == "auto" and isinstance(value, float):
                 cell.number_format = "0.00"
     if table.note:
         r += 2
-        ws.cell(r, 1, table.note).font = Font(italic=True)
+        xlsx_cell(ws, r, 1, table.note).font = Font(italic=True)
     return header_row
 
 
@@ -134,15 +173,15 @@ def write_xlsx(rep: Report, out: Path, lang: str) -> Path:
         if table.key == "skm":
             r = ws.max_row + 2
             for label, value in skm_summary_rows(rep.skm, lang):
-                ws.cell(r, 1, label).font = Font(bold=True)
-                ws.cell(r, 2, value)
+                xlsx_cell(ws, r, 1, label).font = Font(bold=True)
+                xlsx_cell(ws, r, 2, value)
                 r += 1
             r += 1
-            ws.cell(r, 1, L("skm_element", lang)).font = Font(bold=True)
+            xlsx_cell(ws, r, 1, L("skm_element", lang)).font = Font(bold=True)
             for i, name in enumerate(element_names(lang), 1):
-                ws.cell(r + i, 1, f"U{i}")
-                ws.cell(r + i, 2, name)
-            ws.cell(r + 11, 1, L("skm_method", lang)).font = Font(italic=True)
+                xlsx_cell(ws, r + i, 1, f"U{i}")
+                xlsx_cell(ws, r + i, 2, name)
+            xlsx_cell(ws, r + 11, 1, L("skm_method", lang)).font = Font(italic=True)
         ws.freeze_panes = ws.cell(header_row + 1, 2)
         ws.row_dimensions[header_row].height = 45
         for c in range(1, len(table.columns) + 1):

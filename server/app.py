@@ -8,7 +8,6 @@ import logging
 import os
 import signal
 import ssl
-import sys
 import threading
 from collections.abc import Callable, Coroutine
 from datetime import datetime
@@ -17,7 +16,7 @@ from typing import Any, TypeVar
 
 from server.config import OfficeConfig
 from server.hub.websocket import Hub, utc_now
-from server.store.sqlite import Store
+from server.store.sqlite import open_for_server
 
 log = logging.getLogger("antrean.server")
 T = TypeVar("T")
@@ -57,13 +56,12 @@ async def serve(config: OfficeConfig, db_path: str | Path, host: str, port: int,
                 stop: asyncio.Event | None = None,
                 clock: Callable[[], datetime] = utc_now, url_from_bind: bool = False,
                 hub_ready: Callable[[Hub], None] | None = None,
-                ssl_context: ssl.SSLContext | None = None) -> None:
-    # The commit thread needs the GIL to start each COMMIT and to return from it; with the
-    # default 5 ms switch interval it waits behind the busy event loop and every commit
-    # takes milliseconds. Measured (bench_issue, a timeline of the writer): from the write
-    # to the COMMIT starting, ~0.9 ms at a 0.5 ms interval, ~0.6 ms at 0.1 ms.
-    sys.setswitchinterval(0.0001)
-    store = Store(db_path)
+                ssl_context: ssl.SSLContext | None = None, create: bool = False) -> None:
+    """Run the server until `stop` is set (or SIGINT/SIGTERM in the main thread).
+
+    The database is opened by `open_for_server`: a database that was there is never
+    silently replaced by an empty one (DatabaseRefused) unless `create` says so."""
+    store = open_for_server(db_path, create=create)
     hub = Hub(config, store, clock)
     bound_host, bound_port = await hub.start(host, port, ssl=ssl_context)
     if url_from_bind:  # demo/tests: tickets' status_url points at where we really listen
@@ -88,12 +86,14 @@ async def serve(config: OfficeConfig, db_path: str | Path, host: str, port: int,
 
 
 class ServerThread:
-    """A real server on 127.0.0.1 in a background thread, with an ephemeral port."""
+    """A real server on 127.0.0.1 in a background thread, with an ephemeral port. Its
+    database is opened as `antrean server` opens it (`create`: as `--create`)."""
 
     def __init__(self, config: OfficeConfig, db_path: str | Path, host: str = "127.0.0.1",
-                 port: int = 0, clock: Callable[[], datetime] = utc_now) -> None:
+                 port: int = 0, clock: Callable[[], datetime] = utc_now,
+                 create: bool = False) -> None:
         self.config, self.db_path, self.host, self.port = config, db_path, host, port
-        self.clock = clock
+        self.clock, self.create = clock, create
         self._ready = threading.Event()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._stop: asyncio.Event | None = None
@@ -120,7 +120,8 @@ class ServerThread:
             def hub_ready(hub: Hub) -> None:
                 self.hub = hub
             await serve(self.config, self.db_path, self.host, self.port, ready, self._stop,
-                        self.clock, url_from_bind=True, hub_ready=hub_ready)
+                        self.clock, url_from_bind=True, hub_ready=hub_ready,
+                        create=self.create)
         try:
             run_loop(main())
         except BaseException as exc:  # surfaced by start()

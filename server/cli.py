@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import argparse
 import importlib
-import logging
 import sys
 from typing import Any
 
 from protocol.messages import DEFAULT_PORT, ROLES
+from server.logsafe import configure_logging
 
 DEFAULT_DB = "antrean.db"
 DEVICE_ROLES = sorted(ROLES - {"observer"})
@@ -41,8 +41,12 @@ def _store(path: str):
 # ---------------------------------------------------------------------- subcommands
 def cmd_server(args: argparse.Namespace) -> int:
     from server.app import run_loop, serve
+    from server.store.sqlite import StoreError, open_for_server
     cfg = _config(args.config)
-    _store(args.db).close()  # fail early, with a clear message, on a bad database
+    try:  # fail early, with a clear message, on a bad, missing or replaced database
+        open_for_server(args.db, create=args.create).close()
+    except StoreError as exc:
+        raise UserError(str(exc)) from None
 
     context = None
     if args.tls_cert or args.tls_key:
@@ -58,8 +62,10 @@ def cmd_server(args: argparse.Namespace) -> int:
     def ready(host: str, port: int) -> None:
         print(f"listening on {scheme}://{host}:{port}/ws", flush=True)
     try:
-        run_loop(serve(cfg, args.db, args.host, args.port, ready, ssl_context=context),
-                 tls=context is not None)
+        run_loop(serve(cfg, args.db, args.host, args.port, ready, ssl_context=context,
+                       create=args.create), tls=context is not None)
+    except StoreError as exc:  # the database went away since the check above
+        raise UserError(str(exc)) from None
     except OSError as exc:
         raise UserError(f"cannot listen on {args.host}:{args.port}: {exc.strerror}") from None
     return 0
@@ -128,6 +134,10 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--port", type=int, default=DEFAULT_PORT)
     s.add_argument("--tls-cert", help="PEM certificate: serve wss:// and https://")
     s.add_argument("--tls-key", help="PEM private key for --tls-cert")
+    s.add_argument("--create", action="store_true",
+                   help="begin an empty database even where one existed (its marker "
+                        "FILE.expected says so), or take the database there as this "
+                        "office's; without it such a start is refused")
     s.set_defaults(func=cmd_server)
 
     d = sub.add_parser("device", help="pair, list or revoke devices")
@@ -253,9 +263,7 @@ def _announce(args: argparse.Namespace) -> int:
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-                        stream=sys.stderr)
+    configure_logging(args.verbose)
     try:
         return int(args.func(args) or 0)
     except UserError as exc:

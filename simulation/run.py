@@ -208,7 +208,8 @@ class _Day:
         self.engine = Engine(cfg, self.midnight, token_factory=lambda: f"sim{next(numbers)}")
         self.kiosk = Actor("kiosk", "sim-kiosk")
         self.actors = [Actor("counter", f"sim-{cid}", officer=f"sim-{cid}",
-                             officer_name=f"Sim {cid}") for cid in office.pool]
+                             officer_name=f"Sim {cid}", session=f"sim-{cid}")
+                       for cid in office.pool]
         self.args = [{"counter": cid} for cid in office.pool]
         n = len(office.pool)
         self.on = [False] * n  # logged in

@@ -49,7 +49,8 @@ class Actor:
     device: str | None = None
     officer: str | None = None  # for counter role: verified by the shell at login
     officer_name: str | None = None
-    counter: str | None = None  # the counter the device is paired to (tablets, bound consoles)
+    counter: str | None = None  # the counter a paired device is bound to
+    session: str | None = None  # a logged-in officer's session (hash of its secret)
 
 
 class TokenSource:
@@ -531,7 +532,10 @@ class Engine:
         if not isinstance(cid, str) or cid not in self.counters:
             raise self._err(ErrorCode.NOT_FOUND, "err_unknown_counter", counter=cid)
         state = self.counters[cid]
-        if actor.role == "counter" and state.device != actor.device:
+        # A counter's commands come from the connection its officer logged in on (or
+        # resumed with the session secret): the device token alone is not enough.
+        if actor.role == "counter" and (state.device != actor.device or state.session is None
+                                        or state.session != actor.session):
             raise self._err(ErrorCode.FORBIDDEN, "err_not_logged_in", counter=cid)
         return state
 
@@ -683,6 +687,7 @@ class Engine:
             self._close_counter(other, "moved", events)
         state.officer, state.officer_name, state.device = (actor.officer, actor.officer_name,
                                                            actor.device)
+        state.session = actor.session
         state.status = lc.COUNTER_OPEN if state.status == lc.COUNTER_CLOSED else state.status
         self._touch_counter(cid)
         self.officer_stats.setdefault(actor.officer, {"served": 0, "no_show": 0,
@@ -697,6 +702,7 @@ class Engine:
     def _close_counter(self, state: CounterState, reason: str, events: list) -> None:
         officer = state.officer
         state.status, state.officer, state.officer_name, state.device = "closed", None, None, None
+        state.session = None
         state.pause_reason = None
         state.consecutive_priority = 0
         self._touch_counter(state.id)
@@ -705,8 +711,15 @@ class Engine:
         events.append((Event.COUNTER_CLOSED, {"counter": self.counter_wire(state.id),
                                               "reason": reason}))
 
+    def _logged_in_counter(self, actor: Actor) -> CounterState | None:
+        """The counter this actor's officer is logged in at (its device and session)."""
+        if actor.session is None:
+            return None
+        return next((c for c in self.counters.values()
+                     if c.device == actor.device and c.session == actor.session), None)
+
     def _cmd_logout(self, args, actor, now, events):
-        state = next((c for c in self.counters.values() if c.device == actor.device), None)
+        state = self._logged_in_counter(actor)
         if state is None:
             raise self._err(ErrorCode.INVALID_STATE, "err_not_logged_in_any")
         if state.ticket:
@@ -952,7 +965,7 @@ class Engine:
         if not isinstance(reason, str) or len(reason) > 200:
             raise self._err(ErrorCode.BAD_REQUEST, "err_bad_arg", arg="reason")
         if actor.role == "counter":
-            mine = next((c for c in self.counters.values() if c.device == actor.device), None)
+            mine = self._logged_in_counter(actor)
             if mine is None:
                 raise self._err(ErrorCode.FORBIDDEN, "err_not_logged_in_any")
         was_waiting = ticket.status == lc.WAITING

@@ -161,6 +161,7 @@ class CounterState:
     pause_reason: str | None = None
     consecutive_priority: int = 0
     call_reason: dict[str, Any] | None = None  # why the current ticket was picked
+    session: str | None = None  # hash of the logged-in officer's session secret
 
     def to_record(self) -> dict[str, Any]:
         # not dataclasses.asdict: its deep copy was a third of a call's whole cost

@@ -126,7 +126,7 @@ def route(hub: Hub, connection: Any, request: Any) -> Response | None:
     if path == WS_PATH:
         return None
     if path == "/health":
-        return json_response(hub.health())
+        return json_response(health := hub.health(), 200 if health["ok"] else 503)
     match = TOKEN_RE.match(path)
     if match:
         ticket = hub.ticket_public(match.group(1))

@@ -1,314 +1,101 @@
 """The WebSocket hub: connections, handshake, commands, gap-free events, resync.
 
-One asyncio task (the *writer*) owns the engine. Connections parse and check frames
-(size, JSON, role, rate) and put work on the writer's queue. The writer takes
-everything queued, applies it to the engine, commits the whole batch in ONE SQLite
-transaction (group commit), and only then sends the results and broadcasts the
-events — each client gets a commit's frames in one write. Hellos go through the same
-queue, so a welcome's snapshot is always exactly the state as of its `seq`.
+Built on websockets' public API only: `serve`, one handler per connection reading with
+`async for message in websocket`, and `websockets.broadcast` for every write.
 
-Slow clients never slow the others: frames are handed to the transport without waiting,
-and a client whose send buffer passes a limit is dropped; it reconnects and resyncs.
+- **Reading.** Each connection's handler checks a frame (size, JSON, role, rate) and
+  queues it for the writer. A step that has to wait (a device token at hello, an
+  officer's PIN at login, both checked on a thread) holds up only that connection's
+  reading, so a client's commands are taken in the order it sent them.
+- **The writer** is one task that owns the engine. It takes everything queued, applies
+  it to the engine, commits the whole batch in ONE SQLite transaction (group commit; the
+  COMMIT runs on a thread, so the loop keeps reading meanwhile) and only then sends
+  results, events and welcomes, in order. A welcome's snapshot is taken after its batch,
+  so it is exactly the state as of the `seq` it carries.
+- **Writing** never waits for a client: each event is serialised once per audience
+  and handed to every client at once (`broadcast`). A client that does not read cannot
+  make the server hold its data forever: each client's bytes not yet acknowledged (by a
+  pong answering a ping sent after them) are counted, and past a limit it is dropped —
+  it reconnects and resyncs.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
 import logging
-import time
+import secrets
 from collections import deque
-from collections.abc import Callable, Coroutine
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import websockets
-from websockets.asyncio.server import ServerConnection
-from websockets.frames import CloseCode, Frame, Opcode, apply_mask
+from websockets.asyncio.server import ServerConnection, broadcast
+from websockets.exceptions import ConnectionClosed
+from websockets.frames import CloseCode
 from websockets.protocol import State
-from websockets.streams import StreamReader
 
 from i18n import t
 from protocol import messages as m
 from server.config import OfficeConfig
 from server.engine import Actor, Engine
 from server.hub import http
+from server.hub.clients import Client, TokenBucket
 from server.hub.links import ReportLinks
-from server.store.sqlite import RESULT_TTL, EncodedPart, Store, encode_part
+from server.store.sqlite import RESULT_TTL, Store, encode_part
 
 log = logging.getLogger("antrean.hub")
 
 REPLAY_LIMIT = 2000  # a client further behind than this gets a snapshot instead
-SLOW_CLIENT_BUFFER = 2 * 1024 * 1024  # bytes queued to one client before it is dropped
+SLOW_CLIENT_LIMIT = 2 * 1024 * 1024  # bytes sent and not yet acknowledged: then dropped
 BATCH_MAX = 512
-GATHER_PASSES = 4  # loop passes a commit waits for commands that have already arrived
 TICK_SECONDS = 5.0
 HELLO_TIMEOUT = 10.0
 RESULT_PRUNE_EVERY = timedelta(hours=1)
-BACKLOG_PAUSE = 64  # messages waiting behind a token or PIN check before we stop reading
+RESYNC_COST = 10  # a resync answers with a whole snapshot: it weighs as 10 frames
 # commands about one counter: a device paired to a counter may only send them for it
 COUNTER_BOUND_COMMANDS = frozenset({
-    "call_next", "call_ticket", "recall", "start_service", "finish", "no_show", "transfer",
+    "login", "call_next", "call_ticket", "recall", "start_service", "finish", "no_show", "transfer",
     "pause", "resume", "open_counter", "close_counter"})
-
-
-# where websockets' frame parser waits for the first byte of the next frame
-_AT_FRAME_START = StreamReader.at_eof.__code__
 
 
 def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
-@dataclass(eq=False)
-class Client:
-    ws: ServerConnection
-    role: str = ""
-    device: str | None = None
-    counter_binding: str | None = None
-    live: bool = False  # welcomed: receives broadcasts
-    bad_frames: deque[float] = field(default_factory=deque)
-    rate: float = 50.0
-    burst: float = 100.0
-    tokens: float = 100.0
-    last_refill: float = field(default_factory=time.monotonic)
-    first_message: asyncio.Future | None = None  # done when the hello (or not) arrived
-    waiting_for: asyncio.Task | None = None  # a token or PIN check the next messages wait for
-    backlog: deque[str | bytes] = field(default_factory=deque)
-    paused: bool = False  # reading paused: the backlog is full
-    closing: bool = False  # being closed: what it still sends is ignored
-    actor: Actor | None = None  # who its commands come from: set once, at its hello
-
-    def identify(self, role: str, device: str, counter_binding: str | None = None) -> None:
-        """Who it is, once its hello is accepted."""
-        self.role, self.device, self.counter_binding = role, device, counter_binding
-        self.actor = Actor(role, device, counter=counter_binding)  # one for all its commands
-
-    @property
-    def public(self) -> bool:
-        return self.role in m.PUBLIC_ROLES
-
-    def take_token(self) -> bool:
-        now = time.monotonic()
-        self.tokens = min(self.burst, self.tokens + (now - self.last_refill) * self.rate)
-        self.last_refill = now
-        if self.tokens < 1:
-            return False
-        self.tokens -= 1
-        return True
-
-    def bad_frame(self) -> bool:
-        """Record a bad frame; True when the client passed the garbage limit."""
-        now = time.monotonic()
-        self.bad_frames.append(now)
-        while self.bad_frames and self.bad_frames[0] < now - 60:
-            self.bad_frames.popleft()
-        return len(self.bad_frames) > m.BAD_FRAMES_PER_MINUTE
+def session_hash(secret: str) -> str:
+    """What the engine keeps of an officer's session secret (the secret itself only ever
+    goes to the connection that logged in)."""
+    return hashlib.sha256(secret.encode()).hexdigest()
 
 
-class HubConnection(ServerConnection):
-    """A connection that hands each complete message to the hub the moment it is parsed,
-    in order, instead of queueing it for a task to `recv()`: no task switch, queue or
-    future per message on the hot path. Pings, pongs and the closing handshake stay
-    websockets' own. Messages that arrive before the hub attaches are kept for it.
+@dataclass
+class Work:
+    """One item for the writer."""
 
-    Whole, unfragmented, masked data frames — all that kiosks, consoles and boards send —
-    are read straight off the bytes (`_read_direct`) while websockets' parser waits at a
-    frame boundary: its generator machinery cost more per command than the rest of
-    receiving it. Anything else (a control frame, a fragment, a frame that breaks a rule,
-    one larger than the limit) and everything after it goes through websockets' parser,
-    which answers or fails it exactly as it always does; once its parser is back at a
-    frame boundary, reading goes direct again."""
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self._on_message: Callable[[str | bytes], None] | None = None
-        self._early: list[str | bytes] = []
-        self._fragments: list[bytes] = []
-        self._fragmented_text = False
-        self._failed = False  # closed for invalid data: nothing more is handed on
-        self._direct = False  # websockets' parser waits at a frame boundary: read direct
-        self._partial = b""  # the start of a frame read direct, waiting for the rest
-
-    def attach(self, on_message: Callable[[str | bytes], None]) -> None:
-        self._on_message = on_message
-        early, self._early = self._early, []
-        for message in early:
-            on_message(message)
-
-    def data_received(self, data: bytes) -> None:
-        if self._direct:
-            self._read_direct(self._partial + data if self._partial else data)
-            return
-        super().data_received(data)
-        self._direct = self._parser_at_boundary()
-
-    def _parser_at_boundary(self) -> bool:
-        """True when websockets' parser holds nothing (no buffered byte, no fragmented
-        message) and waits for the first byte of a frame: bytes can then be read direct
-        and handed back to it at a frame boundary. Checked on its generators; if a new
-        websockets version parses differently this is False and nothing is read direct
-        (a test checks that reading direct is in use)."""
-        protocol = self.protocol
-        if (protocol.state is not State.OPEN or protocol.current_size is not None
-                or protocol.reader.buffer or protocol.parser_exc is not None
-                or self._fragments or self._failed or self.request is None):
-            return False
-        waiting = protocol.parser
-        while waiting.gi_yieldfrom is not None:
-            waiting = waiting.gi_yieldfrom
-        return waiting.gi_code is _AT_FRAME_START
-
-    def _read_direct(self, data: bytes) -> None:
-        """Hand on every whole data frame in `data`; keep an incomplete one for later."""
-        limit = self.protocol.max_message_size
-        pos, end = 0, len(data)
-        while end - pos >= 2:
-            first, second = data[pos], data[pos + 1]
-            length = second & 0x7F
-            head = 6 if length < 126 else 8 if length == 126 else 14  # with the mask
-            if end - pos >= head:
-                if length == 126:
-                    length = int.from_bytes(data[pos + 2:pos + 4], "big")
-                elif length == 127:
-                    length = int.from_bytes(data[pos + 2:pos + 10], "big")
-            # FIN set, no RSV bit, text or binary, masked (a client's frames must be),
-            # within the limit: anything else is websockets' to answer or fail, at once
-            if (first & 0xF0) != 0x80 or (first & 0x0F) not in (1, 2) or not second & 0x80 \
-                    or (limit is not None and length > limit):
-                self._direct, self._partial = False, b""
-                self.data_received(data[pos:])  # the parser is at this frame's start
-                return
-            if end - pos < head + length:
-                break
-            body = apply_mask(data[pos + head:pos + head + length],
-                              data[pos + head - 4:pos + head])
-            pos += head + length
-            self._message(body, first & 0x0F == 1)
-            if self._failed:
-                self._partial = b""
-                return
-        self._partial = data[pos:] if pos < end else b""
-
-    def process_event(self, event: Any) -> None:
-        if self.request is None or not isinstance(event, Frame):  # the opening handshake
-            super().process_event(event)
-            return
-        if self._failed:
-            return
-        opcode = event.opcode
-        if opcode is Opcode.TEXT or opcode is Opcode.BINARY:
-            if not event.fin:
-                self._fragments = [bytes(event.data)]
-                self._fragmented_text = opcode is Opcode.TEXT
-                return
-            data, text = event.data, opcode is Opcode.TEXT
-        elif opcode is Opcode.CONT:
-            # websockets' parser limits the whole message to max_size
-            self._fragments.append(bytes(event.data))
-            if not event.fin:
-                return
-            data, text = b"".join(self._fragments), self._fragmented_text
-            self._fragments = []
-        else:  # ping, pong, close
-            super().process_event(event)
-            return
-        self._message(data, text)
-
-    def _message(self, data: bytes, text: bool) -> None:
-        if text:
-            try:
-                message: str | bytes = str(data, "utf-8")
-            except UnicodeDecodeError as exc:  # as websockets' recv() does: close 1007
-                self._failed = True
-                self._direct = False
-                self._early.clear()
-                self.protocol.fail(CloseCode.INVALID_DATA,
-                                   f"{exc.reason} at position {exc.start}")
-                self.send_data()
-                return
-        else:
-            message = bytes(data)
-        if self._on_message is None:
-            self._early.append(message)
-        else:
-            self._on_message(message)
-
-    def pause_reading(self) -> None:
-        if self.transport is not None and not self.transport.is_closing():
-            self.transport.pause_reading()
-
-    def resume_reading(self) -> None:
-        if self.transport is not None and not self.transport.is_closing():
-            self.transport.resume_reading()
-
-
-class WorkQueue:
-    """The writer's inbox: a deque and one wake-up future. (asyncio.Queue with
-    asyncio.wait cost a task and a handful of callbacks on every wake-up, once per group
-    on the hot path.)"""
-
-    def __init__(self) -> None:
-        self._items: deque[Work] = deque()
-        self._waiter: asyncio.Future | None = None
-
-    def put_nowait(self, work: Work) -> None:
-        self._items.append(work)
-        self.wake()
-
-    def empty(self) -> bool:
-        return not self._items
-
-    def take(self, limit: int) -> list[Work]:
-        """Up to `limit` items, oldest first."""
-        items = self._items
-        return [items.popleft() for _ in range(min(limit, len(items)))]
-
-    def wake(self, *_: Any) -> None:
-        """Wake the writer (new work, or a commit landed). Extra wake-ups are harmless:
-        the writer looks at what there is to do and waits again."""
-        waiter = self._waiter
-        if waiter is not None and not waiter.done():
-            waiter.set_result(None)
-
-    async def wait(self) -> None:
-        self._waiter = asyncio.get_running_loop().create_future()
-        try:
-            await self._waiter
-        finally:
-            self._waiter = None
-
-
-class StaleBatch(Exception):
-    """A batch prepared on engine state that a failed commit made us throw away."""
+    kind: str  # "hello" | "command" | "internal" | "tick"
+    client: Client | None = None
+    msg: dict[str, Any] | None = None
+    actor: Actor | None = None
+    last_seq: int = 0
+    future: asyncio.Future | None = None  # "internal": an HTTP page's command
+    reveal: dict[str, Any] | None = None  # added to this live reply only, never stored
+    previous_actor: Actor | None = None  # a login's: the client's actor if it is refused
 
 
 @dataclass
 class Prepared:
     """One batch applied to the engine, waiting for its commit."""
 
-    batch: list[Any]
-    now: datetime
-    generation: int
+    batch: list[Work]
     events: list[tuple[str, str, str, str, dict[str, Any]]] = field(default_factory=list)
-    changes: Any = None
-    results: list[tuple] = field(default_factory=list)  # see store.encode_part
-    replies: list[tuple[Any, str]] = field(default_factory=list)
+    replies: list[tuple[Client, str]] = field(default_factory=list)
     futures: list[tuple[asyncio.Future, dict[str, Any]]] = field(default_factory=list)
-    hellos: list[tuple[Any, int, dict[str, Any]]] = field(default_factory=list)
-    encoded: EncodedPart | None = None  # what the commit writes
-
-
-@dataclass
-class Work:
-    kind: str  # "hello" | "command" | "tick"
-    client: Client | None = None
-    msg: dict[str, Any] | None = None
-    actor: Actor | None = None
-    last_seq: int = 0
-    future: asyncio.Future | None = None  # "internal" work: the HTTP pages' commands
+    welcomes: list[tuple[Client, int, dict[str, Any]]] = field(default_factory=list)
+    encoded: Any = None  # what the commit writes (store.EncodedPart)
 
 
 class Hub:
@@ -329,31 +116,23 @@ class Hub:
             self.results[(device, cmd_id)] = text
             self._result_times.append((datetime.fromisoformat(at), (device, cmd_id)))
         self._results_pruned_at = now
-        self.clients: set[Client] = set()
+        self.clients: set[Client] = set()  # welcomed: they receive every event
         # Commands the hub answers itself, not the engine: they change no queue state, so
         # they are neither queued nor committed nor remembered for re-sends.
         self.report_links = ReportLinks(config)  # one-time links: GET /report/<token>
         self.hub_commands = {"report_link": self.report_links.command}
-        self.queue = WorkQueue()
-        self._tasks: list[asyncio.Task] = []
-        self._side_tasks: set[asyncio.Task] = set()  # token/PIN checks, closes
+        self.queue: asyncio.Queue[Work] = asyncio.Queue()
         self.server: websockets.asyncio.server.Server | None = None
-        self.commits = 0  # batches committed (for tests and benchmarks)
-        self.slow_client_buffer = SLOW_CLIENT_BUFFER
-        self._generation = 0
-        # SQLite releases the GIL for its own work (B-tree inserts, WAL write, fsync): a
-        # dedicated thread commits while the loop parses and prepares the next group.
-        self._committer = ThreadPoolExecutor(1, thread_name_prefix="antrean-commit")
-        # With nothing queued there is nothing to overlap the fsync with: COMMIT on the
-        # loop then, sparing two thread hand-offs on the latency of a lone command.
-        self.commit_inline_when_idle = True
+        self.commits = 0  # groups committed (tests and benchmarks count them)
+        self.slow_client_limit = SLOW_CLIENT_LIMIT
+        self._tasks: list[asyncio.Task] = []
+        self._side_tasks: set[asyncio.Task] = set()  # pings, closes, the purge
 
     # ------------------------------------------------------------------ lifecycle
     async def start(self, host: str, port: int, ssl: Any = None) -> tuple[str, int]:
         self.server = await websockets.asyncio.server.serve(
             self._handle, host, port, compression=None, max_size=1024 * 1024,
             process_request=self._process_request, ssl=ssl,
-            create_connection=HubConnection,  # its own flow control: BACKLOG_PAUSE
             ping_interval=20, ping_timeout=20, close_timeout=2, server_header="Antrean")
         self._tasks = [asyncio.create_task(self._writer(), name="antrean-writer"),
                        asyncio.create_task(self._ticker(), name="antrean-ticker")]
@@ -370,8 +149,6 @@ class Hub:
         for task in [*self._side_tasks, *self._tasks]:
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await task
-        # a commit in flight finishes (its transaction is whole either way)
-        await asyncio.get_running_loop().run_in_executor(None, self._committer.shutdown)
 
     async def _process_request(self, connection: ServerConnection, request: Any) -> Any:
         response = http.route(self, connection, request)
@@ -387,138 +164,119 @@ class Hub:
         self.queue.put_nowait(Work("internal", None, msg, actor, future=future))
         return await future
 
-    # ------------------------------------------------------------------ connections
-    async def _handle(self, ws: HubConnection) -> None:
-        limits = self.config.server
-        client = Client(ws, rate=limits.commands_per_second, burst=limits.command_burst,
-                        tokens=limits.command_burst)
-        client.first_message = asyncio.get_running_loop().create_future()
-        ws.attach(lambda message: self._on_message(client, message))
-        try:
-            closed = asyncio.ensure_future(ws.wait_closed())
-            await asyncio.wait({client.first_message, closed}, timeout=HELLO_TIMEOUT,
-                               return_when=asyncio.FIRST_COMPLETED)
-            if not client.first_message.done():
-                closed.cancel()
-                client.closing = True
-                await ws.close(m.POLICY_VIOLATION, "hello expected")
-                return
-            await closed  # messages are handled as they arrive, by _on_message
-        except Exception:  # a bug here must never take the server down
-            log.exception("connection handler failed (%s)", client.device)
-        finally:
-            client.closing = True
-            client.live = False
-            self.clients.discard(client)
-
-    def _on_message(self, client: Client, message: str | bytes) -> None:
-        """Every message of a connection, in order, as it arrives (no task per message).
-        While a step that has to wait runs (checking a device token or an officer's PIN
-        on a thread), later messages wait in the client's backlog, so a client's
-        commands are always taken in the order it sent them."""
-        if client.closing:
-            return
-        if client.waiting_for is not None:
-            client.backlog.append(message)
-            if len(client.backlog) >= BACKLOG_PAUSE and not client.paused:
-                client.paused = True  # stop reading until the backlog is worked off
-                client.ws.pause_reading()
-            return
-        try:
-            if not client.first_message.done():
-                client.first_message.set_result(None)
-                self._hello(client, message)
-            else:
-                self._frame(client, message)
-        except Exception:  # a bug here must never take the server down
-            log.exception("message from %s failed", client.device)
-
-    def _wait_for(self, client: Client, step: Coroutine[Any, Any, None]) -> None:
-        """Run a step that has to wait; the client's next messages wait for it."""
-        async def run() -> None:
-            try:
-                await step
-            except Exception:  # e.g. the database: the client cannot go on
-                log.exception("handling a message from %s failed", client.device)
-                self._close(client, "internal error", CloseCode.INTERNAL_ERROR)
-            finally:
-                client.waiting_for = None
-            backlog = client.backlog
-            while backlog and client.waiting_for is None and not client.closing:
-                self._on_message(client, backlog.popleft())
-            if client.paused and len(backlog) < BACKLOG_PAUSE:
-                client.paused = False
-                client.ws.resume_reading()
-        client.waiting_for = self._spawn(run())
-
-    def _spawn(self, coro: Coroutine[Any, Any, None]) -> asyncio.Task:
+    def _spawn(self, coro: Any) -> asyncio.Task:
         task = asyncio.ensure_future(coro)
         self._side_tasks.add(task)
         task.add_done_callback(self._side_tasks.discard)
         return task
 
-    def _close(self, client: Client, reason: str, code: int = m.POLICY_VIOLATION) -> None:
-        """Close (1008 unless said), ignoring whatever the client sends meanwhile."""
-        client.closing = True
-        self._spawn(client.ws.close(code, reason))
+    # ------------------------------------------------------------------ connections
+    async def _handle(self, ws: ServerConnection) -> None:
+        limits = self.config.server
+        client = Client(ws, TokenBucket(limits.commands_per_second, limits.command_burst))
+        try:
+            try:
+                first = await asyncio.wait_for(ws.recv(), HELLO_TIMEOUT)
+            except TimeoutError:
+                await ws.close(m.POLICY_VIOLATION, "hello expected")
+                return
+            if not await self._hello(client, first):
+                return
+            async for message in ws:
+                await self._receive(client, message)
+        except ConnectionClosed:
+            pass
+        except Exception:  # a bug here, or the database: this client cannot go on
+            log.exception("connection handler failed (%s)", client.device)
+            with contextlib.suppress(Exception):
+                await ws.close(CloseCode.INTERNAL_ERROR, "internal error")
+        finally:
+            client.live = False
+            self.clients.discard(client)
 
-    def _hello(self, client: Client, frame: str | bytes) -> None:
+    async def _hello(self, client: Client, frame: str | bytes) -> bool:
+        """Check the first frame; queue the client's welcome. False: it was refused."""
         try:
             msg = m.parse(frame)
         except m.ProtocolError as exc:
-            self._reply(client, m.error(exc.code, exc.message))
-            self._close(client, "hello expected")
-            return
+            await self._refuse(client, m.error(exc.code, exc.message), "hello expected")
+            return False
         if msg["type"] != "hello":
-            self._reply(client, m.error(m.ErrorCode.BAD_REQUEST, "first frame must be hello"))
-            self._close(client, "hello expected")
-            return
+            await self._refuse(client, m.error(m.ErrorCode.BAD_REQUEST,
+                                               "first frame must be hello"), "hello expected")
+            return False
         role = msg["role"]
         if role == m.Role.OBSERVER:
             client.identify(role, f"observer-{id(client):x}")
-            self.queue.put_nowait(Work("hello", client, last_seq=msg.get("last_seq", 0)))
-            return
-        self._wait_for(client, self._authenticate(client, msg))
-
-    async def _authenticate(self, client: Client, msg: dict[str, Any]) -> None:
-        role = msg["role"]
-        device = await asyncio.to_thread(self.store.authenticate_device, msg.get("device"),
-                                         msg.get("token"))
-        if device is None or device.role != role:
-            log.warning("refused %s hello from device %r", role, msg.get("device"))
-            self._reply(client, m.error(m.ErrorCode.UNAUTHORIZED,
-                                        "wrong or missing device token"))
-            self._close(client, "unauthorized")
-            return
-        client.identify(role, device.name, device.counter)
+        else:
+            device = await asyncio.to_thread(self.store.authenticate_device,
+                                             msg.get("device"), msg.get("token"))
+            if device is None or device.role != role:
+                log.warning("refused %s hello from device %r", role, msg.get("device"))
+                await self._refuse(client, m.error(m.ErrorCode.UNAUTHORIZED,
+                                                   "wrong or missing device token"),
+                                   "unauthorized")
+                return False
+            client.identify(role, device.name, device.counter)
+            if role == m.Role.COUNTER and isinstance(msg.get("session"), str):
+                self._resume_session(client, msg["session"])
+        client.resync_pending = True
         self.queue.put_nowait(Work("hello", client, last_seq=msg.get("last_seq", 0)))
+        return True
 
-    def _frame(self, client: Client, frame: str | bytes) -> None:
+    def _resume_session(self, client: Client, secret: str) -> None:
+        """A console reconnecting with the secret its login gave it is its officer again;
+        another connection with the same device token is not (it has no secret)."""
+        digest = session_hash(secret)
+        for state in self.engine.counters.values():
+            if state.device == client.device and state.session == digest and state.officer:
+                client.actor = Actor(client.role, client.device, state.officer,
+                                     state.officer_name, counter=client.counter_binding,
+                                     session=digest)
+                return
+
+    async def _refuse(self, client: Client, error: dict[str, Any], reason: str) -> None:
+        self._send([client], m.encode(error))
+        await client.ws.close(m.POLICY_VIOLATION, reason)
+
+    async def _receive(self, client: Client, frame: str | bytes) -> None:
+        """One frame of a welcomed (or about to be welcomed) client."""
+        if client.closing:
+            return
         try:
             msg = m.parse(frame)
         except m.ProtocolError as exc:
             log.info("bad frame from %s: %s", client.device, exc.message)
             if client.bad_frame():
-                self._close(client, "too many bad frames")
+                await client.ws.close(m.POLICY_VIOLATION, "too many bad frames")
                 return
-            if exc.msg_id is not None:
-                self._reply(client, m.result_error(exc.msg_id, exc.code, exc.message))
-            else:
-                self._reply(client, m.error(exc.code, exc.message))
+            reply = (m.result_error(exc.msg_id, exc.code, exc.message) if exc.msg_id
+                     else m.error(exc.code, exc.message))
+            self._send([client], m.encode(reply))
             return
         kind = msg["type"]
-        if kind == "resync":
+        cost = RESYNC_COST if kind == "resync" else 1
+        if not client.rate.take(cost):  # every frame counts against the client's rate
+            message = t("server.err_rate_limited", self.config.default_language)
+            reply = (m.result_error(msg["id"], m.ErrorCode.RATE_LIMITED, message)
+                     if kind == "command" else m.error(m.ErrorCode.RATE_LIMITED, message))
+            self._send([client], m.encode(reply))
+            return
+        if kind == "command":
+            await self._command(client, msg)
+        elif kind == "resync":
+            if client.resync_pending:  # its answer is on the way: one at a time
+                return
+            client.resync_pending = True
             self.queue.put_nowait(Work("hello", client, last_seq=msg["last_seq"]))
-        elif kind == "command":
-            self._command(client, msg)
         else:
             if client.bad_frame():
-                self._close(client, "too many bad frames")
+                await client.ws.close(m.POLICY_VIOLATION, "too many bad frames")
                 return
-            self._reply(client, m.error(m.ErrorCode.BAD_REQUEST,
-                                        f"a client may not send {kind!r}"))
+            self._send([client], m.encode(m.error(m.ErrorCode.BAD_REQUEST,
+                                                  f"a client may not send {kind!r}")))
 
-    def _command(self, client: Client, msg: dict[str, Any]) -> None:
+    async def _command(self, client: Client, msg: dict[str, Any]) -> None:
         name, cmd_id, args = msg["name"], msg["id"], msg["args"]
         lang = self.config.default_language
         if client.role not in m.COMMAND_ROLES[name]:
@@ -526,52 +284,96 @@ class Hub:
                 cmd_id, m.ErrorCode.FORBIDDEN,
                 t("server.err_forbidden_role", lang, name=name, role=client.role)))
             return
-        if not client.take_token():
-            self._reply(client, m.result_error(cmd_id, m.ErrorCode.RATE_LIMITED,
-                                               t("server.err_rate_limited", lang)))
+        if name in COUNTER_BOUND_COMMANDS and client.counter_binding \
+                and args.get("counter") != client.counter_binding:
+            self._reply(client, m.result_error(
+                cmd_id, m.ErrorCode.FORBIDDEN,
+                t("server.err_not_logged_in", lang, counter=args.get("counter"))))
             return
         answer = self.hub_commands.get(name)
         if answer is not None:
             self._reply(client, answer(cmd_id, args, self.clock()))
             return
-        # An idempotent re-send is answered by the writer, after the original's commit.
         if name == "login":
-            self._wait_for(client, self._log_in(client, msg))
+            await self._login(client, msg)
             return
-        if name in COUNTER_BOUND_COMMANDS:
-            if client.counter_binding and args.get("counter") != client.counter_binding:
-                self._reply(client, m.result_error(
-                    cmd_id, m.ErrorCode.FORBIDDEN,
-                    t("server.err_not_logged_in", lang, counter=args.get("counter"))))
-                return
+        # An idempotent re-send is answered by the writer, after the original's commit.
         self.queue.put_nowait(Work("command", client, msg, client.actor))
 
-    async def _log_in(self, client: Client, msg: dict[str, Any]) -> None:
-        actor_or_error = await self._login(client, msg["args"])
-        if isinstance(actor_or_error, dict):
-            self._reply(client, {**actor_or_error, "id": msg["id"]})
-        else:
-            self.queue.put_nowait(Work("command", client, msg, actor_or_error))
-
-    async def _login(self, client: Client, args: dict[str, Any]) -> Actor | dict[str, Any]:
+    async def _login(self, client: Client, msg: dict[str, Any]) -> None:
+        """Check the officer's PIN (on a thread: the KDF is slow on purpose), then let the
+        engine log the officer in. The session secret goes to this connection only."""
         lang = self.config.default_language
+        args = msg["args"]
         officer, pin, counter = args.get("officer"), args.get("pin"), args.get("counter")
         if not all(isinstance(x, str) for x in (officer, pin, counter)):
-            return m.result_error("", m.ErrorCode.BAD_REQUEST, t("server.err_bad_arg", lang,
-                                                                  arg="officer/pin/counter"))
-        if client.counter_binding and counter != client.counter_binding:
-            return m.result_error("", m.ErrorCode.FORBIDDEN,
-                                  t("server.err_not_logged_in", lang, counter=counter))
-        verdict, name, minutes = await asyncio.to_thread(self.store.verify_officer, officer, pin,
-                                                         self.clock())
+            self._reply(client, m.result_error(msg["id"], m.ErrorCode.BAD_REQUEST, t(
+                "server.err_bad_arg", lang, arg="officer/pin/counter")))
+            return
+        verdict, name, minutes = await asyncio.to_thread(
+            self.store.verify_officer, officer, pin, self.clock(), client.device)
         if verdict == "locked":
-            log.warning("officer %s locked out", officer)
-            return m.result_error("", m.ErrorCode.LOCKED_OUT,
-                                  t("server.err_locked_out", lang, minutes=minutes))
+            log.warning("officer %r locked out", officer)
+            self._reply(client, m.result_error(msg["id"], m.ErrorCode.LOCKED_OUT,
+                                               t("server.err_locked_out", lang,
+                                                 minutes=minutes)))
+            return
         if verdict != "ok":
             log.warning("failed login for officer %r at %s", officer, client.device)
-            return m.result_error("", m.ErrorCode.UNAUTHORIZED, t("server.err_login", lang))
-        return Actor(client.role, client.device, officer, name)
+            self._reply(client, m.result_error(msg["id"], m.ErrorCode.UNAUTHORIZED,
+                                               t("server.err_login", lang)))
+            return
+        secret = secrets.token_urlsafe(24)
+        actor = Actor(client.role, client.device, officer, name,
+                      counter=client.counter_binding, session=session_hash(secret))
+        # The commands it sends next are this officer's (queued behind the login); if the
+        # engine refuses the login, the writer gives the client its previous actor back.
+        self.queue.put_nowait(Work("command", client, msg, actor, reveal={"session": secret},
+                                   previous_actor=client.actor))
+        client.actor = actor
+
+    # ------------------------------------------------------------------ writing
+    def _send(self, clients: Iterable[Client], text: str) -> None:
+        """Write one message to these clients, without waiting for any of them. A client
+        whose unacknowledged data passed the limit is dropped instead."""
+        data = text.encode()
+        size = len(data)
+        targets = []
+        for client in clients:
+            client.sent += size
+            if client.unacknowledged > self.slow_client_limit:
+                self._drop(client)
+                continue
+            targets.append(client.ws)
+            # past a sixteenth of the limit, a ping asks how far the client has read
+            if client.unacknowledged > self.slow_client_limit // 16 and not client.probing:
+                client.probing = True
+                self._spawn(self._probe(client))
+        if targets:
+            broadcast(targets, data, text=True)
+
+    def _reply(self, client: Client, message: dict[str, Any]) -> None:
+        self._send([client], m.encode(message))
+
+    async def _probe(self, client: Client) -> None:
+        """Ping after what was sent so far: its pong says the client read all of it."""
+        mark = client.sent
+        try:
+            pong = await client.ws.ping()
+            await pong
+            client.acknowledged = max(client.acknowledged, mark)
+        except (ConnectionClosed, RuntimeError):
+            pass
+        finally:
+            client.probing = False
+
+    def _drop(self, client: Client) -> None:
+        if client in self.clients or client.live:
+            log.warning("dropping slow client %s", client.device)
+        client.live = False
+        client.closing = True
+        self.clients.discard(client)
+        self._spawn(client.ws.close(CloseCode.TRY_AGAIN_LATER, "too slow"))
 
     # ------------------------------------------------------------------ the writer
     async def _ticker(self) -> None:
@@ -580,92 +382,46 @@ class Hub:
             self.queue.put_nowait(Work("tick"))
 
     async def _writer(self) -> None:
-        """Apply work to the engine as it arrives; commit in groups (group commit).
+        """Apply queued work to the engine and commit it in groups (group commit).
 
-        Everything queued when the writer wakes, and whatever has arrived by a few loop
-        passes later, is applied to the engine and committed in ONE transaction; what
-        arrives during that fsync waits in the socket buffers and forms the next group.
-        Nothing of a batch is sent (results, events, welcomes) before its commit returns,
-        and batches are delivered strictly in order. A failed commit throws the engine
-        state away and rebuilds it from disk; every command of the lost batches is
-        answered `internal`."""
-        loop = asyncio.get_running_loop()
+        Everything queued when the writer wakes is applied to the engine and committed in
+        ONE transaction; what arrives during that COMMIT (on a thread) forms the next
+        group. Nothing of a group is sent before its commit returned. A failed commit
+        throws the engine state away and rebuilds it from disk; every command of that
+        group is answered `internal`."""
         queue = self.queue
-        pending: list[Prepared] = []
-        inflight: tuple[list[Prepared], asyncio.Future] | None = None
-        gather = GATHER_PASSES
         while True:
-            landed = inflight is not None and inflight[1].done()
-            if not landed and queue.empty():
-                await queue.wait()
+            batch = [await queue.get()]
+            while not queue.empty() and len(batch) < BATCH_MAX:
+                batch.append(queue.get_nowait())
+            try:
+                prepared = self._prepare(batch)
+            except Exception:
+                log.exception("engine failed on a batch; reloading from the database")
+                self._reload()
+                self._fail(batch)
                 continue
-            if landed:
-                group, future = inflight
-                inflight = None
-                try:
-                    ranges = future.result()
-                except Exception:
-                    log.exception("commit failed; reloading state from the database")
-                    self._reload()
-                    for p in group + pending:  # pending was built on the lost state
-                        self._fail(p.batch)
-                    pending = []
+            try:
+                if prepared.encoded:
+                    (first, _), = await asyncio.to_thread(self.store.commit_encoded,
+                                                          [prepared.encoded])
+                    self.commits += 1
                 else:
-                    self._deliver(group, ranges)
-            if not queue.empty():
-                batch = queue.take(BATCH_MAX)
-                try:
-                    pending.append(self._prepare(batch))
-                except Exception:
-                    log.exception("engine failed on a batch; reloading from the database")
-                    if inflight is not None:  # let what is in flight land first
-                        await asyncio.wait({inflight[1]})
-                        continue_group, future = inflight
-                        inflight = None
-                        with contextlib.suppress(Exception):
-                            self._deliver(continue_group, future.result())
-                    self._reload()
-                    for p in pending:
-                        self._fail(p.batch)
-                    pending = []
-                    self._fail(batch)
-            if inflight is None and pending:
-                if gather:
-                    # Let the loop read what has already arrived first (a pass, no
-                    # waiting): the kiosks the last commit answered are sending their
-                    # next commands right now, and in this group they share its fsync
-                    # instead of waiting for one of their own. Idle, it costs one pass.
-                    gather -= 1
-                    await asyncio.sleep(0)
-                    if not queue.empty():
-                        continue  # prepared above, then back here
-                gather = GATHER_PASSES
-                # Everything prepared while the previous commit was in flight goes
-                # into this one transaction: one fsync for the whole group.
-                group, pending = pending, []
-                try:
-                    ranges, wrote = self._begin_commit(group)
-                    if wrote and not (self.commit_inline_when_idle and queue.empty()):
-                        landed_future = loop.run_in_executor(self._committer,
-                                                             self._finish_commit, ranges)
-                        landed_future.add_done_callback(queue.wake)
-                    else:
-                        # nothing waits to be prepared: COMMIT here, sparing the two
-                        # thread hand-offs (~0.4 ms) on the path of a lone call; or
-                        # only hellos and pings, with nothing to commit
-                        landed_future = loop.create_future()
-                        landed_future.set_result(self._finish_commit(ranges) if wrote
-                                                 else ranges)
-                except Exception as exc:
-                    landed_future = loop.create_future()
-                    landed_future.set_exception(exc)
-                inflight = (group, landed_future)
+                    first = self.store.seq + 1
+            except Exception:
+                log.exception("commit failed; reloading state from the database")
+                self._reload()
+                self._fail(batch)
+                continue
+            self._deliver(prepared, first)
 
     def _prepare(self, batch: list[Work]) -> Prepared:
+        """Apply a batch to the engine; serialise what the commit writes."""
         engine = self.engine
         now = self.clock()
-        p = Prepared(batch, now, self._generation)
+        p = Prepared(batch)
         forget_before = self._forget_old_results(now)  # before any re-send is met
+        results: list[tuple[str | None, str, str, str]] = []
         hellos: list[Work] = []
         for work in batch:
             if work.kind == "hello":
@@ -677,9 +433,7 @@ class Hub:
             elif work.kind == "internal":
                 msg = work.msg
                 outcome = engine.handle(msg["name"], msg["args"], work.actor, now)
-                reply = (m.result_ok(msg["id"], outcome.data) if outcome.ok else
-                         m.result_error(msg["id"], outcome.error_code, outcome.error_message))
-                p.futures.append((work.future, reply))
+                p.futures.append((work.future, _result(msg["id"], outcome)))
                 actor_name = work.actor.device or work.actor.role
                 new = outcome.events
             else:
@@ -690,18 +444,18 @@ class Hub:
                     p.replies.append((client, cached))
                     continue
                 outcome = engine.handle(msg["name"], msg["args"], work.actor, now)
-                if outcome.ok:
-                    reply = m.result_ok(msg["id"], outcome.data)
-                else:
-                    reply = m.result_error(msg["id"], outcome.error_code, outcome.error_message)
+                reply = _result(msg["id"], outcome)
                 text = m.encode(reply)
-                p.replies.append((client, text))
                 if msg["name"] != "ping":
                     self.results[key] = text
                     self._result_times.append((now, key))
-                    # with its data: an issued ticket is stored once, in its event
-                    p.results.append((client.device, msg["id"], engine.iso(now), text,
-                                      outcome.data if outcome.ok else None))
+                    results.append((client.device, msg["id"], engine.iso(now), text))
+                if outcome.ok and work.reveal:
+                    reply["data"] = {**reply["data"], **work.reveal}
+                    text = m.encode(reply)
+                elif work.previous_actor is not None and client.actor is work.actor:
+                    client.actor = work.previous_actor  # a refused login changes nothing
+                p.replies.append((client, text))
                 actor_name = client.device or client.role
                 if work.actor.officer:
                     actor_name = f"{client.device}/{work.actor.officer}"
@@ -709,21 +463,16 @@ class Hub:
             day = engine.day_iso()
             at = engine.iso(now)
             p.events += [(at, day, actor_name, str(name), data) for name, data in new]
-        # A welcome carries the batch's last seq (its client gets broadcasts from the next
-        # batch on), so its snapshot is the state after the whole batch, not at the
-        # hello's place in it: taken there, it missed what the batch did after the hello.
-        p.hellos = [(work.client, work.last_seq, self._welcome_parts(work.client, now))
-                    for work in hellos]
-        p.changes = engine.drain_changes(with_meta=False)  # the meta: once a group
-        # serialised here, on the loop, so the commit thread holds the GIL as little as
-        # possible; the events' JSON is reused for the frames that go out
-        p.encoded = encode_part(p.events, p.changes, p.results, forget_before)
+        # A welcome carries the batch's last seq (its client gets events from the next
+        # batch on), so its snapshot is the state after the whole batch.
+        p.welcomes = [(work.client, work.last_seq, self._welcome_parts(work.client, now))
+                      for work in hellos]
+        p.encoded = encode_part(p.events, engine.drain_changes(), results, forget_before)
         return p
 
     def _forget_old_results(self, now: datetime) -> str | None:
-        """Forget command results older than RESULT_TTL (a server runs for months: kept
-        forever they would grow by megabytes a day). In memory at once; in the database
-        at most hourly, in the next commit: returns the cutoff to delete before, or None."""
+        """Forget command results older than RESULT_TTL: in memory at once; in the
+        database at most hourly, with the next commit (returns the cutoff then)."""
         cutoff = now - RESULT_TTL
         times = self._result_times
         while times and times[0][0] < cutoff:
@@ -734,92 +483,84 @@ class Hub:
         self._results_pruned_at = now
         return self.engine.iso(cutoff)  # as the stored times: the office's offset
 
-    def _begin_commit(self, group: list[Prepared]) -> tuple[list[tuple[int, int]], bool]:
-        """Write a group into an open transaction (on the loop): each batch's (first seq,
-        last seq), and whether there was anything to write. Only the writer commits, so
-        the seqs follow on from `store.seq` in order."""
-        if any(p.generation != self._generation for p in group):
-            raise StaleBatch("prepared on an engine state that was thrown away")
-        parts = [p.encoded for p in group if p.encoded]
-        # The engine meta is one record, rewritten whole: exported once for the group,
-        # as it stands after the group's last batch (every batch prepared since the
-        # last commit is in this group), not once per batch.
-        meta = self.engine.take_meta()
-        if parts or meta is not None:
-            self.store.begin_commit(parts, meta=m.encode(meta) if meta is not None else None)
-        seq = self.store.seq
-        ranges = []
-        for p in group:
-            ranges.append((seq + 1, seq + len(p.events)))
-            seq += len(p.events)
-        return ranges, bool(parts) or meta is not None
-
-    def _finish_commit(self, ranges: list[tuple[int, int]]) -> list[tuple[int, int]]:
-        """On the commit thread: COMMIT (the WAL write and fsync, without the GIL)."""
-        self.store.finish_commit()
-        self.commits += 1
-        return ranges
-
-    def _deliver(self, group: list[Prepared], ranges: list[tuple[int, int]]) -> None:
-        """A group is durable now: send what each of its batches produced, in order
-        (per batch: events in seq order, the senders' results, then welcomes). Each
-        client gets everything of the whole group in ONE write (one syscall), not one
-        per message or per batch: a write to a socket is the hub's costliest step, and
-        with many boards and kiosks there are many of them."""
-        outbox: dict[Client, list[bytes]] = {}
-        for p, (first, last) in zip(group, ranges, strict=True):
-            self._deliver_batch(p, first, last, outbox)
-        for client, frames in outbox.items():
-            write_frames(client.ws, frames)
-        for p in group:
-            for future, reply in p.futures:
-                if not future.done():
-                    future.set_result(reply)
-
-    def _deliver_batch(self, p: Prepared, first: int, last: int,
-                       outbox: dict[Client, list[bytes]]) -> None:
+    def _deliver(self, p: Prepared, first: int) -> None:
+        """A batch is durable now (its first event is `first`): its events to every live
+        client (each serialised once per audience), the senders' results, then the
+        welcomes."""
+        last = first + len(p.events) - 1
         if p.events:
-            frames = self._event_frames([(first + i, at, name, data, row[4]) for i, ((
-                at, _day, _actor, name, data), row) in enumerate(zip(p.events, p.encoded.events,
-                                                                     strict=True))])
-            for client, texts in frames.items():
-                mine = outbox.get(client)
-                if mine is None:
-                    outbox[client] = list(texts)  # its own list: `texts` is shared
-                else:
-                    mine.extend(texts)
-            if any(name == "day_rolled_over" for _at, _d, _a, name, _data in p.events):
+            staff = [c for c in self.clients if not c.public]
+            public = [c for c in self.clients if c.public]
+            for i, ((at, _day, _actor, name, data), row) in enumerate(
+                    zip(p.events, p.encoded.events, strict=True)):
+                seq = first + i
+                if staff:
+                    self._send(staff, m.event_text(seq, at, name, row[4]))
+                if public:
+                    self._send(public, m.event_text(seq, at, name,
+                                                    m.encode(m.public_view(data))))
+            if any(name == "day_rolled_over" for _a, _d, _ac, name, _data in p.events):
                 self._spawn_purge()
         for client, text in p.replies:
-            outbox.setdefault(client, []).append(text_frame(text.encode()))
-        for client, last_seq, parts in p.hellos:
-            outbox.setdefault(client, []).extend(
-                self._welcome_frames(client, last_seq, last, parts))
+            self._send([client], text)
+        for future, reply in p.futures:
+            if not future.done():
+                future.set_result(reply)
+        for client, last_seq, parts in p.welcomes:
+            self._welcome(client, last_seq, last, parts)
+
+    def _welcome(self, client: Client, last_seq: int, seq: int,
+                 parts: dict[str, Any]) -> None:
+        """The welcome and the events it replays; from here on the client is live."""
+        client.resync_pending = False
+        replay: list[tuple[int, str, str, dict]] | None = None
+        if 0 < last_seq <= seq and seq - last_seq <= REPLAY_LIMIT:
+            replay = self.store.events_since(last_seq, REPLAY_LIMIT, upto=seq)
+        snapshot = None if replay is not None else parts["snapshot"]
+        self._send([client], m.encode(m.welcome(parts["server_time"], seq, parts["office"],
+                                                snapshot, **parts["extra"])))
+        for s, at, name, data in replay or []:
+            payload = m.public_view(data) if client.public else data
+            self._send([client], m.encode(m.event(s, at, name, payload)))
+        if not client.closing and client.ws.state is State.OPEN:
+            client.live = True
+            self.clients.add(client)
+
+    def _welcome_parts(self, client: Client, now: datetime) -> dict[str, Any]:
+        """What a welcome needs from the engine, taken with the batch: the snapshot and
+        the client's session."""
+        engine = self.engine
+        extra: dict[str, Any] = {"role": client.role, "device": client.device}
+        if client.role == m.Role.COUNTER:
+            mine = None
+            if client.actor is not None and client.actor.session:
+                mine = next((c.id for c in engine.counters.values()
+                             if c.device == client.device
+                             and c.session == client.actor.session), None)
+            extra["session"] = {"counter": mine, "bound_counter": client.counter_binding}
+        return {"server_time": engine.iso(now), "office": engine.office_wire(),
+                "snapshot": engine.snapshot(now, client.role), "extra": extra}
 
     def _reload(self) -> None:
-        """The engine ran ahead of the database: throw that state away and rebuild it from
-        disk. Batches prepared on the old state are refused (generation), and the store
-        accepts commits again only after everything queued before has been refused."""
-        self._generation += 1
-        self.store.seq = self.store._max_seq()
+        """The engine ran ahead of the database: rebuild it from what is on disk."""
+        self.store.clear_failure()
         meta, tickets, counters, bookings = self.store.load_state()
         self.engine = Engine.restore(self.config, self.clock(), meta, tickets, counters,
                                      bookings)
-        self.store.clear_failure()
 
     def _fail(self, batch: list[Work]) -> None:
         """Tell everyone in a batch that did not land that nothing happened."""
-        lang = self.config.default_language
+        message = t("server.err_internal", self.config.default_language)
         for work in batch:
             if work.kind == "command" and work.client is not None:
                 self.results.pop((work.client.device, work.msg["id"]), None)
-                self._reply(work.client, m.result_error(work.msg["id"], m.ErrorCode.INTERNAL,
-                                                        t("server.err_internal", lang)))
+                self._reply(work.client, m.result_error(work.msg["id"],
+                                                        m.ErrorCode.INTERNAL, message))
             elif work.kind == "hello" and work.client is not None:
                 self.queue.put_nowait(Work("hello", work.client, last_seq=0))
             elif work.kind == "internal" and work.future and not work.future.done():
                 work.future.set_result(m.result_error(work.msg["id"], m.ErrorCode.INTERNAL,
-                                                      t("server.err_internal", lang)))
+                                                      message))
 
     def _spawn_purge(self) -> None:
         """The daily retention run, once the day has rolled over (off the event loop)."""
@@ -830,74 +571,7 @@ class Hub:
                 log.info("retention purge done")
             except Exception:
                 log.exception("retention purge failed (the queue is not affected)")
-        self._tasks.append(asyncio.create_task(purge(), name="antrean-purge"))
-
-    # ------------------------------------------------------------------ sending
-    def _welcome_parts(self, client: Client, now: datetime) -> dict[str, Any]:
-        """What a welcome needs from the engine, taken with the batch (consistent with
-        its seq): the snapshot and the session."""
-        engine = self.engine
-        extra: dict[str, Any] = {"role": client.role, "device": client.device}
-        if client.role == m.Role.COUNTER:
-            mine = next((c.id for c in engine.counters.values()
-                         if c.device == client.device), None)
-            extra["session"] = {"counter": mine, "bound_counter": client.counter_binding}
-        return {"server_time": engine.iso(now), "office": engine.office_wire(),
-                "snapshot": engine.snapshot(now, client.role), "extra": extra}
-
-    def _welcome_frames(self, client: Client, last_seq: int, seq: int,
-                        parts: dict[str, Any]) -> list[bytes]:
-        """The welcome and the events it replays; the client is live from here on (it
-        receives the next batch's broadcasts, which follow these frames)."""
-        replay: list[tuple[int, str, str, dict]] | None = None
-        if 0 < last_seq <= seq and seq - last_seq <= REPLAY_LIMIT:
-            replay = self.store.events_since(last_seq, REPLAY_LIMIT, upto=seq)
-        snapshot = None if replay is not None else parts["snapshot"]
-        welcome = m.welcome(parts["server_time"], seq, parts["office"], snapshot,
-                            **parts["extra"])
-        frames = [text_frame(m.encode_bytes(welcome))]
-        for s, at, name, data in replay or []:
-            payload = m.public_view(data) if client.public else data
-            frames.append(text_frame(m.encode_bytes(m.event(s, at, name, payload))))
-        client.live = True
-        self.clients.add(client)
-        return frames
-
-    def _reply(self, client: Client, message: dict[str, Any]) -> None:
-        # Non-blocking like broadcast: a reply must never be stuck behind a slow socket,
-        # and using one path keeps replies and events in the order they were produced.
-        write_frames(client.ws, [text_frame(m.encode_bytes(message))])
-
-    def _event_frames(self, events: list[tuple[int, str, str, dict[str, Any], str]]
-                      ) -> dict[Client, list[bytes]]:
-        """Encode each event once per audience (full / public) and return what each live
-        client must receive. A client whose unsent data passed the limit is dropped
-        instead: it reconnects and resyncs, and never slows the others."""
-        full_texts: list[bytes] | None = None  # encoded once, shared by every client
-        public_texts: list[bytes] | None = None
-        outbox: dict[Client, list[bytes]] = {}
-        for client in list(self.clients):
-            if not client.live:
-                continue
-            transport = client.ws.transport
-            if transport is None or transport.get_write_buffer_size() > self.slow_client_buffer:
-                log.warning("dropping slow client %s", client.device)
-                client.live = False
-                self.clients.discard(client)
-                if transport is not None:
-                    transport.abort()
-                continue
-            if client.public:
-                if public_texts is None:
-                    public_texts = [text_frame(m.event_text(seq, at, name, m.encode(
-                        m.public_view(data))).encode()) for seq, at, name, data, _ in events]
-                outbox[client] = public_texts
-            else:
-                if full_texts is None:
-                    full_texts = [text_frame(m.event_text(seq, at, name, data_json).encode())
-                                  for seq, at, name, _, data_json in events]
-                outbox[client] = full_texts
-        return outbox
+        self._spawn(purge())
 
     # ------------------------------------------------------------------ HTTP helpers
     def ticket_public(self, token: str) -> dict[str, Any] | None:
@@ -929,35 +603,14 @@ class Hub:
         return wire
 
     def health(self) -> dict[str, Any]:
-        return {"ok": True, "seq": self.store.seq,
-                "db": "ok" if self.store.healthy() else "error",
+        """`ok` is false (and GET /health answers 503) when the database is not healthy:
+        `db`, `reason`, `last_commit` from `Store.health`."""
+        db = self.store.health()
+        return {"ok": db["db"] == "ok", "seq": self.store.seq, **db,
                 "clients": len(self.clients)}
 
 
-def text_frame(payload: bytes) -> bytes:
-    """One complete, unmasked server text frame (RFC 6455 5.2: FIN + text opcode, then
-    the length in 7, 16 or 64 bits). Server frames carry no mask and we use no extensions
-    (compression is off), so the bytes are the same for every client: built once per
-    message, not once per connection. (websockets' Frame.serialize makes the same bytes,
-    through a dataclass and a BytesIO: two of these per ticket made it a hot spot.)"""
-    n = len(payload)
-    if n < 126:
-        return bytes((0x81, n)) + payload
-    if n < 65536:
-        return b"\x81\x7e" + n.to_bytes(2, "big") + payload
-    return b"\x81\x7f" + n.to_bytes(8, "big") + payload
-
-
-def write_frames(ws: ServerConnection, frames: list[bytes]) -> None:
-    """Hand whole frames to the transport in one write, without waiting. Only between
-    messages of our own (no fragmented send in progress), so frames never interleave."""
-    if ws.protocol.state is not State.OPEN or ws.send_in_progress is not None:
-        return
-    transport = ws.transport
-    if transport is None or transport.is_closing():
-        return
-    try:
-        transport.write(frames[0] if len(frames) == 1 else b"".join(frames))
-    except Exception as exc:  # a dying connection must not disturb the others
-        log.debug("write to %s failed: %s", ws.remote_address, exc)
-
+def _result(cmd_id: str, outcome: Any) -> dict[str, Any]:
+    if outcome.ok:
+        return m.result_ok(cmd_id, outcome.data)
+    return m.result_error(cmd_id, outcome.error_code, outcome.error_message)

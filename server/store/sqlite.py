@@ -7,6 +7,27 @@ results go in ONE transaction, so a result is only sent after its effects surviv
 fsync (group commit amortises that fsync over everything that arrived meanwhile).
 
 `events` is append-only: the audit trail and the source of every report.
+
+Failures are never hidden:
+
+- The store remembers which file it opened (device and inode of its path). Before each
+  commit it checks that the path is still that file: SQLite goes on writing a deleted
+  file, and a file moved over the path is not the one it has open, so in both cases the
+  commit fails (nothing is claimed durable) and `health()` says why.
+- `health()` reports the database's state and the outcome of the last commit (a full
+  disk fails commits with SQLITE_FULL; the next commit that succeeds clears it). The
+  hub's `GET /health` answers 503 when it is not ok.
+- Every database has an id (`meta.database_id`). The server opens its database through
+  `open_for_server`, which keeps a marker beside it (`antrean.db.expected`, holding that
+  id) and refuses to start when the database the marker names is missing or another
+  database is in its place, unless told to (`antrean server --create`). The other tools
+  (`antrean device add`, `officer add`, reports, backups) open a database with `Store`,
+  which creates one where there is none, as the first setup steps need; the marker rule
+  is the server's alone, and a database they create in place of a lost one has a new id,
+  which the server refuses.
+
+Officer logins are limited per (device, officer id) in `login_failures`: see
+`Store.verify_officer`.
 """
 
 from __future__ import annotations
@@ -16,10 +37,13 @@ import hashlib
 import hmac
 import json
 import logging
+import math
 import operator
+import os
 import secrets
 import sqlite3
 import threading
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -39,18 +63,32 @@ TICKET_COLUMNS = ("id", "day", "number", "service", "stage", "lane", "status", "
                   "counter", "officer", "recalls", "transfers", "booking_slot",
                   "reserved_counter", "surveyed", "issued_as")
 COUNTER_COLUMNS = ("id", "status", "officer", "officer_name", "device", "ticket",
-                   "pause_reason", "consecutive_priority", "call_reason")
+                   "pause_reason", "consecutive_priority", "call_reason", "session")
 _ticket_row = operator.itemgetter(*TICKET_COLUMNS)  # record -> row, in column order
 _counter_row = operator.itemgetter(*COUNTER_COLUMNS)
 RESULT_TTL = timedelta(hours=24)
 # PIN hashing: scrypt is a memory-hard KDF in the standard library (no extra dependency).
 SCRYPT_N, SCRYPT_R, SCRYPT_P = 2**14, 8, 1
+# Officer logins, per (device, officer id): LOCKOUT_AFTER wrong PINs in a row lock the
+# pair for LOCKOUT_FIRST_MINUTES; after that every further wrong PIN locks it again for
+# twice as long as the last time, up to LOCKOUT_MAX_MINUTES. A right PIN starts the pair
+# over, and so does a day without a wrong PIN (LOGIN_FAILURES_KEPT).
 LOCKOUT_AFTER = 5
-LOCKOUT_MINUTES = 5
+LOCKOUT_FIRST_MINUTES = 1
+LOCKOUT_MAX_MINUTES = 60
+LOGIN_FAILURES_KEPT = timedelta(days=1)
+LOGIN_FAILURES_PRUNE_EVERY = 3600.0  # seconds between deletions of pairs quiet that long
+# Beside the database: its id, written when the server first opens it (open_for_server).
+EXPECTED_SUFFIX = ".expected"
 
 
 class StoreError(Exception):
     """The database cannot be used (missing, corrupt, read-only)."""
+
+
+class DatabaseRefused(StoreError):
+    """The server expects a database here (its marker says so) and it is missing, or
+    another database is in its place."""
 
 
 @dataclass(slots=True)
@@ -237,11 +275,22 @@ class Store:
         self._pending_seq = 0  # the newest seq once the open commit lands
         # the keys of the tickets of the newest day or two, by id (see _ticket_key)
         self._ticket_keys: dict[str, _DayKeys] = {}
+        # the last commit: (ok, time.time(), error or None); None before the first
+        self._last_commit: tuple[bool, float, str | None] | None = None
+        self._login_failures_pruned = -math.inf  # time.monotonic() of the last prune
         try:
             self._create_schema()
             self.seq = self._max_seq()
+            self.database_id: str = self._database_id()
+            self._writer_max_pages: int = self.writer.execute(
+                "PRAGMA max_page_count").fetchone()[0]
         except sqlite3.DatabaseError as exc:
             raise StoreError(f"{self.path}: not a usable Antrean database: {exc}") from None
+        # the file this store writes to: the commits check the path still names it
+        self._file_identity = self._identity()
+        if self._file_identity is None:
+            self.close()
+            raise StoreError(f"{self.path}: the database file vanished while it was opened")
 
     # ------------------------------------------------------------------ schema
     def _create_schema(self) -> None:
@@ -252,8 +301,9 @@ class Store:
             self._key_tickets_by_day()
             db["counters"].create({c: (int if c == "consecutive_priority" else str)
                                    for c in COUNTER_COLUMNS}, pk="id", if_not_exists=True)
-            if "call_reason" not in db["counters"].columns_dict:  # added after v0.1
-                db["counters"].add_column("call_reason", str)
+            for column in ("call_reason", "session"):  # added after v0.1
+                if column not in db["counters"].columns_dict:
+                    db["counters"].add_column(column, str)
             db["meta"].create({"key": str, "value": str}, pk="key", if_not_exists=True)
             db["bookings"].create({"code": str, "service": str, "slot_start": str,
                                    "slot_end": str, "lane": str, "ticket": str}, pk="code",
@@ -274,6 +324,12 @@ class Store:
                                           "event": int}, if_not_exists=True)
             if "event" not in db["command_results"].columns_dict:  # added in 0.5
                 db["command_results"].add_column("event", int)
+            # wrong PINs per (device, officer id): see verify_officer
+            self.conn.execute(
+                "CREATE TABLE IF NOT EXISTS login_failures (device TEXT NOT NULL, officer TEXT "
+                "NOT NULL, failures INTEGER NOT NULL, lockouts INTEGER NOT NULL, locked_until "
+                "TEXT, last_failed_at TEXT NOT NULL, PRIMARY KEY (device, officer)) "
+                "WITHOUT ROWID")
             db["daily_aggregates"].create({"day": str, "service": str, "lane": str,
                                            "metric": str, "value": float},
                                           pk=("day", "service", "lane", "metric"),
@@ -370,18 +426,76 @@ class Store:
         row = self.conn.execute("SELECT max(seq) FROM events").fetchone()
         return row[0] or 0
 
+    def _database_id(self) -> str:
+        """This database's id (random, made when it is first opened): what its marker
+        holds (see `open_for_server`). A backup is a copy, so it carries the same id."""
+        with self.lock:
+            self.conn.execute("INSERT OR IGNORE INTO meta(key, value) VALUES "
+                              "('database_id', ?)", (secrets.token_hex(16),))
+            return self.conn.execute(
+                "SELECT value FROM meta WHERE key = 'database_id'").fetchone()[0]
+
+    def _identity(self) -> tuple[int, int] | None:
+        """(device, inode) of the file at the path, None when there is none."""
+        try:
+            st = os.stat(self.path)
+        except FileNotFoundError:
+            return None
+        return st.st_dev, st.st_ino
+
+    def file_problem(self) -> str | None:
+        """Why the path no longer names the file this store writes to (deleted or
+        replaced), or None. A stat: cheap enough for every commit."""
+        try:
+            identity = self._identity()
+        except OSError as exc:
+            return f"the database file cannot be checked: {exc.strerror}"
+        if identity is None:
+            return "the database file was deleted while the server ran"
+        if identity != self._file_identity:
+            return "the database file was replaced by another file while the server ran"
+        return None
+
     def close(self) -> None:
         with self.write_lock, self.lock:
             self.writer.close()
             self.conn.close()
 
+    def health(self) -> dict[str, Any]:
+        """`db` "ok" | "error", `reason` (why not ok, short) and `last_commit` (`ok`, `at`
+        ISO time, `error`; None before the first commit). Not ok while the file is gone or
+        replaced, while the last commit failed (until one succeeds again), or when the
+        database cannot be read."""
+        reason = self.file_problem()
+        last = self._last_commit
+        if reason is None and last is not None and not last[0]:
+            reason = f"the last commit failed: {last[2]}"
+        if reason is None:
+            try:
+                with self.lock:
+                    self.conn.execute("SELECT 1").fetchone()
+            except sqlite3.Error as exc:
+                reason = f"the database cannot be read: {exc}"
+        return {"db": "ok" if reason is None else "error", "reason": reason,
+                "last_commit": None if last is None else {
+                    "ok": last[0], "error": last[2],
+                    "at": datetime.fromtimestamp(last[1], UTC).isoformat(
+                        timespec="milliseconds")}}
+
     def healthy(self) -> bool:
-        try:
-            with self.lock:
-                self.conn.execute("SELECT 1").fetchone()
-            return True
-        except sqlite3.Error:
-            return False
+        return self.health()["db"] == "ok"
+
+    def limit_pages(self, pages: int | None) -> int:
+        """Let the hot path's commits grow the database to `pages` pages at most (None:
+        SQLite's own limit again), as a full disk does: a commit that needs more fails with
+        SQLITE_FULL. SQLite keeps at least the current size (so 1: no room to grow; 0 would
+        not set anything, hence at least 1 here). Returns the current size in pages. For
+        tests and drills of a full disk; the other connection is not limited."""
+        with self.write_lock:
+            size = self.writer.execute("PRAGMA page_count").fetchone()[0]
+            limit = self._writer_max_pages if pages is None else max(1, int(pages))
+            self.writer.execute(f"PRAGMA max_page_count = {limit}")
+        return size
 
     # ------------------------------------------------------------------ the hot path
     def commit_batch(self, events: list[tuple[str, str, str, str, dict[str, Any]]],
@@ -481,8 +595,8 @@ class Store:
                               if p.forget_results_before), default=None)
                 if cutoff is not None:
                     conn.execute("DELETE FROM command_results WHERE at < ?", (cutoff,))
-            except BaseException:
-                self._abort()
+            except BaseException as exc:
+                self._abort(exc)
                 raise
             self._pending_seq = seq
             return ranges
@@ -491,13 +605,20 @@ class Store:
             raise
 
     def finish_commit(self) -> None:
-        """Second half: COMMIT (durable when it returns). Safe to call from any thread."""
+        """Second half: COMMIT (durable when it returns). Safe to call from any thread.
+        Refused, and rolled back, when the path no longer names the file the store writes
+        to: a commit to a deleted or replaced file would be lost at the next start."""
+        problem = None
         try:
+            problem = self.file_problem()
+            if problem is not None:
+                raise StoreError(f"{self.path}: {problem}; nothing was committed")
             self.writer.execute("COMMIT")
             self.seq = self._pending_seq
             self._event_day = self._pending_event_day
-        except BaseException:
-            self._abort()
+            self._last_commit = (True, time.time(), None)
+        except BaseException as exc:
+            self._abort(exc, problem)
             raise
         finally:
             self.write_lock.release()
@@ -522,10 +643,13 @@ class Store:
             keys.next += 1
         return key
 
-    def _abort(self) -> None:
+    def _abort(self, exc: BaseException | None = None, problem: str | None = None) -> None:
         # Later batches were built on this one: refuse them until the hub has rebuilt its
         # state from what is really on disk (clear_failure).
         self.failed = True
+        # for health(): what went wrong, without the file's path
+        error = problem or (str(exc) or type(exc).__name__ if exc is not None else "aborted")
+        self._last_commit = (False, time.time(), error)
         self._pending_event_day = self._event_day
         self._ticket_keys.clear()  # may hold keys of rows that were not written: reread
         if self.writer.in_transaction:
@@ -642,36 +766,204 @@ class Store:
                                         "failed": 0, "locked_until": None,
                                         "created_at": _utcnow()}, pk="id")
 
-    def verify_officer(self, officer_id: str, pin: str, now: datetime
+    def verify_officer(self, officer_id: str, pin: str, now: datetime, device: str
                        ) -> tuple[str, str | None, int]:
-        """('ok', name, 0) | ('bad', None, 0) | ('locked', None, minutes left).
+        """('ok', name, 0) | ('bad', None, 0) | ('locked', None, minutes left), for a login
+        at `device`. Runs the slow KDF: call it off the event loop.
 
-        Runs the slow KDF: call it off the event loop.
+        Wrong PINs are counted per (device, officer id), in `login_failures`: a device that
+        guesses locks only itself out for that id, so it cannot lock an officer out of
+        every counter. LOCKOUT_AFTER wrong PINs in a row lock the pair for
+        LOCKOUT_FIRST_MINUTES; each wrong PIN after a lockout locks it again for twice as
+        long, up to LOCKOUT_MAX_MINUTES; a right PIN starts the pair over. An unknown id is
+        treated exactly as a known one with a wrong PIN (the same KDF cost, the same
+        counting and lockouts), so the answers do not tell which ids exist. While a pair is
+        locked its PIN is not checked at all.
         """
+        device = device or ""
         with self.lock:
-            rows = list(self.db.query("SELECT * FROM officers WHERE id = ?", [officer_id]))
-        if not rows:
-            hash_pin(pin, b"0" * 16)  # same cost for unknown ids: no user enumeration
-            return "bad", None, 0
-        row = rows[0]
-        if row["locked_until"] and datetime.fromisoformat(row["locked_until"]) > now:
-            left = datetime.fromisoformat(row["locked_until"]) - now
-            return "locked", None, max(1, int(left.total_seconds() // 60) + 1)
-        ok = hmac.compare_digest(row["pin_hash"], hash_pin(pin, bytes.fromhex(row["salt"])))
+            pair = self.conn.execute(
+                "SELECT locked_until FROM login_failures WHERE device = ? AND officer = ?",
+                (device, officer_id)).fetchone()
+            officer = self.conn.execute("SELECT name, pin_hash, salt FROM officers WHERE id = ?",
+                                        (officer_id,)).fetchone()
+        if pair is not None and pair[0] is not None:
+            left = (datetime.fromisoformat(pair[0]) - now).total_seconds()
+            if left > 0:
+                return "locked", None, max(1, math.ceil(left / 60))
+        if officer is None:
+            hash_pin(pin, b"0" * 16)  # the same cost as a known id
+            ok = False
+        else:
+            ok = hmac.compare_digest(officer[1], hash_pin(pin, bytes.fromhex(officer[2])))
         with self.lock:
             if ok:
-                self.conn.execute("UPDATE officers SET failed = 0, locked_until = NULL "
-                                  "WHERE id = ?", (officer_id,))
-                return "ok", row["name"], 0
-            failed = (row["failed"] or 0) + 1
-            locked = (now + timedelta(minutes=LOCKOUT_MINUTES)).isoformat() \
-                if failed >= LOCKOUT_AFTER else None
-            self.conn.execute("UPDATE officers SET failed = ?, locked_until = ? WHERE id = ?",
-                              (0 if locked else failed, locked, officer_id))
-        if locked:
-            return "locked", None, LOCKOUT_MINUTES
+                self.conn.execute("DELETE FROM login_failures WHERE device = ? AND officer = ?",
+                                  (device, officer_id))
+                return "ok", officer[0], 0
+            minutes = self._count_login_failure(device, officer_id, now)
+        if minutes:
+            return "locked", None, minutes
         return "bad", None, 0
+
+    def _count_login_failure(self, device: str, officer_id: str, now: datetime) -> int:
+        """Count a wrong PIN for the pair (under `lock`); the minutes it is locked for now,
+        0 if it is not."""
+        conn = self.conn
+        self._prune_login_failures(now)
+        with conn:  # one transaction: two wrong PINs at once both count
+            conn.execute("BEGIN IMMEDIATE")
+            row = conn.execute("SELECT failures, lockouts FROM login_failures WHERE device = ? "
+                               "AND officer = ?", (device, officer_id)).fetchone()
+            failures, lockouts = (row[0] + 1, row[1]) if row else (1, 0)
+            minutes = 0
+            if lockouts or failures >= LOCKOUT_AFTER:
+                minutes = min(LOCKOUT_MAX_MINUTES, LOCKOUT_FIRST_MINUTES << min(lockouts, 30))
+                lockouts += 1
+            locked_until = (now + timedelta(minutes=minutes)).isoformat() if minutes else None
+            conn.execute("INSERT INTO login_failures(device, officer, failures, lockouts, "
+                         "locked_until, last_failed_at) VALUES (?,?,?,?,?,?) ON CONFLICT("
+                         "device, officer) DO UPDATE SET failures = excluded.failures, "
+                         "lockouts = excluded.lockouts, locked_until = excluded.locked_until, "
+                         "last_failed_at = excluded.last_failed_at",
+                         (device, officer_id, failures, lockouts, locked_until, now.isoformat()))
+        return minutes
+
+    def _prune_login_failures(self, now: datetime) -> None:
+        """Forget pairs without a wrong PIN for LOGIN_FAILURES_KEPT (at most hourly): the
+        table holds a row for every id a device tried, known or not."""
+        if time.monotonic() - self._login_failures_pruned < LOGIN_FAILURES_PRUNE_EVERY:
+            return
+        self._login_failures_pruned = time.monotonic()
+        cutoff = now - LOGIN_FAILURES_KEPT
+        stale = [(device, officer) for device, officer, last in self.conn.execute(
+            "SELECT device, officer, last_failed_at FROM login_failures")
+            if datetime.fromisoformat(last) < cutoff]
+        self.conn.executemany("DELETE FROM login_failures WHERE device = ? AND officer = ?",
+                              stale)
+
+    def clear_lockouts(self, officer_id: str) -> int:
+        """Forget every wrong PIN counted for an officer id, at every device (a supervisor
+        unlocking an officer); returns how many devices had counted any."""
+        with self.lock:
+            return self.conn.execute("DELETE FROM login_failures WHERE officer = ?",
+                                     (officer_id,)).rowcount
 
 
 def _utcnow() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+# ---------------------------------------------------------------------- the server's database
+def expected_marker(db_path: str | Path) -> Path:
+    """The marker beside a database (`antrean.db.expected`): the server wrote it when it
+    first opened that database, and it holds the database's id."""
+    return Path(f"{db_path}{EXPECTED_SUFFIX}")
+
+
+def read_marker(db_path: str | Path) -> str | None:
+    """The id in a database's marker; None when there is no marker."""
+    try:
+        text = expected_marker(db_path).read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise StoreError(f"{expected_marker(db_path)}: cannot read it: {exc}") from None
+    return next((line.strip() for line in text.splitlines()
+                 if line.strip() and not line.startswith("#")), "")
+
+
+def write_marker(db_path: str | Path, database_id: str) -> None:
+    """Write (atomically, durably) the marker naming the database expected at `db_path`.
+    `antrean restore` should call this for the database it put in place."""
+    marker = expected_marker(db_path)
+    name = Path(db_path).name
+    text = (f"{database_id}\n"
+            f"# Antrean: the id of the database {name} beside this file. The server refuses\n"
+            f"# to start when {name} is missing or is another database: restore a backup\n"
+            f"# (antrean restore) or start the server with --create. Keep this file.\n")
+    tmp = marker.with_name(marker.name + ".tmp")
+    with open(tmp, "w", encoding="utf-8") as f:
+        f.write(text)
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(tmp, marker)
+    with contextlib.suppress(OSError):  # the rename itself durable (not on every OS)
+        fd = os.open(marker.parent, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
+def stored_database_id(db_path: str | Path) -> str | None:
+    """The id inside an existing database file (read only), None when it has none or is
+    not a database at all."""
+    try:
+        conn = sqlite3.connect(f"{Path(db_path).absolute().as_uri()}?mode=ro", uri=True)
+    except sqlite3.Error:
+        return None
+    try:
+        row = conn.execute("SELECT value FROM meta WHERE key = 'database_id'").fetchone()
+    except sqlite3.Error:
+        return None
+    finally:
+        conn.close()
+    return row[0] if row else None
+
+
+def _move_aside_orphans(db_path: str | Path) -> None:
+    """A `-wal` (and `-shm`) left by a database that is gone: SQLite would replay that
+    WAL's pages onto a new database at the same path. Kept, renamed, for whoever tries to
+    recover the lost database."""
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    for suffix in ("-wal", "-shm"):
+        orphan = Path(f"{db_path}{suffix}")
+        if orphan.exists():
+            kept = orphan.with_name(f"{orphan.name}.orphaned-{stamp}")
+            os.replace(orphan, kept)
+            log.warning("%s had no database: moved aside to %s", orphan, kept)
+
+
+def open_for_server(db_path: str | Path, *, create: bool = False,
+                    synchronous: str = "FULL") -> Store:
+    """The server's database, never silently replaced by an empty one.
+
+    Where no marker is (the first start, or a database from before markers), the
+    database is opened, created if missing, and the marker written. Where a marker is,
+    the database must be there and carry the marker's id; otherwise `DatabaseRefused`
+    (one line: what is wrong and what to do). `create` (`antrean server --create`)
+    overrides that: it begins an empty database where one is missing, or takes the one
+    there as the expected one, and writes the marker anew."""
+    expected = read_marker(db_path)
+    marker = expected_marker(db_path)
+    if expected is not None and not create:
+        if not os.path.exists(db_path):
+            raise DatabaseRefused(
+                f"the database {db_path} is missing ({marker} says one was created here): "
+                "restore a backup with `antrean restore`, or start with --create to begin "
+                "an empty one")
+        if stored_database_id(db_path) != expected:
+            raise DatabaseRefused(
+                f"{db_path} is not the database that was created here (its id is not the "
+                f"one in {marker}): restore the right backup with `antrean restore`, or "
+                "start with --create to use this one")
+    existed = os.path.exists(db_path)
+    if not existed:
+        try:
+            _move_aside_orphans(db_path)
+        except OSError as exc:
+            raise StoreError(f"{db_path}: cannot move aside the files of the lost database: "
+                             f"{exc.strerror}") from None
+    store = Store(db_path, synchronous=synchronous)
+    try:
+        if store.database_id != expected:
+            if expected is not None:
+                log.warning("%s: %s, as told (--create)", db_path,
+                            "taking this database as the expected one" if existed
+                            else "beginning an empty database")
+            write_marker(db_path, store.database_id)
+    except OSError as exc:
+        store.close()
+        raise StoreError(f"{marker}: cannot write it: {exc.strerror}") from None
+    return store

@@ -178,13 +178,18 @@ def test_server_restart_mid_shift(qtbot, live_server, kiosk, make_console):
     assert desk.view().current.number == "A002"
 
 
-def test_console_restart_returns_to_its_session(qtbot, live_server, kiosk, make_console):
+def test_a_restarted_console_asks_for_the_pin_again(qtbot, live_server, kiosk, make_console):
+    # The officer's session belongs to the connection that logged in: a new app with the
+    # same device token is no officer until the PIN is given again.
     first = make_console("console-1")
     login_by_keyboard(qtbot, first, counter="loket-2")
     close_connection(qtbot, first.connection)
     again = make_console("console-1")
-    qtbot.waitUntil(lambda: again.desk.counter_id == "loket-2", timeout=5000)
-    assert again.window.stack.currentWidget() is again.window.desk_screen
+    qtbot.waitUntil(lambda: again.connection.online, timeout=5000)
+    assert again.desk.state() == "logged_out"
+    assert again.window.stack.currentWidget() is again.window.login_screen
+    login_by_keyboard(qtbot, again, counter="loket-2")
+    assert again.desk.counter_id == "loket-2"
     assert again.desk.view().officer_name == "Budi Santoso"
 
 

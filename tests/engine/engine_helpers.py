@@ -30,7 +30,7 @@ def officer(n: int) -> Actor:
     names = {1: ("budi", "Budi Santoso"), 2: ("sari", "Sari Dewi"), 3: ("andi", "Andi Pratama"),
              4: ("rina", "Rina Wulandari"), 5: ("joko", "Joko Susilo")}
     oid, name = names[n]
-    return Actor("counter", f"console-{n}", oid, name)
+    return Actor("counter", f"console-{n}", oid, name, session=f"s-{n}")
 
 
 class Desk:

@@ -286,7 +286,8 @@ def test_refused_login_changes_nothing(office):
     desk.login(2, "loket-2")  # sari on console-2, busy with a ticket
     desk.issue()
     desk.call(2, "loket-2")
-    budi_on_console_2 = Actor("counter", "console-2", "budi", "Budi Santoso")
+    budi_on_console_2 = Actor("counter", "console-2", "budi", "Budi Santoso",
+                              session="s-2b")
     before = desk.engine.export_meta(), {c: s.to_record()
                                          for c, s in desk.engine.counters.items()}
     out = desk.err("login", budi_on_console_2, "invalid_state", officer="budi", pin="x",

@@ -1,8 +1,8 @@
 """A commit that fails (disk full, I/O error, a corrupt page) must not lose or invent
 anything: the commands of the group are answered `internal`, nobody sees their events,
 the engine is rebuilt from what is really on disk, and the queue goes on. The database
-itself makes the commit fail: a trigger while the group is written (on the hub's event
-loop), a deferred foreign key at COMMIT (on the hub's commit thread)."""
+itself makes the commit fail: a trigger while the group is written, a deferred foreign
+key at COMMIT."""
 
 from __future__ import annotations
 
@@ -23,11 +23,8 @@ FAILURES = {
 }
 
 
-@pytest.mark.parametrize("thread", [False, True], ids=["commit-on-loop", "commit-thread"])
 @pytest.mark.parametrize("when", sorted(FAILURES))
-def test_failed_commit_is_answered_internal_and_the_queue_goes_on(live_server, when, thread):
-    # an idle hub commits on its loop; under load on its commit thread: both must recover
-    live_server.thread.hub.commit_inline_when_idle = not thread
+def test_failed_commit_is_answered_internal_and_the_queue_goes_on(live_server, when):
     board = device(live_server, "board-1")
     kiosk = device(live_server, "kiosk-1")
     first = kiosk.ok("issue_ticket", service="paspor-baru", lane="reguler")

@@ -53,13 +53,15 @@ class WsClient:
 
     # ---------------------------------------------------------------- protocol
     def hello(self, role: str, device: str | None = None, token: str | None = None,
-              last_seq: int = 0) -> dict[str, Any]:
+              last_seq: int = 0, session: str | None = None) -> dict[str, Any]:
         msg: dict[str, Any] = {"type": "hello", "protocol": 1, "role": role,
                                "last_seq": last_seq}
         if device:
             msg["device"] = device
         if token:
             msg["token"] = token
+        if session:
+            msg["session"] = session
         self.send(msg)
         reply = self.recv()
         if reply["type"] == "welcome":

@@ -4,11 +4,11 @@ from datetime import date, datetime, time
 from statistics import mean, median
 
 import pytest
-from conftest import DAY, HAND, at, play_day
 
 from reports import kpi
 from reports.report import build_report, views
 from reports.source import SourceError, connect_ro, read_period
+from tests.reports.conftest import DAY, HAND, at, play_day
 
 
 @pytest.fixture

@@ -9,7 +9,6 @@ import shutil
 import zipfile
 
 import pytest
-from conftest import DAY
 from openpyxl import load_workbook
 
 from i18n import missing_translations
@@ -20,6 +19,7 @@ from reports.render import write_csv, write_xlsx
 from reports.report import build_report
 from server.cli import UserError
 from server.cli import main as antrean
+from tests.reports.conftest import DAY
 
 browser = pytest.mark.skipif(not chromium_available(), reason="needs headless Chromium")
 

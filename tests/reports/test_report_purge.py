@@ -6,11 +6,11 @@ import sqlite3
 from datetime import date, datetime, time, timedelta
 
 import pytest
-from conftest import DAY, play_day
 
 from reports import cli, purge
 from reports.report import build_report, views
 from server.cli import UserError
+from tests.reports.conftest import DAY, play_day
 
 NEXT = date(2025, 3, 4)
 

@@ -96,7 +96,7 @@ def test_replay_a_day_from_the_database(tmp_path, capsys):
     t0 = datetime(2025, 3, 4, 8, 0, tzinfo=cfg.tz)
     eng = Engine(cfg, t0)
     kiosk = Actor("kiosk", "kiosk-1")
-    officer = Actor("counter", "console-1", "budi", "Budi")
+    officer = Actor("counter", "console-1", "budi", "Budi", session="s-1")
     events = []
 
     def send(name, args, actor, now):

@@ -11,7 +11,7 @@ from server.engine import Actor, Engine
 from server.store.sqlite import Store
 
 KIOSK = Actor("kiosk", "kiosk-1")
-OFFICER = Actor("counter", "console-1", "budi", "Budi Santoso")
+OFFICER = Actor("counter", "console-1", "budi", "Budi Santoso", session="s-1")
 ANSWERS = [4, 3, 4, 4, 3, 4, 4, 3, 4]
 
 
