@@ -11,11 +11,13 @@ import argparse
 import logging
 import sys
 from dataclasses import dataclass
+from pathlib import Path
 
 from PySide6.QtWidgets import QApplication
 
 from counter_console.desk import Desk
 from counter_console.screens import ConsoleWindow
+from office_client import credentials
 from office_client.connection import OfficeConnection
 
 log = logging.getLogger("antrean.console")
@@ -34,9 +36,11 @@ class Console:
 
 def build_console(url: str, token: str | None, device: str | None = None, lang: str = "id",
                   counter: str | None = None, command_timeout_s: float = 15.0,
-                  desk_kwargs: dict | None = None) -> Console:
+                  desk_kwargs: dict | None = None, cert_sha256: str | None = None,
+                  credentials_path: Path | None = None) -> Console:
     connection = OfficeConnection(url, "counter", device, token,
-                                  command_timeout_s=command_timeout_s)
+                                  command_timeout_s=command_timeout_s,
+                                  cert_sha256=cert_sha256, credentials_path=credentials_path)
     desk = Desk(connection.model, connection.send_command, lang=lang,
                 preferred_counter=counter, **(desk_kwargs or {}))
     connection.welcomed.connect(desk.on_welcome)
@@ -48,10 +52,16 @@ def build_console(url: str, token: str | None, device: str | None = None, lang: 
 
 def main(args: argparse.Namespace) -> int:
     from office_client import gui_gc
+    try:
+        creds, creds_path = credentials.from_args(args, "counter")
+    except credentials.CredentialsError as exc:
+        print(f"antrean: {exc}", file=sys.stderr)
+        return 1
     app = QApplication.instance() or QApplication(sys.argv[:1])
     gui_gc.install(app)
-    console = build_console(args.server, args.token, getattr(args, "device", None),
-                            counter=getattr(args, "counter", None))
+    console = build_console(creds.server, creds.token, creds.device,
+                            counter=getattr(args, "counter", None),
+                            cert_sha256=creds.cert_sha256, credentials_path=creds_path)
     bridge = None
     if getattr(args, "buttons", None):
         from counter_console.buttons import ButtonBridge, mapping_from_env

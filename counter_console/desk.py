@@ -164,7 +164,7 @@ class DeskView:
     counter_id: str | None
     counter_name: str
     officer_name: str
-    connection: str  # connecting | online | offline | unauthorized
+    connection: str  # connecting | online | offline | unauthorized | certificate_rejected
     banner: str | None  # shown at once when the link is not online
     pending_text: str | None
     notice: Notice | None
@@ -598,6 +598,8 @@ class Desk:
             banner = t("console.banner_offline", lang)
         elif self.connection == "unauthorized":
             banner = t("console.banner_unauthorized", lang)
+        elif self.connection == "certificate_rejected":
+            banner = t("console.banner_certificate_rejected", lang)
         pending_text = None
         if self.pending:
             labels = ", ".join(t(f"console.action_{a}", lang) for a in self.pending)

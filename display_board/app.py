@@ -44,10 +44,13 @@ class BoardController(QObject):
                  english: bool = False, clips: str | Path | None = None,
                  led_specs: list[str] | None = None, voice: bool = True,
                  synthesizer: Synthesizer | None = None, lang: str = "id",
+                 cert_sha256: str | None = None, credentials_path: Path | None = None,
                  parent: QObject | None = None) -> None:
         super().__init__(parent)
         role = "display" if token else "observer"
-        self.connection = OfficeConnection(url, role, device, token, parent=self)
+        self.connection = OfficeConnection(url, role, device, token, parent=self,
+                                           cert_sha256=cert_sha256,
+                                           credentials_path=credentials_path)
         self.board = Board(self.connection.model, BoardFilter.parse(zone, counters))
         self.screen = BoardScreen(self.board, lang)
         self.english = english
@@ -122,6 +125,7 @@ class BoardController(QObject):
     @Slot(str)
     def _on_state(self, state: str) -> None:
         self.board.set_online(state == "online")
+        self.board.certificate_rejected = state == "certificate_rejected"
         self.screen.refresh()
 
     def _changed(self) -> None:
@@ -185,20 +189,26 @@ def main(args: argparse.Namespace) -> int:
     from PySide6.QtGui import QKeySequence, QShortcut
     from PySide6.QtWidgets import QApplication
 
-    from office_client import gui_gc
+    from office_client import credentials, gui_gc
 
     try:
         open_displays(list(getattr(args, "led", None) or []))  # validate before any window
     except LedSpecError as exc:
         print(f"antrean: {exc}", file=sys.stderr)
         return 2
+    try:  # no token anywhere: a public observer board
+        creds, creds_path = credentials.from_args(args, "display", token_required=False)
+    except credentials.CredentialsError as exc:
+        print(f"antrean: {exc}", file=sys.stderr)
+        return 1
     app = QApplication.instance() or QApplication(sys.argv[:1])
     gui_gc.install(app)
     controller = BoardController(
-        args.server, token=getattr(args, "token", None), device=getattr(args, "device", None),
+        creds.server, token=creds.token, device=creds.device,
         zone=getattr(args, "zone", None), counters=getattr(args, "counters", None),
         english=bool(getattr(args, "english", False)), clips=getattr(args, "clips", None),
-        led_specs=list(getattr(args, "led", None) or []))
+        led_specs=list(getattr(args, "led", None) or []),
+        cert_sha256=creds.cert_sha256, credentials_path=creds_path)
     screen = controller.screen
     QShortcut(QKeySequence("Ctrl+Q"), screen, activated=app.quit)
     QShortcut(QKeySequence("F11"), screen, activated=lambda: screen.showNormal()

@@ -179,6 +179,7 @@ class BoardView:
     online: bool
     flashing: bool = False
     flash_on: bool = False
+    certificate_rejected: bool = False  # the server's certificate is not the pinned one
 
 
 @dataclass
@@ -190,6 +191,7 @@ class Board:
     recent_s: float = RECENT_S
     last_calls_n: int = LAST_CALLS
     online: bool = False
+    certificate_rejected: bool = False
     latest: Call | None = None
     flash: Flash = field(default_factory=Flash)
     clock_offset: timedelta = timedelta(0)  # server clock minus ours, from each welcome
@@ -375,4 +377,5 @@ class Board:
             latest=self.latest, last_calls=self.last_calls(),
             counters=self.counter_tiles(), waiting=self.waiting_rows(lang),
             running_text=self.running_text(now), online=self.online,
-            flashing=self.flash.active, flash_on=self.flash.on)
+            flashing=self.flash.active, flash_on=self.flash.on,
+            certificate_rejected=self.certificate_rejected)

@@ -207,6 +207,8 @@ class BoardScreen(QWidget):
         if not v.online or self.audio_warning:
             label = t("board.offline", self.lang) if not v.online else \
                 t("board.audio_off", self.lang)
+            if v.certificate_rejected:
+                label = t("board.certificate_rejected", self.lang)
             font = board_font(max(11, rect.height() * 0.17))
             width = QFontMetricsF(font).horizontalAdvance(label) + u * 2.4
             badge = QRectF(clock_rect.left() - width - pad * 0.5,

@@ -1,7 +1,9 @@
 """`antrean kiosk`: builds the kiosk from command-line arguments and runs it.
 
-Arguments (server/cli.py): --server URL, --token T, --device NAME, --printer SPEC,
---printer-profile NAME, --scanner PORT, --windowed. Environment knobs for installers:
+Arguments (server/cli.py): --server URL, --token T, --device NAME, --cert-sha256 FP,
+--printer SPEC, --printer-profile NAME, --scanner PORT, --windowed. Server, token and
+certificate pin come from the device's credentials file when not given
+(office_client/credentials.py). Environment knobs for installers:
 ANTREAN_KIOSK_IDLE_S (idle seconds before going home, default 30), ANTREAN_KIOSK_VOICE=0
 (no spoken guidance at all).
 """
@@ -31,6 +33,12 @@ def main(args: argparse.Namespace) -> int:
     except ValueError as exc:
         print(f"antrean kiosk: {exc}", file=sys.stderr)
         return 2
+    from office_client import credentials
+    try:
+        creds, creds_path = credentials.from_args(args, "kiosk")
+    except credentials.CredentialsError as exc:
+        print(f"antrean kiosk: {exc}", file=sys.stderr)
+        return 1
 
     from PySide6.QtGui import QFont
     from PySide6.QtWidgets import QApplication
@@ -46,7 +54,8 @@ def main(args: argparse.Namespace) -> int:
     gui_gc.install(app)
     app.setApplicationName("antrean-kiosk")
     app.setFont(QFont(FONT_FAMILY))
-    connection = OfficeConnection(args.server, "kiosk", args.device or "kiosk", args.token)
+    connection = OfficeConnection(creds.server, "kiosk", creds.device or "kiosk", creds.token,
+                                  cert_sha256=creds.cert_sha256, credentials_path=creds_path)
     flow = KioskFlow(connection.model,
                      idle_timeout_s=_float_env("ANTREAN_KIOSK_IDLE_S", 30.0))
     voice = None

@@ -183,7 +183,8 @@ class KioskFlow:
     lang: str = DEFAULT_LANGUAGE
     high_contrast: bool = False
     audio: bool = False
-    connection: str = "offline"  # connecting | online | offline | unauthorized
+    # connecting | online | offline | unauthorized | certificate_rejected
+    connection: str = "offline"
     service_id: str | None = None
     booking_code: str = ""
     booking_raw: str = ""  # what was typed, incl. a wedge scanner's URL characters
@@ -259,6 +260,9 @@ class KioskFlow:
     def banner(self) -> Banner | None:
         if self.connection == "unauthorized":
             return Banner("offline", _tr("unauthorized", self.lang))
+        if self.connection == "certificate_rejected":
+            return Banner("offline", _tr("certificate_rejected", self.lang),
+                          _tr("offline_detail", self.lang))
         if not self.online:
             return Banner("offline", _tr("offline", self.lang), _tr("offline_detail", self.lang))
         if self.error and self.screen == "home":

@@ -9,6 +9,12 @@ command ids.
   id with the original result and changes nothing), so an action is never lost and never
   done twice. A command not confirmed within `command_timeout_s` is reported failed
   (`ok=False`, code `not_confirmed`) so the user is told it may not have happened.
+- With a `wss://` URL the server is accepted only if the SHA-256 of its certificate is
+  the pinned one (`cert_sha256`). No certificate authority is trusted: a certificate
+  with any other fingerprint is refused before `hello` (and so the device token) is sent,
+  and the state becomes "certificate_rejected" until the right one is seen again. With no
+  pin yet, the first certificate seen is pinned (trust on first use, logged) and written
+  to the device's credentials file.
 """
 
 from __future__ import annotations
@@ -18,12 +24,14 @@ import logging
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QObject, QTimer, QUrl, Signal, Slot
-from PySide6.QtNetwork import QAbstractSocket
+from PySide6.QtCore import QCryptographicHash, QObject, QTimer, QUrl, Signal, Slot
+from PySide6.QtNetwork import QAbstractSocket, QSslCertificate, QSslConfiguration, QSslError
 from PySide6.QtWebSockets import QWebSocket
 
+from office_client import credentials
 from office_client.model import Applied, OfficeModel
 from protocol import messages as m
 
@@ -32,6 +40,25 @@ log = logging.getLogger("antrean.client")
 ResultCallback = Callable[[dict[str, Any]], None]
 BACKOFF_START_MS = 500
 BACKOFF_MAX_MS = 10_000
+CERTIFICATE_REJECTED = "certificate_rejected"
+
+# What a pinned certificate is expected to fail when no authority is trusted: it is
+# self-signed or its issuer is unknown, and the name a device dials may not be in it. The
+# pin is what authenticates the server; any other error (expired, not yet valid, a bad
+# signature, an error about another certificate of the chain) refuses it.
+PINNED_CERTIFICATE_ERRORS = frozenset({
+    QSslError.SslError.SelfSignedCertificate,
+    QSslError.SslError.CertificateUntrusted,
+    QSslError.SslError.UnableToGetLocalIssuerCertificate,
+    QSslError.SslError.UnableToVerifyFirstCertificate,
+    QSslError.SslError.HostNameMismatch,
+})
+
+
+def certificate_fingerprint(cert: QSslCertificate) -> str:
+    """The SHA-256 fingerprint of a certificate (its DER), in credentials' stored form."""
+    digest = bytes(cert.digest(QCryptographicHash.Algorithm.Sha256).data())
+    return ":".join(f"{b:02X}" for b in digest)
 
 
 @dataclass
@@ -46,7 +73,10 @@ class Pending:
 class OfficeConnection(QObject):
     """Signals carry plain dicts; slots run in the GUI thread."""
 
-    state_changed = Signal(str)  # "connecting" | "online" | "offline" | "unauthorized"
+    # "connecting" | "online" | "offline" | "unauthorized" | "certificate_rejected"
+    state_changed = Signal(str)
+    certificate_pinned = Signal(str)  # trust on first use: the fingerprint now pinned
+    certificate_refused = Signal(str)  # each refused certificate's fingerprint ("" if none)
     welcomed = Signal(dict)
     event_applied = Signal(dict)  # an event message, applied to the model
     result_received = Signal(dict)  # every result message
@@ -54,9 +84,15 @@ class OfficeConnection(QObject):
 
     def __init__(self, url: str, role: str, device: str | None = None,
                  token: str | None = None, model: OfficeModel | None = None,
-                 command_timeout_s: float = 15.0, parent: QObject | None = None) -> None:
+                 command_timeout_s: float = 15.0, parent: QObject | None = None, *,
+                 cert_sha256: str | None = None,
+                 credentials_path: str | Path | None = None) -> None:
         super().__init__(parent)
         self.url, self.role, self.device, self.token = url, role, device, token
+        self.tls = credentials.is_tls(url)
+        self.cert_sha256 = credentials.normalize_fingerprint(cert_sha256) \
+            if cert_sha256 else None
+        self.credentials_path = Path(credentials_path) if credentials_path else None
         self.model = model or OfficeModel()
         self.command_timeout_ms = int(command_timeout_s * 1000)
         self.state = "offline"
@@ -74,6 +110,13 @@ class OfficeConnection(QObject):
         self._ws.disconnected.connect(self._on_disconnected)
         self._ws.textMessageReceived.connect(self._on_text)
         self._ws.errorOccurred.connect(self._on_error)
+        if self.tls:
+            # Trust no authority, only the pin: every certificate then comes to
+            # `_on_ssl_errors`, where its fingerprint decides.
+            ssl_config = QSslConfiguration.defaultConfiguration()
+            ssl_config.setCaCertificates([])
+            self._ws.setSslConfiguration(ssl_config)
+            self._ws.sslErrors.connect(self._on_ssl_errors)
         self._retry = QTimer(self)
         self._retry.setSingleShot(True)
         self._retry.timeout.connect(self._open)
@@ -102,11 +145,15 @@ class OfficeConnection(QObject):
     def _open(self) -> None:
         if self._stopped:
             return
-        self._set_state("connecting")
+        if self.state != CERTIFICATE_REJECTED:  # stays on screen until the right one
+            self._set_state("connecting")
         self._ws.open(QUrl(self.url))
 
     @Slot()
     def _on_connected(self) -> None:
+        if self.tls and not self._accept_certificate(
+                self._ws.sslConfiguration().peerCertificate(), []):
+            return  # refused before a word (or the token) is sent
         self._backoff = BACKOFF_START_MS
         self._welcomed = False
         hello = m.hello(self.role, self.device, self.token, self.model.seq)
@@ -119,7 +166,7 @@ class OfficeConnection(QObject):
         self._welcomed = False
         for p in self.pending.values():
             p.sent = False
-        if self.state != "unauthorized":
+        if self.state not in ("unauthorized", CERTIFICATE_REJECTED):
             self._set_state("offline")
         # Qt may report one failed attempt twice (errorOccurred and disconnected):
         # schedule one retry per attempt, so the backoff doubles once.
@@ -132,6 +179,48 @@ class OfficeConnection(QObject):
         log.info("connection error: %s", self._ws.errorString())
         if self._ws.state() == QAbstractSocket.SocketState.UnconnectedState:
             self._on_disconnected()
+
+    # ------------------------------------------------------------------ certificate pin
+    @Slot(list)
+    def _on_ssl_errors(self, errors: list[QSslError]) -> None:
+        if self._accept_certificate(self._ws.sslConfiguration().peerCertificate(), errors):
+            # Only these errors, checked one by one: the handshake is for the pinned
+            # certificate alone.
+            self._ws.ignoreSslErrors()
+
+    def _accept_certificate(self, peer: QSslCertificate, errors: list[QSslError]) -> bool:
+        """Whether the server's certificate is the pinned one (pinning it on first use);
+        refuses the connection (abort, "certificate_rejected") when it is not."""
+        seen = "" if peer.isNull() else certificate_fingerprint(peer)
+        unexpected = [e for e in errors
+                      if e.error() not in PINNED_CERTIFICATE_ERRORS
+                      or (not e.certificate().isNull() and e.certificate() != peer)]
+        if not seen or unexpected:
+            reason = "; ".join(e.errorString() for e in unexpected) or "no certificate"
+            return self._refuse(seen, reason)
+        if self.cert_sha256 is None:
+            self._pin(seen)
+        elif seen != self.cert_sha256:
+            return self._refuse(seen, f"its fingerprint is not the pinned {self.cert_sha256}")
+        return True
+
+    def _pin(self, fingerprint: str) -> None:
+        self.cert_sha256 = fingerprint
+        log.warning("trusting the server's certificate on first use: SHA-256 %s (check it "
+                    "against `antrean tls fingerprint` on the server)", fingerprint)
+        if self.credentials_path is not None:
+            try:
+                credentials.store_pin(self.credentials_path, fingerprint)
+            except credentials.CredentialsError as exc:
+                log.error("the pin holds until the app stops, but %s", exc)
+        self.certificate_pinned.emit(fingerprint)
+
+    def _refuse(self, fingerprint: str, reason: str) -> bool:
+        log.error("refused the server's certificate %s: %s", fingerprint or "(none)", reason)
+        self._set_state(CERTIFICATE_REJECTED)
+        self.certificate_refused.emit(fingerprint)
+        self._ws.abort()
+        return False
 
     # ------------------------------------------------------------------ messages
     def _send(self, message: dict[str, Any]) -> None:

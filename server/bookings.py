@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import csv
 import json
+import ssl
 import uuid
 from pathlib import Path
 from typing import Any
@@ -75,8 +76,18 @@ def main(args: argparse.Namespace) -> int:
         rows = read_csv(args.file)
     except BookingFileError as exc:
         raise UserError(str(exc)) from None
+    context = None
+    if args.server.startswith("wss://"):
+        # The office's own certificate (`antrean tls init`) is the only one trusted.
+        from server.tls import DEFAULT_TLS_DIR, cert_path
+        cafile = getattr(args, "tls_cert", None) or str(cert_path(DEFAULT_TLS_DIR))
+        try:
+            context = ssl.create_default_context(cafile=cafile)
+        except (OSError, ssl.SSLError) as exc:
+            raise UserError(f"cannot read the office's certificate {cafile}: "
+                            f"{getattr(exc, 'strerror', None) or exc}") from None
     try:
-        with connect(args.server, open_timeout=10) as ws:
+        with connect(args.server, open_timeout=10, ssl=context) as ws:
             ws.send(json.dumps({"type": "hello", "protocol": 1, "role": "admin",
                                 "device": args.device, "token": args.token}))
             welcome = json.loads(ws.recv(timeout=10))

@@ -49,6 +49,12 @@ def cmd_server(args: argparse.Namespace) -> int:
         raise UserError(str(exc)) from None
 
     context = None
+    if getattr(args, "tls_dir", None):
+        from server import tls
+        if args.tls_cert or args.tls_key:
+            raise UserError("--tls-dir or --tls-cert/--tls-key, not both")
+        args.tls_cert = str(tls.cert_path(args.tls_dir))
+        args.tls_key = str(tls.key_path(args.tls_dir))
     if args.tls_cert or args.tls_key:
         from server.app import tls_context
         if not (args.tls_cert and args.tls_key):
@@ -68,6 +74,23 @@ def cmd_server(args: argparse.Namespace) -> int:
         raise UserError(str(exc)) from None
     except OSError as exc:
         raise UserError(f"cannot listen on {args.host}:{args.port}: {exc.strerror}") from None
+    return 0
+
+
+def cmd_tls(args: argparse.Namespace) -> int:
+    """`antrean tls init` makes the office's certificate; both print its pin last."""
+    from server import tls
+    try:
+        if args.action == "init":
+            files = tls.init_tls(args.dir, args.host or (), force=args.force)
+            print(f"certificate: {files.cert}")
+            print(f"private key: {files.key} (readable by its owner only)")
+            print("devices pin this SHA-256 fingerprint (--cert-sha256):")
+            print(files.fingerprint)
+        else:
+            print(tls.fingerprint(args.dir))
+    except tls.TlsError as exc:
+        raise UserError(str(exc)) from None
     return 0
 
 
@@ -134,11 +157,28 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--port", type=int, default=DEFAULT_PORT)
     s.add_argument("--tls-cert", help="PEM certificate: serve wss:// and https://")
     s.add_argument("--tls-key", help="PEM private key for --tls-cert")
+    s.add_argument("--tls-dir", help="folder made by `antrean tls init` (its server.crt "
+                   "and server.key)")
     s.add_argument("--create", action="store_true",
                    help="begin an empty database even where one existed (its marker "
                         "FILE.expected says so), or take the database there as this "
                         "office's; without it such a start is refused")
     s.set_defaults(func=cmd_server)
+
+    from server.tls import DEFAULT_TLS_DIR
+    tl = sub.add_parser("tls", help="the office's TLS certificate (wss://)")
+    tsub = tl.add_subparsers(dest="action", required=True)
+    ti = tsub.add_parser("init", help="make a self-signed certificate; prints its pin last")
+    ti.add_argument("--dir", default=str(DEFAULT_TLS_DIR),
+                    help=f"where server.crt and server.key go (default: {DEFAULT_TLS_DIR})")
+    ti.add_argument("--host", action="append", metavar="NAME_OR_IP",
+                    help="a name or IP the devices use for the server (repeatable); the "
+                    "machine's host name and localhost are always in")
+    ti.add_argument("--force", action="store_true",
+                    help="replace an existing key (every device must pin the new one)")
+    tf = tsub.add_parser("fingerprint", help="print the certificate's SHA-256 pin")
+    tf.add_argument("--dir", default=str(DEFAULT_TLS_DIR))
+    tl.set_defaults(func=cmd_tls)
 
     d = sub.add_parser("device", help="pair, list or revoke devices")
     dsub = d.add_subparsers(dest="action", required=True)
@@ -179,9 +219,14 @@ def build_parser() -> argparse.ArgumentParser:
                                    ("counter", "counter_console.app", "the counter console"),
                                    ("display", "display_board.app", "the display board")):
         a = sub.add_parser(name, help=helptext)
-        a.add_argument("--server", required=True, help="ws://HOST:PORT/ws")
-        a.add_argument("--token", required=name != "display", help="device token")
-        a.add_argument("--device", help="device name (as paired)")
+        a.add_argument("--server", help="wss://HOST:PORT/ws (default: from the device's "
+                       "credentials file)")
+        a.add_argument("--token", help="device token: written to the device's credentials "
+                       "file, read from it when not given")
+        a.add_argument("--device", help="device name (as paired); names its credentials file")
+        a.add_argument("--cert-sha256", metavar="FINGERPRINT",
+                       help="the server certificate's pin (`antrean tls fingerprint`); "
+                       "default: the one on file, else the first one seen")
         if name == "kiosk":
             a.add_argument("--printer", default="dummy", help="printer SPEC")
             a.add_argument("--printer-profile", default=None)
@@ -243,6 +288,9 @@ def build_parser() -> argparse.ArgumentParser:
     bi.add_argument("--server", required=True, help="ws://HOST:PORT/ws")
     bi.add_argument("--device", required=True, help="an admin device name")
     bi.add_argument("--token", required=True)
+    bi.add_argument("--tls-cert", metavar="FILE",
+                    help="for wss://: the office's certificate, the only one trusted "
+                    "(default: /etc/antrean/tls/server.crt)")
     b.set_defaults(func=_delegate("server.bookings"))
 
     return p

@@ -104,14 +104,16 @@ def run_windows(args: argparse.Namespace) -> int:
         if not args.no_apps:
             exe = [sys.executable, "-m", "server"]
             t = office.tokens
+            # The apps' credentials files go in the demo's folder, not ~/.config/antrean.
+            env = {**os.environ, "ANTREAN_CONFIG_DIR": str(Path(office.folder) / "devices")}
             procs = [
                 subprocess.Popen([*exe, "kiosk", "--server", office.url, "--device", "kiosk-1",
-                                  "--token", t["kiosk-1"], "--windowed"]),
+                                  "--token", t["kiosk-1"], "--windowed"], env=env),
                 subprocess.Popen([*exe, "counter", "--server", office.url, "--device",
                                   "console-1", "--token", t["console-1"], "--counter",
-                                  "loket-2", "--windowed"]),
+                                  "loket-2", "--windowed"], env=env),
                 subprocess.Popen([*exe, "display", "--server", office.url, "--device",
-                                  "board-1", "--token", t["board-1"], "--windowed"]),
+                                  "board-1", "--token", t["board-1"], "--windowed"], env=env),
             ]
         stop = threading.Event()
         crowd = None

@@ -25,6 +25,13 @@ def _collect_garbage_on_the_main_thread():
     gc.collect()
 
 
+@pytest.fixture(autouse=True)
+def _private_credentials_folder(tmp_path_factory, monkeypatch):
+    """Apps started with --token write a credentials file (office_client/credentials.py):
+    in a test's own folder, never the user's ~/.config/antrean. Child processes inherit it."""
+    monkeypatch.setenv("ANTREAN_CONFIG_DIR", str(tmp_path_factory.mktemp("antrean-config")))
+
+
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item, call):
     """In CI (ANTREAN_NO_SKIPS=1, set by .ci/run) a skipped test fails: CI installs every
