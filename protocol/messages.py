@@ -28,11 +28,12 @@ class Role(StrEnum):
     DISPLAY = "display"
     ADMIN = "admin"
     OBSERVER = "observer"
+    TABLET = "tablet"  # survey tablet at a counter: paired bound to that counter
 
 
 ROLES: frozenset[str] = frozenset(r.value for r in Role)
 # Roles whose snapshot and events are stripped of officer identities and ticket tokens.
-PUBLIC_ROLES: frozenset[str] = frozenset({Role.DISPLAY, Role.OBSERVER})
+PUBLIC_ROLES: frozenset[str] = frozenset({Role.DISPLAY, Role.OBSERVER, Role.TABLET})
 
 
 class ErrorCode(StrEnum):
@@ -54,6 +55,9 @@ class ErrorCode(StrEnum):
 DEVICE_STATUSES = ("ok", "paper_near_end", "paper_out", "cover_open", "offline", "unknown")
 
 _K, _C, _D, _A = Role.KIOSK, Role.COUNTER, Role.DISPLAY, Role.ADMIN
+_T = Role.TABLET
+# who may ask for a one-time report link (a supervisor role joins this set later)
+REPORT_ROLES: frozenset[str] = frozenset({_A})
 # command name -> roles allowed to send it (the table of the spec, plus documented additions)
 COMMAND_ROLES: dict[str, frozenset[str]] = {
     "issue_ticket": frozenset({_K}),
@@ -78,6 +82,8 @@ COMMAND_ROLES: dict[str, frozenset[str]] = {
     # additions
     "import_bookings": frozenset({_A}),
     "submit_survey": frozenset({_K, _C, _A}),
+    "tablet_survey": frozenset({_T}),
+    "report_link": REPORT_ROLES,
 }
 
 # Required args per command (type checks beyond presence happen in the engine).
@@ -103,6 +109,8 @@ COMMAND_REQUIRED_ARGS: dict[str, tuple[str, ...]] = {
     "ping": (),
     "import_bookings": ("bookings",),
     "submit_survey": ("ticket", "answers"),
+    "tablet_survey": (),
+    "report_link": ("from", "to", "format"),
 }
 
 
