@@ -111,7 +111,7 @@ def shoot_web_board(http_url: str, out: Path, width: int = 1920, height: int = 1
         try:
             page = browser.new_page(viewport={"width": width, "height": height})
             page.goto(f"{http_url}/display")
-            page.wait_for_function("document.body.dataset.state === 'online'", timeout=10000)
+            page.wait_for_function("() => document.body.dataset.state === 'online'", timeout=10000)
             if wait_for:
                 page.wait_for_function(
                     "n => document.querySelector('#latest-number').textContent === n",

@@ -28,13 +28,15 @@ class Role(StrEnum):
     DISPLAY = "display"
     ADMIN = "admin"
     OBSERVER = "observer"
+    TABLET = "tablet"  # survey tablet at a counter: paired bound to that counter
 
 
 ROLES: frozenset[str] = frozenset(r.value for r in Role)
 # Roles that receive only what a hall screen shows (`public_event`, `public_snapshot`):
-# screens anyone can look at, and devices anyone can walk up to. Plain strings, so a role
-# can be listed here before it has a `Role` member ("tablet": a survey tablet at a desk).
-PUBLIC_ROLES: frozenset[str] = frozenset({"display", "observer", "kiosk", "tablet"})
+# screens anyone can look at, and devices anyone can walk up to (a kiosk, the survey
+# tablet at a desk).
+PUBLIC_ROLES: frozenset[str] = frozenset({Role.DISPLAY, Role.OBSERVER, Role.KIOSK,
+                                          Role.TABLET})
 
 
 class ErrorCode(StrEnum):
@@ -56,6 +58,9 @@ class ErrorCode(StrEnum):
 DEVICE_STATUSES = ("ok", "paper_near_end", "paper_out", "cover_open", "offline", "unknown")
 
 _K, _C, _D, _A = Role.KIOSK, Role.COUNTER, Role.DISPLAY, Role.ADMIN
+_T = Role.TABLET
+# who may ask for a one-time report link (a supervisor role joins this set later)
+REPORT_ROLES: frozenset[str] = frozenset({_A})
 # command name -> roles allowed to send it (the table of the spec, plus documented additions)
 COMMAND_ROLES: dict[str, frozenset[str]] = {
     "issue_ticket": frozenset({_K}),
@@ -80,6 +85,8 @@ COMMAND_ROLES: dict[str, frozenset[str]] = {
     # additions
     "import_bookings": frozenset({_A}),
     "submit_survey": frozenset({_K, _C, _A}),
+    "tablet_survey": frozenset({_T}),
+    "report_link": REPORT_ROLES,
 }
 
 # Required args per command (type checks beyond presence happen in the engine).
@@ -105,6 +112,8 @@ COMMAND_REQUIRED_ARGS: dict[str, tuple[str, ...]] = {
     "ping": (),
     "import_bookings": ("bookings",),
     "submit_survey": ("ticket", "answers"),
+    "tablet_survey": (),
+    "report_link": ("from", "to", "format"),
 }
 
 

@@ -25,7 +25,7 @@ DAYS = 5
 def render_gallery(out_dir: Path, lang: str = "id", days: int = DAYS) -> list[Path]:
     from reports.demo_day import simulate_days
     from reports.html import render_html
-    from reports.pages import report_page
+    from reports.pages import ReportRequest, report_page
     from reports.pdf import write_pdf
     from reports.render import write_csv, write_xlsx
     from reports.report import build_report
@@ -50,7 +50,7 @@ def render_gallery(out_dir: Path, lang: str = "id", days: int = DAYS) -> list[Pa
         written.append(pdf)
         if chromium_available():
             status, _, body = report_page(
-                db, config, f"token=ADMIN&from={week.days[0]}&to={last}&lang={lang}", now=now)
+                db, config, ReportRequest(week.days[0], last, "html", lang), now=now)
             page_html = Path(tmp) / "page.html"
             page_html.write_bytes(body)
             written.append(screenshot(page_html, out_dir / "report-page.png", full_page=False))

@@ -1,8 +1,8 @@
 """The report as one self-contained HTML page (charts embedded as PNG data URIs).
 
-Used as the `--format html` file, as the admin report page on the server (with a date
-picker form) and as the source of the PDF (printed by headless Chromium). Numbers are
-written the way the reader's language writes them (Indonesian: 1.234 and 12,5).
+Used as the `--format html` file, as the report page on the server (a one-time link) and
+as the source of the PDF (printed by headless Chromium). Numbers are written the way the
+reader's language writes them (Indonesian: 1.234 and 12,5).
 """
 
 from __future__ import annotations

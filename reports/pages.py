@@ -1,80 +1,102 @@
-"""The report as pages on the server: `/admin/report?token=…&from=…&to=…`.
+"""The report as a page on the server, behind a one-time link (`GET /report/<token>`).
 
-`report_page(db_path, config, query)` answers `(status, content type, body)`; the hub
-checks the admin token before calling it, and should call it off the event loop
-(`asyncio.to_thread`): it reads the database and draws charts. `format=xlsx|csv|pdf`
-gives the same report as a download; the HTML page carries a date picker that keeps the
-token in a hidden field.
+An admin asks for a link over the WebSocket (`report_link`: a date range and a format);
+the hub keeps the `ReportRequest` under a random token for a minute and one response
+(`server/hub/links.py`), then calls `report_page` with it off the event loop
+(`asyncio.to_thread`): it reads the database and draws charts. The HTML page shows the
+range it was made for and offers no form or links: any would need a secret in its URL.
 """
 
 from __future__ import annotations
 
+import base64
+import hashlib
+from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import date, datetime
+from functools import cache
 from html import escape
 from pathlib import Path
-from urllib.parse import parse_qs, urlencode
+from typing import TYPE_CHECKING, Any
 
-from reports.report import L
-from server.config import OfficeConfig
+if TYPE_CHECKING:
+    from server.config import OfficeConfig
 
 HTML = "text/html; charset=utf-8"
 TYPES = {"xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
          "csv": "application/zip", "pdf": "application/pdf"}
+FORMATS = ("html", *TYPES)
+LANGUAGES = ("id", "en")
 
 
-def _form(params: dict[str, str], lang: str) -> str:
-    token = escape(params.get("token", ""))
-    base = {k: v for k, v in params.items() if k in ("token", "from", "to", "lang")}
-    links = " · ".join(f"<a href='?{escape(urlencode({**base, 'format': f}))}'>{f.upper()}</a>"
-                       for f in ("xlsx", "csv", "pdf"))
-    langs = "".join(f"<option value='{code}'{' selected' if code == lang else ''}>{name}"
-                    "</option>" for code, name in (("id", "Bahasa Indonesia"),
-                                                   ("en", "English")))
-    return (f"<form class='pick' method='get'><input type='hidden' name='token' "
-            f"value='{token}'>"
-            f"<label>{escape(L('form_from', lang))}<input type='date' name='from' "
-            f"value='{escape(params.get('from', ''))}' required></label>"
-            f"<label>{escape(L('form_to', lang))}<input type='date' name='to' "
-            f"value='{escape(params.get('to', ''))}' required></label>"
-            f"<label>&nbsp;<select name='lang'>{langs}</select></label>"
-            f"<button type='submit'>{escape(L('form_show', lang))}</button>"
-            f"<span>{escape(L('form_download', lang))}: {links}</span></form>")
-
-
-def _error_page(status: int, message: str, params: dict[str, str], lang: str
-                ) -> tuple[int, str, bytes]:
+@cache
+def page_csp() -> str:
+    """The Content-Security-Policy of these pages. Their only style is one inline <style>
+    block (reports.html.CSS), allowed by its hash; the charts are data: images; no script.
+    (reports.html draws with matplotlib: imported when a report is asked for, not before.)"""
     from reports.html import CSS
+    style_hash = base64.b64encode(hashlib.sha256(CSS.encode()).digest()).decode()
+    return (f"default-src 'none'; style-src 'sha256-{style_hash}'; img-src data:; "
+            "base-uri 'none'; form-action 'none'; frame-ancestors 'none'")
+
+
+@dataclass(frozen=True)
+class ReportRequest:
+    """What a report link was made for."""
+
+    date_from: date
+    date_to: date
+    fmt: str = "html"
+    lang: str = "id"
+
+    @classmethod
+    def from_args(cls, args: Mapping[str, Any], default_lang: str) -> ReportRequest:
+        """From a `report_link` command's args (`from`, `to`: ISO dates, `format`,
+        optional `lang`); ValueError naming the first bad argument."""
+        try:
+            date_from = date.fromisoformat(args.get("from"))
+        except (TypeError, ValueError):
+            raise ValueError("from") from None
+        try:
+            date_to = date.fromisoformat(args.get("to"))
+        except (TypeError, ValueError):
+            raise ValueError("to") from None
+        if date_to < date_from:
+            raise ValueError("to")
+        fmt = args.get("format")
+        if fmt not in FORMATS:
+            raise ValueError("format")
+        lang = args.get("lang") or default_lang
+        if lang not in LANGUAGES:
+            raise ValueError("lang")
+        return cls(date_from, date_to, fmt, lang)
+
+
+def message_page(status: int, message: str, lang: str) -> tuple[int, str, bytes]:
+    """A page with one message (an error, an expired link), styled as the report."""
+    from reports.html import CSS
+    from reports.report import L
     body = (f"<!DOCTYPE html><html lang='{lang}'><head><meta charset='utf-8'>"
             f"<title>{escape(L('title', lang))}</title><style>{CSS}</style></head><body><main>"
             f"<header class='top'><h1>{escape(L('title', lang))}</h1></header>"
-            f"{_form(params, lang)}<p class='error'>{escape(message)}</p></main></body></html>")
+            f"<p class='error'>{escape(message)}</p></main></body></html>")
     return status, HTML, body.encode()
 
 
-def report_page(db_path: str | Path, config: OfficeConfig, query: str,
+def report_page(db_path: str | Path, config: OfficeConfig, request: ReportRequest,
                 now: datetime | None = None) -> tuple[int, str, bytes]:
-    raw = parse_qs(query or "", keep_blank_values=True)
-    params = {k: v[0] for k, v in raw.items() if v}
-    lang = params.get("lang") if params.get("lang") in ("id", "en") \
-        else config.default_language
-    today = (now or datetime.now(config.tz)).astimezone(config.tz).date()
-    params.setdefault("from", today.isoformat())
-    params.setdefault("to", params["from"])
-    try:
-        date_from, date_to = date.fromisoformat(params["from"]), date.fromisoformat(params["to"])
-        if date_to < date_from:
-            raise ValueError
-    except ValueError:
-        return _error_page(400, L("bad_date", lang), params, lang)
-    fmt = params.get("format", "html")
-    from reports.report import build_report
+    """`(status, content type, body)`: the report as HTML or as a download."""
+    lang = request.lang
+    from reports.report import L, build_report
     from reports.source import SourceError
     try:
-        rep = build_report(db_path, config, date_from, date_to, now=now, lang=lang)
+        rep = build_report(db_path, config, request.date_from, request.date_to, now=now,
+                           lang=lang)
     except SourceError:
-        return _error_page(500, L("db_error", lang), params, lang)
+        return message_page(500, L("db_error", lang), lang)
     except ValueError as exc:
-        return _error_page(400, str(exc), params, lang)
+        return message_page(400, str(exc), lang)
+    fmt = request.fmt
     if fmt in TYPES:
         import tempfile
         with tempfile.TemporaryDirectory(prefix="antrean-report-") as tmp:
@@ -90,4 +112,4 @@ def report_page(db_path: str | Path, config: OfficeConfig, query: str,
                 write_pdf(rep, out, lang)
             return 200, TYPES[fmt], out.read_bytes()
     from reports.html import render_html
-    return 200, HTML, render_html(rep, lang, form=_form(params, lang)).encode()
+    return 200, HTML, render_html(rep, lang).encode()

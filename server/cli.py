@@ -98,6 +98,8 @@ def cmd_device(args: argparse.Namespace) -> int:
     store = _store(args.db)
     try:
         if args.action == "add":
+            if args.role == "tablet" and not args.counter:
+                raise UserError("a tablet is paired to one counter: --counter is required")
             if args.counter:
                 cfg = _config(args.config)
                 if cfg.counter(args.counter) is None:
@@ -183,7 +185,8 @@ def build_parser() -> argparse.ArgumentParser:
     da = dsub.add_parser("add", help="pair a device; prints its token last")
     da.add_argument("name")
     da.add_argument("--role", required=True, choices=DEVICE_ROLES)
-    da.add_argument("--counter", help="bind a counter console to one counter")
+    da.add_argument("--counter", help="bind a counter console to one counter "
+                    "(required for a survey tablet)")
     da.add_argument("--config", help="office TOML, to check --counter")
     da.add_argument("--db", default=DEFAULT_DB)
     dl = dsub.add_parser("list", help="list paired devices")

@@ -1206,6 +1206,23 @@ class Engine:
                                                 "comment": comment}))
         return {}
 
+    def _cmd_tablet_survey(self, args, actor, now, events):
+        """The survey tablet at a counter asks whose survey to show: the status token of
+        the ticket finished last at its counter, if that was under 10 minutes ago and its
+        survey is not answered yet; else null. Only the last one: an older applicant who
+        left without answering is not offered to the next person at the desk."""
+        counter = actor.counter
+        if counter is None:
+            raise self._err(ErrorCode.INVALID_STATE, "err_tablet_unbound")
+        last = None
+        for tk in self.tickets.values():  # in issue order: of two finished at once, the later
+            if tk.counter == counter and tk.status == lc.DONE and tk.finished_at and (
+                    last is None or tk.finished_at >= last.finished_at):
+                last = tk
+        recent = last is not None and now - last.finished_at <= timedelta(minutes=10)
+        token = last.token if recent and not last.surveyed else None
+        return {"counter": counter, "token": token}
+
     # ------------------------------------------------------------------ time-driven
     def _rollover_if_needed(self, now: datetime) -> list[tuple[str, dict[str, Any]]]:
         # the hub's batches share one `now`: checked once for all of a batch's commands

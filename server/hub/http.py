@@ -1,29 +1,88 @@
-"""Plain HTTP on the WebSocket port: health, the applicant's ticket page, the web board.
+"""Plain HTTP on the WebSocket port: health, the applicant's ticket page, the web board,
+the survey tablet's page and one-time report links.
 
 `route()` is websockets' `process_request` hook: it returns a Response for HTTP paths
-and None for `/ws`, which then continues as a WebSocket handshake.
+and None for `/ws`, which then continues as a WebSocket handshake. The request path
+arrives exactly as sent (not percent-decoded); routes match it whole.
+
+Files are served from a fixed table (`STATIC`, `PAGES`: name → bytes and content type),
+read once at import: nothing taken from a request's path ever reaches the filesystem.
 """
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import re
 from http import HTTPStatus
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from urllib.parse import parse_qs
 
 from websockets.datastructures import Headers
 from websockets.http11 import Response
 
-from protocol.messages import WS_PATH, encode_bytes
+from protocol.messages import WS_PATH, ErrorCode, encode_bytes
 
 if TYPE_CHECKING:
     from server.hub.websocket import Hub
 
+log = logging.getLogger("antrean.http")
+
 WEB_DIR = Path(__file__).resolve().parent.parent / "web"
 TOKEN_RE = re.compile(r"^/t/([A-Za-z0-9_-]{8,64})(\.json)?$")
 SURVEY_RE = re.compile(r"^/t/([A-Za-z0-9_-]{8,64})/survey$")
+REPORT_RE = re.compile(r"^/report/([A-Za-z0-9_-]{22,64})$")
+STATIC_PREFIX = "/static/"
+MAX_QUERY_FIELDS = 16  # the pages use at most three; parse_qs refuses more (400)
+
+HTML = "text/html; charset=utf-8"
+JS = "text/javascript; charset=utf-8"
+CSS = "text/css; charset=utf-8"
+JSON = "application/json; charset=utf-8"
+# what /static/<name> serves: these names and nothing else
+STATIC_FILES = {"display.css": CSS, "display.js": JS, "ticket.css": CSS, "ticket.js": JS,
+                "phone-strings.json": JSON, "tablet.css": CSS, "tablet.js": JS}
+# the HTML pages, each served at its own path only
+PAGE_FILES = ("display.html", "ticket.html", "tablet.html")
+
 SECURITY_HEADERS = [("X-Content-Type-Options", "nosniff"), ("Referrer-Policy", "no-referrer"),
                     ("Cache-Control", "no-store")]
+# The web pages load their scripts and styles from /static and talk to /ws and /t on the
+# same origin: nothing inline, nothing from elsewhere. No page of ours is framed.
+PAGE_CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; "
+            "img-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
+
+
+def _read_web_files(names: Any) -> dict[str, bytes]:
+    files = {}
+    for name in names:
+        try:
+            files[name] = (WEB_DIR / name).read_bytes()
+        except OSError as exc:  # a page missing from an install: its route answers 404
+            log.warning("web file %s not available: %s", name, exc)
+    return files
+
+
+STATIC: dict[str, tuple[bytes, str]] = {
+    name: (body, STATIC_FILES[name]) for name, body in _read_web_files(STATIC_FILES).items()}
+PAGES: dict[str, bytes] = _read_web_files(PAGE_FILES)
+
+
+class BadQuery(ValueError):
+    """A query string the server will not parse (too many fields)."""
+
+
+def parse_query(query: str) -> dict[str, str]:
+    """The query's fields (first value of each). Every route's query goes through here:
+    BadQuery (→ 400) for more than MAX_QUERY_FIELDS fields."""
+    if not query:
+        return {}
+    try:
+        fields = parse_qs(query, keep_blank_values=True, max_num_fields=MAX_QUERY_FIELDS)
+    except ValueError as exc:  # "Max number of fields exceeded"
+        raise BadQuery(str(exc)) from None
+    return {key: values[0] for key, values in fields.items()}
 
 
 def respond(status: int, body: bytes, content_type: str) -> Response:
@@ -33,23 +92,37 @@ def respond(status: int, body: bytes, content_type: str) -> Response:
     return Response(status, phrase, headers, body)
 
 
+def html_response(body: bytes, status: int = 200, csp: str = PAGE_CSP) -> Response:
+    response = respond(status, body, HTML)
+    response.headers["Content-Security-Policy"] = csp
+    response.headers["X-Frame-Options"] = "DENY"
+    return response
+
+
 def json_response(data: Any, status: int = 200) -> Response:
-    return respond(status, encode_bytes(data),
-                   "application/json; charset=utf-8")
+    return respond(status, encode_bytes(data), JSON)
+
+
+def not_found() -> Response:
+    return json_response({"error": "not_found"}, 404)
 
 
 def page(name: str) -> Response:
-    path = WEB_DIR / name
-    if not path.is_file():
-        return json_response({"error": "not_found"}, 404)
-    kind = {".html": "text/html; charset=utf-8", ".js": "text/javascript; charset=utf-8",
-            ".css": "text/css; charset=utf-8", ".wav": "audio/wav",
-            ".png": "image/png"}.get(path.suffix, "application/octet-stream")
-    return respond(200, path.read_bytes(), kind)
+    body = PAGES.get(name)
+    return not_found() if body is None else html_response(body)
+
+
+def static(name: str) -> Response:
+    entry = STATIC.get(name)
+    return not_found() if entry is None else respond(200, *entry)
 
 
 def route(hub: Hub, connection: Any, request: Any) -> Response | None:
     path, _, query = request.path.partition("?")
+    try:
+        params = parse_query(query)
+    except BadQuery:
+        return json_response({"error": "bad_request"}, 400)
     if path == WS_PATH:
         return None
     if path == "/health":
@@ -58,121 +131,77 @@ def route(hub: Hub, connection: Any, request: Any) -> Response | None:
     if match:
         ticket = hub.ticket_public(match.group(1))
         if ticket is None:
-            return json_response({"error": "not_found"}, 404)
-        wants_json = bool(match.group(2)) or "format=json" in query \
-            or not (WEB_DIR / "ticket.html").is_file()
+            return not_found()
+        wants_json = bool(match.group(2)) or params.get("format") == "json" \
+            or "ticket.html" not in PAGES
         return json_response(ticket) if wants_json else page("ticket.html")
     match = SURVEY_RE.match(path)
     if match:
-        return submit_survey(hub, match.group(1), query)
+        return submit_survey(hub, match.group(1), params)
+    match = REPORT_RE.match(path)
+    if match:
+        return report(hub, match.group(1))
     if path == "/tablet":
-        return tablet(hub, query)
-    if path == "/admin/report":
-        return admin_report(hub, query)
+        return page("tablet.html")
     if path == "/display":
         return page("display.html")
-    if path.startswith("/static/") and ".." not in path:
-        return page(path.removeprefix("/static/"))
+    if path.startswith(STATIC_PREFIX):
+        return static(path.removeprefix(STATIC_PREFIX))
     extra = getattr(hub, "extra_routes", None)
     if extra is not None:
         response = extra(path, query, request)
         if response is not None:
             return response
-    return json_response({"error": "not_found"}, 404)
+    return not_found()
 
 
-async def submit_survey(hub: Hub, token: str, query: str) -> Response:
+async def submit_survey(hub: Hub, token: str, params: dict[str, str]) -> Response:
     """GET /t/<token>/survey?answers=4,3,4,4,3,4,4,3,4&comment=... (the phone page's form).
 
     GET because websockets' HTTP side only parses GET; the answer is idempotent anyway
-    (one response per ticket)."""
-    from urllib.parse import parse_qs
-
+    (one response per ticket). Only a ticket's secret status token opens its survey: an
+    id or a number (printed, called out, on the board) is not found here."""
     from server.engine import Actor
-    params = parse_qs(query, max_num_fields=4)
+    if hub.engine.find_by_token(token) is None:
+        return not_found()
     try:
-        answers = [int(x) for x in params.get("answers", [""])[0].split(",")]
+        answers = [int(x) for x in params.get("answers", "").split(",")]
     except ValueError:
         return json_response({"ok": False, "error": {"code": "bad_request",
                                                       "message": "answers"}}, 400)
-    comment = params.get("comment", [""])[0][:2000]
+    comment = params.get("comment", "")[:2000]
     result = await hub.run_command("submit_survey", {"ticket": token, "answers": answers,
                                                      "comment": comment},
                                    Actor("applicant", "phone"))
-    status = 200 if result["ok"] else 400
+    if result["ok"]:
+        status = 200
+    else:
+        status = 404 if result["error"]["code"] == ErrorCode.NOT_FOUND else 400
     return json_response({k: v for k, v in result.items() if k != "id"}, status)
 
 
-async def _device_from_query(hub: Hub, query: str, role: str) -> Any:
-    """The paired device whose token is in `?token=`, if it has this role; else None."""
-    import asyncio
-    from urllib.parse import parse_qs
-
-    token = parse_qs(query, max_num_fields=10).get("token", [""])[0]
-    device = await asyncio.to_thread(hub.store.device_for_token, token)
-    return device if device is not None and device.role == role else None
-
-
-def _needs_token(message: str) -> Response:
-    return respond(401, f"<!doctype html><meta charset=utf-8><h1>401</h1><p>{message} "
-                   "(?token=…)</p>".encode(), "text/html; charset=utf-8")
-
-
-async def admin_report(hub: Hub, query: str) -> Response:
-    """The office report for an admin device's token, with a date picker (reports.pages).
-
-    Runs in a thread: it reads the database and draws charts, which must not stall the
-    queue."""
-    import asyncio
-
-    device = await _device_from_query(hub, query, "admin")
-    if device is None:
-        return _needs_token("Token admin diperlukan / An admin device token is required")
-    from reports.pages import report_page
-    status, content_type, body = await asyncio.to_thread(report_page, hub.store.path,
-                                                         hub.config, query)
+async def report(hub: Hub, token: str) -> Response:
+    """GET /report/<token>: the report a `report_link` command asked for, once, within its
+    minute; the token is used up here, before the report is made. Made in a thread: it
+    reads the database and draws charts, which must not stall the queue."""
+    request = hub.report_links.take(token, hub.clock())
+    status, content_type, body, csp = await asyncio.to_thread(_report_response, hub, request)
+    if content_type == HTML or request is None:
+        return html_response(body, status, csp)
     response = respond(status, body, content_type)
-    suffix = {"application/pdf": "pdf", "application/zip": "zip"}.get(
-        content_type, "xlsx" if "spreadsheet" in content_type else None)
-    if suffix:
-        response.headers["Content-Disposition"] = f'attachment; filename="laporan.{suffix}"'
+    suffix = "zip" if request.fmt == "csv" else request.fmt
+    response.headers["Content-Disposition"] = f'attachment; filename="laporan.{suffix}"'
     return response
 
 
-TABLET_WAIT = """<!doctype html><html lang="id"><meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta http-equiv="refresh" content="5"><title>Survei Kepuasan</title>
-<body style="font-family:DejaVu Sans,sans-serif;background:#0a2a66;color:#fff;
-display:flex;align-items:center;justify-content:center;height:100vh;margin:0;text-align:center">
-<div><h1 style="font-size:44px">Survei Kepuasan Masyarakat</h1>
-<p style="font-size:28px">Survei muncul di sini setelah layanan Anda selesai.<br>
-<span style="opacity:.75">The survey appears here once your service is finished.</span></p>
-</div></body></html>"""
-
-
-async def tablet(hub: Hub, query: str) -> Response:
-    """Tablet mode at a counter, for applicants without a phone: `/tablet?token=T` with
-    the counter console's device token opens the survey (the phone page) of the ticket
-    last finished at that console's counter, once; otherwise a waiting page that
-    refreshes itself."""
-    from datetime import timedelta
-    from urllib.parse import parse_qs, quote
-
-    token = parse_qs(query, max_num_fields=10).get("token", [""])[0]  # handed on below
-    device = await _device_from_query(hub, query, "counter")
-    if device is None:
-        return _needs_token("Token perangkat loket diperlukan / "
-                            "A counter device token is required")
-    engine = hub.engine
-    counter = device.counter or next((c.id for c in engine.counters.values()
-                                      if c.device == device.name), None)
-    recent = hub.clock() - timedelta(minutes=10)  # the applicant who just left the desk
-    done = [tk for tk in engine.tickets.values()
-            if tk.counter == counter and tk.status == "done" and not tk.surveyed
-            and tk.finished_at and tk.finished_at >= recent]
-    if counter is None or not done:
-        return respond(200, TABLET_WAIT.encode(), "text/html; charset=utf-8")
-    latest = max(done, key=lambda tk: tk.finished_at)
-    response = respond(302, b"", "text/plain")
-    response.headers["Location"] = f"/t/{latest.token}?tablet={quote(token)}"
-    return response
+def _report_response(hub: Hub, request: Any) -> tuple[int, str, bytes, str]:
+    """On a thread: the report (or, for a used or unknown link, a page saying so) and the
+    HTML pages' policy (the report modules draw with matplotlib: slow to import)."""
+    from reports.pages import message_page, page_csp, report_page
+    from reports.report import L
+    if request is None:
+        lang = hub.config.default_language
+        status, content_type, body = message_page(404, L("link_gone", lang), lang)
+    else:
+        status, content_type, body = report_page(hub.store.path, hub.config, request)
+    return status, content_type, body, page_csp()

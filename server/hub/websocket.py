@@ -44,6 +44,7 @@ from server.config import OfficeConfig
 from server.engine import Actor, Engine
 from server.hub import http
 from server.hub.clients import Client, TokenBucket
+from server.hub.links import ReportLinks
 from server.store.sqlite import RESULT_TTL, Store, encode_part
 
 log = logging.getLogger("antrean.hub")
@@ -116,6 +117,10 @@ class Hub:
             self._result_times.append((datetime.fromisoformat(at), (device, cmd_id)))
         self._results_pruned_at = now
         self.clients: set[Client] = set()  # welcomed: they receive every event
+        # Commands the hub answers itself, not the engine: they change no queue state, so
+        # they are neither queued nor committed nor remembered for re-sends.
+        self.report_links = ReportLinks(config)  # one-time links: GET /report/<token>
+        self.hub_commands = {"report_link": self.report_links.command}
         self.queue: asyncio.Queue[Work] = asyncio.Queue()
         self.server: websockets.asyncio.server.Server | None = None
         self.commits = 0  # groups committed (tests and benchmarks count them)
@@ -284,6 +289,10 @@ class Hub:
             self._reply(client, m.result_error(
                 cmd_id, m.ErrorCode.FORBIDDEN,
                 t("server.err_not_logged_in", lang, counter=args.get("counter"))))
+            return
+        answer = self.hub_commands.get(name)
+        if answer is not None:
+            self._reply(client, answer(cmd_id, args, self.clock()))
             return
         if name == "login":
             await self._login(client, msg)

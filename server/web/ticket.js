@@ -2,10 +2,14 @@
 // Reads /t/<token>.json, then follows the office's public event stream (WebSocket,
 // role "observer") and re-reads the JSON whenever an event may change what it shows.
 // Texts come from /static/phone-strings.json (generated from i18n/catalog/phone.toml).
+// With ?tablet=1 it is the survey tablet at a counter (/tablet opened it): it goes back
+// to /tablet after the thank-you, or when the applicant leaves it untouched.
 "use strict";
 
 (function () {
   const token = location.pathname.split("/")[2] || "";
+  const TABLET = new URLSearchParams(location.search).get("tablet") === "1";
+  const TABLET_IDLE_MS = 180000;
   const $ = (id) => document.getElementById(id);
   const RELEVANT = new Set(["ticket_issued", "ticket_called", "ticket_recalled",
     "service_started", "ticket_finished", "ticket_no_show", "ticket_transferred",
@@ -52,6 +56,7 @@
     $("lang").textContent = tr("lang_toggle");
     document.title = tr("page_title");
     if (!data) {
+      if (TABLET) leaveSoon();
       document.body.dataset.status = "notfound";
       ["ticket", "waiting", "called", "serving", "done", "survey", "thanks", "sound-box"]
         .forEach((id) => show(id, false));
@@ -105,19 +110,24 @@
     if (status === "thanks") {
       $("thanks-title").textContent = tr("thanks_title");
       $("thanks-text").textContent = tr("thanks_text");
-      // Tablet mode at a counter (/tablet redirects here): back to the
-      // waiting page for the next applicant after a moment (?tablet= carries the
-      // counter device's token the tablet was opened with).
-      const tablet = new URLSearchParams(location.search).get("tablet");
-      if (tablet && !window.tabletReturn) {
-        window.tabletReturn = setTimeout(() => {
-          location.href = "/tablet?token=" + encodeURIComponent(tablet);
-        }, 8000);
-      }
+      if (TABLET) leaveSoon();  // ready for the next applicant
+    } else if (TABLET && status !== "done") {
+      leaveSoon();  // nothing to answer here (a ticket not finished, or gone)
     }
     $("keep-open").textContent = tr("keep_open");
     $("sound").textContent = tr(audio ? "sound_on" : "enable_sound");
     $("sound").classList.toggle("on", !!audio);
+  }
+
+  // Tablet mode: back to /tablet a moment after there is nothing (more) to answer, or
+  // when the survey is left untouched (each touch or key restarts that wait).
+  let leaveTimer = null;
+  let idleTimer = null;
+  function backToTablet() { location.href = "/tablet"; }
+  function leaveSoon() { if (!leaveTimer) leaveTimer = setTimeout(backToTablet, 8000); }
+  function restartIdle() {
+    clearTimeout(idleTimer);
+    idleTimer = setTimeout(backToTablet, TABLET_IDLE_MS);
   }
 
   function renderSurvey() {
@@ -198,7 +208,8 @@
 
   function pickLang() {
     const q = new URLSearchParams(location.search).get("lang");
-    const saved = (() => { try { return localStorage.getItem("antrean.lang"); } catch (e) { return null; } })();
+    // a tablet is shared: the previous applicant's choice is not this one's
+    const saved = TABLET ? null : (() => { try { return localStorage.getItem("antrean.lang"); } catch (e) { return null; } })();
     for (const c of [q, saved, data && data.lang, "id"]) if (c === "id" || c === "en") return c;
     return "id";
   }
@@ -312,11 +323,18 @@
     }
     $("lang").addEventListener("click", () => {
       lang = lang === "en" ? "id" : "en";
-      try { localStorage.setItem("antrean.lang", lang); } catch (e) { /* private mode */ }
+      if (!TABLET) {
+        try { localStorage.setItem("antrean.lang", lang); } catch (e) { /* private mode */ }
+      }
       render();
     });
     $("sound").addEventListener("click", () => { ensureAudio(); render(); });
     $("survey").addEventListener("submit", submitSurvey);
+    if (TABLET) {
+      restartIdle();
+      document.addEventListener("pointerdown", restartIdle);
+      document.addEventListener("keydown", restartIdle);
+    }
     await refresh();
     if (!lang) { lang = pickLang(); render(); }
     connect();

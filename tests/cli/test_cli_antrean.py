@@ -74,6 +74,21 @@ def test_device_add_checks_the_counter(tmp_path, capsys):
     assert "loket-9" in capsys.readouterr().err
 
 
+def test_a_survey_tablet_is_paired_to_one_counter(tmp_path, capsys):
+    db = str(tmp_path / "a.db")
+    assert main(["device", "add", "tab", "--role", "tablet", "--db", db]) == 1
+    assert "--counter" in capsys.readouterr().err
+    assert main(["device", "add", "tab", "--role", "tablet", "--counter", "loket-9",
+                 "--db", db]) == 1
+    assert "loket-9" in capsys.readouterr().err
+    assert main(["device", "add", "tab", "--role", "tablet", "--counter", "loket-1",
+                 "--db", db]) == 0
+    capsys.readouterr()
+    main(["device", "list", "--db", db])
+    assert re.search(r"^tab\ttablet\tactive\t.*counter=loket-1$", capsys.readouterr().out,
+                     re.M)
+
+
 def test_officer_add(tmp_path, capsys):
     db = str(tmp_path / "a.db")
     assert main(["officer", "add", "budi", "--name", "Budi Santoso", "--pin", "1234",

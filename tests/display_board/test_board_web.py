@@ -27,7 +27,7 @@ def test_web_board_shows_and_announces_calls(browser, live_server, tmp_path) -> 
     errors: list[str] = []
     page.on("pageerror", lambda e: errors.append(str(e)))
     page.goto(f"{live_server.http_url}/display")
-    page.wait_for_function("document.body.dataset.state === 'online'", timeout=10000)
+    page.wait_for_function("() => document.body.dataset.state === 'online'", timeout=10000)
     assert page.locator("#office-name").text_content() == "Kantor Imigrasi Kelas I TPI Contoh"
     assert "WIB" in page.locator("#clock-time").text_content()
 
@@ -35,26 +35,26 @@ def test_web_board_shows_and_announces_calls(browser, live_server, tmp_path) -> 
     kiosk.ok("issue_ticket", service="paspor-baru", lane="reguler", lang="id")
     kiosk.ok("issue_ticket", service="paspor-baru", lane="lansia", lang="id")
     page.wait_for_function(
-        "document.querySelector('[data-service=paspor-baru] .count').textContent"
+        "() => document.querySelector('[data-service=paspor-baru] .count').textContent"
         " === '2 orang'", timeout=5000)
     console = WsClient(live_server.url, "counter", "console-1", live_server.tokens["console-1"])
     console.ok("login", officer="budi", pin="1234", counter="loket-1")
     called = console.ok("call_next", counter="loket-1")
     assert called["number"] == "A002"  # the priority lane first
-    page.wait_for_function("document.querySelector('#latest-number').textContent === 'A002'",
-                           timeout=5000)
+    page.wait_for_function(
+        "() => document.querySelector('#latest-number').textContent === 'A002'", timeout=5000)
     assert page.locator("#latest-counter").text_content() == "LOKET 1"
     assert "flash" in (page.locator("#latest").get_attribute("class") or "")
     assert page.locator("[data-counter=loket-1] .num").text_content() == "A002"
     console.ok("recall", counter="loket-1")
-    page.wait_for_function("window.boardAnnounced.length === 2", timeout=5000)
+    page.wait_for_function("() => window.boardAnnounced.length === 2", timeout=5000)
     assert page.evaluate("window.boardAnnounced") == ["A002", "A002*"]
     assert page.locator("#latest-title").text_content() == "PANGGILAN ULANG"
 
     admin = WsClient(live_server.url, "admin", "admin-1", live_server.tokens["admin-1"])
     admin.ok("set_announcement", text={"id": "Waspada calo!", "en": "Beware of brokers!"})
     page.wait_for_function(
-        "document.querySelector('#marquee-text').textContent.startsWith('Waspada calo!')",
+        "() => document.querySelector('#marquee-text').textContent.startsWith('Waspada calo!')",
         timeout=5000)
     page.screenshot(path=str(tmp_path / "web-board.png"))
     assert (tmp_path / "web-board.png").stat().st_size > 20_000

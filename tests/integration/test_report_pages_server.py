@@ -1,9 +1,11 @@
-"""The report pages on the server: only for an admin device's token; downloads named."""
+"""The report on the server: an admin asks for a one-time link over its WebSocket
+(`report_link`) and opens it; the page shows the range it was made for, downloads are
+named. (Link lifetime, single use and roles: tests/security/test_report_links.py.)"""
 
 import urllib.error
 import urllib.request
 
-import pytest
+from ws_helpers import device
 
 
 def _get(url):
@@ -14,19 +16,25 @@ def _get(url):
         return exc.code, dict(exc.headers), exc.read()
 
 
-@pytest.mark.parametrize("token_of", [None, "kiosk-1", "board-1"])
-def test_report_page_refuses_everyone_but_admins(live_server, token_of):
-    token = live_server.tokens[token_of] if token_of else "nope"
-    status, _, body = _get(f"{live_server.http_url}/admin/report?token={token}")
-    assert status == 401 and b"admin" in body
+def test_report_page_and_downloads_through_links(live_server):
+    admin = device(live_server, "admin-1")
+    kiosk = device(live_server, "kiosk-1")
+    day = kiosk.ok("issue_ticket", service="paspor-baru", lane="reguler")["issued_at"][:10]
+    kiosk.close()
+    shown = f"{day[8:10]}-{day[5:7]}-{day[:4]}"
 
+    def link(fmt, **extra):
+        return live_server.http_url + admin.ok(
+            "report_link", **{"from": day, "to": day, "format": fmt, **extra})["url"]
 
-def test_report_page_for_admin_with_date_picker_and_download(live_server):
-    token = live_server.tokens["admin-1"]
-    status, headers, body = _get(f"{live_server.http_url}/admin/report?token={token}")
+    status, headers, body = _get(link("html"))
     assert status == 200 and headers["Content-Type"].startswith("text/html")
-    assert b"type='date'" in body and b"IKM" in body
-    status, headers, body = _get(f"{live_server.http_url}/admin/report?token={token}"
-                                 "&format=xlsx")
-    assert status == 200 and body[:2] == b"PK"
-    assert headers["Content-Disposition"] == 'attachment; filename="laporan.xlsx"'
+    assert b"IKM" in body and shown.encode() in body and b"Laporan" in body
+    status, _, body = _get(link("html", lang="en"))
+    assert status == 200 and b"Report" in body
+    for fmt, magic, name in (("xlsx", b"PK", "laporan.xlsx"), ("csv", b"PK", "laporan.zip"),
+                             ("pdf", b"%PDF", "laporan.pdf")):
+        status, headers, body = _get(link(fmt))
+        assert status == 200 and body.startswith(magic), fmt
+        assert headers["Content-Disposition"] == f'attachment; filename="{name}"'
+    admin.close()

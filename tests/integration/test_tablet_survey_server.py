@@ -1,63 +1,120 @@
-"""Tablet mode at a counter: the survey of the applicant who just left that desk."""
+"""The survey tablet at a counter: a `tablet` device, paired bound to one counter, asks
+(`tablet_survey`) whose survey to show and gets the status token of the applicant who just
+left its desk — its own counter's last finished ticket, within 10 minutes, not answered
+yet — or null. The server runs on a clock the test moves."""
+
+from __future__ import annotations
 
 import json
-import urllib.error
 import urllib.request
+from datetime import UTC, datetime, timedelta
 
-from websockets.sync.client import connect
+import pytest
+from ws_helpers import join
 
+from server.app import ServerThread
+from server.demo_office import pair_demo_devices
+from server.store.sqlite import Store
 
-class NoRedirect(urllib.request.HTTPRedirectHandler):
-    def redirect_request(self, *args, **kwargs):
-        return None
-
-
-def _get(url):
-    opener = urllib.request.build_opener(NoRedirect)
-    try:
-        with opener.open(url, timeout=10) as r:
-            return r.status, dict(r.headers), r.read()
-    except urllib.error.HTTPError as exc:
-        return exc.code, dict(exc.headers), exc.read()
+START = datetime(2026, 12, 7, 3, 0, tzinfo=UTC)  # 10:00 WIB
 
 
-def _run(ws, cid, name, **args):
-    ws.send(json.dumps({"type": "command", "id": cid, "name": name, "args": args}))
-    while True:
-        msg = json.loads(ws.recv(timeout=10))
-        if msg.get("type") == "result" and msg["id"] == cid:
-            assert msg["ok"], msg
-            return msg["data"]
+class Clock:
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
 
 
-def test_tablet_opens_the_survey_of_the_ticket_just_finished(live_server):
-    token = live_server.tokens["console-3"]  # paired bound to loket-3
-    url = f"{live_server.http_url}/tablet?token={token}"
-    status, _, body = _get(url)
-    assert status == 200 and b"Survei" in body  # nobody finished yet: the waiting page
-    with connect(live_server.url) as kiosk, connect(live_server.url) as desk:
-        kiosk.send(json.dumps({"type": "hello", "role": "kiosk", "device": "kiosk-1",
-                               "token": live_server.tokens["kiosk-1"]}))
-        kiosk.recv(timeout=10)
-        desk.send(json.dumps({"type": "hello", "role": "counter", "device": "console-3",
-                              "token": token}))
-        desk.recv(timeout=10)
-        ticket = _run(kiosk, "k1", "issue_ticket", service="paspor-baru", lane="reguler")
-        _run(desk, "d0", "login", officer="budi", pin="1234", counter="loket-3")
-        for i, name in enumerate(("call_next", "start_service", "finish")):
-            _run(desk, f"d{i + 1}", name, counter="loket-3")
-    status, headers, _ = _get(url)
-    assert status == 302
-    status_token = ticket["status_url"].rsplit("/", 1)[1]
-    assert headers["Location"].startswith(f"/t/{status_token}?tablet=")
-    answers = "4,4,4,4,4,4,4,4,4"
-    with urllib.request.urlopen(f"{ticket['status_url']}/survey?answers={answers}",
-                                timeout=10) as r:
+@pytest.fixture
+def office_with_tablets(tmp_path, open_office):
+    db = tmp_path / "antrean.db"
+    tokens = pair_demo_devices(db)
+    store = Store(db)
+    tokens["tablet-3"] = store.add_device("tablet-3", "tablet", "loket-3")
+    tokens["tablet-1"] = store.add_device("tablet-1", "tablet", "loket-1")
+    store.close()
+    clock = Clock(START)
+    server = ServerThread(open_office, db, clock=clock).start()
+    server.tokens, server.clock = tokens, clock
+    yield server
+    server.stop()
+
+
+def _serve_one(server, kiosk, desk, counter):
+    server.clock.now += timedelta(seconds=30)
+    ticket = kiosk.ok("issue_ticket", service="paspor-baru", lane="reguler")
+    for name in ("call_next", "start_service", "finish"):
+        desk.ok(name, counter=counter)
+    return ticket["status_url"].rsplit("/", 1)[1]
+
+
+def _survey(server, token):
+    with urllib.request.urlopen(f"{server.http_url}/t/{token}/survey?"
+                                "answers=4,4,4,4,4,4,4,4,4", timeout=10) as r:
         assert json.load(r)["ok"]
-    status, _, body = _get(url)  # answered: back to the waiting page
-    assert status == 200 and b"Survei" in body
 
 
-def test_tablet_needs_a_counter_token(live_server):
-    for token in ("nope", live_server.tokens["kiosk-1"]):
-        assert _get(f"{live_server.http_url}/tablet?token={token}")[0] == 401
+def test_a_tablet_gets_its_own_counters_applicant_for_ten_minutes(office_with_tablets):
+    server = office_with_tablets
+    tokens = server.tokens
+    tablet3 = join(server.url, "tablet", "tablet-3", tokens["tablet-3"])
+    tablet1 = join(server.url, "tablet", "tablet-1", tokens["tablet-1"])
+    assert tablet3.welcome["role"] == "tablet"
+    assert tablet3.ok("tablet_survey") == {"counter": "loket-3", "token": None}
+
+    kiosk = join(server.url, "kiosk", "kiosk-1", tokens["kiosk-1"])
+    desk3 = join(server.url, "counter", "console-3", tokens["console-3"])
+    desk1 = join(server.url, "counter", "console-1", tokens["console-1"])
+    desk3.ok("login", officer="budi", pin="1234", counter="loket-3")
+    desk1.ok("login", officer="sari", pin="5678", counter="loket-1")
+    first = _serve_one(server, kiosk, desk3, "loket-3")
+
+    finished = tablet3.event("ticket_finished")  # what wakes the page: no token in it
+    assert finished["data"]["ticket"]["counter"] == "loket-3"
+    assert first not in json.dumps(finished)
+    assert tablet3.ok("tablet_survey") == {"counter": "loket-3", "token": first}
+    assert tablet3.ok("tablet_survey")["token"] == first  # asking changes nothing
+    assert tablet1.ok("tablet_survey") == {"counter": "loket-1", "token": None}
+
+    server.clock.now += timedelta(minutes=10)  # since it was finished
+    assert tablet3.ok("tablet_survey")["token"] == first  # 10 minutes: still the one
+    server.clock.now += timedelta(seconds=1)
+    assert tablet3.ok("tablet_survey")["token"] is None  # later: gone
+
+    # the next applicant at loket-3, and one at loket-1 for the other tablet
+    second = _serve_one(server, kiosk, desk3, "loket-3")
+    other = _serve_one(server, kiosk, desk1, "loket-1")
+    assert tablet3.ok("tablet_survey")["token"] == second
+    assert tablet1.ok("tablet_survey")["token"] == other
+    _survey(server, second)  # answered: nothing to show any more
+    assert tablet3.ok("tablet_survey")["token"] is None
+
+    # only the last applicant: one who left without answering is not shown to the next
+    skipped = _serve_one(server, kiosk, desk3, "loket-3")
+    last = _serve_one(server, kiosk, desk3, "loket-3")
+    assert tablet3.ok("tablet_survey")["token"] == last
+    _survey(server, last)
+    assert tablet3.ok("tablet_survey")["token"] is None and skipped != last
+    for client in (tablet3, tablet1, kiosk, desk3, desk1):
+        client.close()
+
+
+def test_a_tablet_only_sees_the_public_view(office_with_tablets):
+    """Applicants hold the tablet: its snapshot and events carry no officer and no
+    ticket token."""
+    server = office_with_tablets
+    kiosk = join(server.url, "kiosk", "kiosk-1", server.tokens["kiosk-1"])
+    desk = join(server.url, "counter", "console-3", server.tokens["console-3"])
+    desk.ok("login", officer="budi", pin="1234", counter="loket-3")
+    waiting = kiosk.ok("issue_ticket", service="paspor-baru", lane="reguler")
+    tablet = join(server.url, "tablet", "tablet-3", server.tokens["tablet-3"])
+    seen = json.dumps(tablet.welcome)
+    assert waiting["number"] in seen
+    assert waiting["status_url"].rsplit("/", 1)[1] not in seen and "budi" not in seen
+    called = desk.ok("call_next", counter="loket-3")
+    event = json.dumps(tablet.event("ticket_called"))
+    assert called["number"] in event and "budi" not in event and "status_url" not in event
+    for client in (tablet, kiosk, desk):
+        client.close()

@@ -76,7 +76,8 @@ def test_phone_follows_the_ticket_to_the_survey(live_server, phone, tmp_path):
 
     # Someone ahead is called: our place in line updates live.
     assert counter.command("call_next", counter="loket-3")["data"]["number"] == first["number"]
-    page.wait_for_function("document.getElementById('ahead').textContent === 'Anda berikutnya!'")
+    page.wait_for_function(
+        "() => document.getElementById('ahead').textContent === 'Anda berikutnya!'")
     assert page.evaluate("window.__antrean.alerts") == 0  # not our call
     counter.command("start_service", counter="loket-3")
     counter.command("finish", counter="loket-3")
@@ -94,7 +95,7 @@ def test_phone_follows_the_ticket_to_the_survey(live_server, phone, tmp_path):
     assert "Please go to" in page.inner_text("#called")
     page.click("#lang")
     counter.command("recall", counter="loket-3")
-    page.wait_for_function("window.__antrean.alerts === 2")
+    page.wait_for_function("() => window.__antrean.alerts === 2")
 
     # After service: thank-you and the nine SKM questions with their official answers.
     counter.command("start_service", counter="loket-3")

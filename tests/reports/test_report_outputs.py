@@ -1,18 +1,19 @@
 """Every output format, the CLI, the server's report page and the gallery."""
 
 import argparse
+import base64
 import csv
+import hashlib
 import io
 import shutil
 import zipfile
-from datetime import date
 
 import pytest
 from openpyxl import load_workbook
 
 from i18n import missing_translations
 from reports import cli
-from reports.pages import report_page
+from reports.pages import ReportRequest, page_csp, report_page
 from reports.pdf import chromium_available, write_pdf
 from reports.render import write_csv, write_xlsx
 from reports.report import build_report
@@ -116,28 +117,35 @@ def test_cli_main_html_and_bad_period(scripted_db, tmp_path):
 
 
 def test_report_page(scripted_db, office, tmp_path):
-    status, ctype, body = report_page(scripted_db, office,
-                                      "token=SECRET&from=2025-03-03&to=2025-03-03")
+    status, ctype, body = report_page(scripted_db, office, ReportRequest(DAY, DAY))
     page = body.decode()
     assert status == 200 and ctype.startswith("text/html")
-    assert "<form class='pick'" in page and "type='date' name='from' value='2025-03-03'" in page
-    assert "name='token' value='SECRET'" in page and "format=xlsx" in page
-    assert "89,81" in page
-    status, ctype, body = report_page(scripted_db, office,
-                                      "token=T&from=2025-03-03&to=2025-03-03&format=xlsx")
+    assert "03-03-2025" in page and "89,81" in page  # the range it was made for, the IKM
+    assert "<form" not in page and "href" not in page  # nothing that would need a secret
+    style = page.split("<style>", 1)[1].split("</style>", 1)[0]
+    digest = base64.b64encode(hashlib.sha256(style.encode()).digest()).decode()
+    assert f"style-src 'sha256-{digest}'" in page_csp()  # its one inline style, allowed
+    status, ctype, body = report_page(scripted_db, office, ReportRequest(DAY, DAY, "xlsx"))
     assert status == 200 and "spreadsheet" in ctype and body[:2] == b"PK"
-    status, _, body = report_page(scripted_db, office, "token=T&from=2025-03-03&to=2025-03-03"
-                                  "&format=csv&lang=en")
+    status, _, body = report_page(scripted_db, office, ReportRequest(DAY, DAY, "csv", "en"))
     assert status == 200 and body[:2] == b"PK"
-    status, _, body = report_page(scripted_db, office, "token=T&from=nonsense&to=2025-03-03")
-    assert status == 400 and "TTTT-BB-HH" in body.decode()
-    status, _, body = report_page(scripted_db, office, "from=2025-03-05&to=2025-03-01&lang=en")
-    assert status == 400 and "YYYY-MM-DD" in body.decode()
-    status, _, _ = report_page(tmp_path / "missing.db", office, "from=2025-03-03")
+    status, _, _ = report_page(tmp_path / "missing.db", office, ReportRequest(DAY, DAY))
     assert status == 500
-    status, _, body = report_page(scripted_db, office, "")  # today: no data yet
-    assert status == 200 and "Laporan" in body.decode()
-    _ = date
+
+
+def test_report_request_from_command_args():
+    day = DAY.isoformat()
+    assert ReportRequest.from_args({"from": day, "to": day, "format": "pdf"}, "id") == \
+        ReportRequest(DAY, DAY, "pdf", "id")
+    assert ReportRequest.from_args({"from": day, "to": "2025-03-05", "format": "html",
+                                    "lang": "en"}, "id").lang == "en"
+    for args, bad in (({"from": "nonsense", "to": day, "format": "html"}, "from"),
+                      ({"from": day, "to": "2025-03-01", "format": "html"}, "to"),
+                      ({"from": day, "to": None, "format": "html"}, "to"),
+                      ({"from": day, "to": day, "format": "exe"}, "format"),
+                      ({"from": day, "to": day, "format": "html", "lang": "fr"}, "lang")):
+        with pytest.raises(ValueError, match=bad):
+            ReportRequest.from_args(args, "id")
 
 
 @browser
