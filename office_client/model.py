@@ -62,7 +62,9 @@ class OfficeModel:
             return Applied.GAP
         name, data = message["name"], message.get("data") or {}
         handler = getattr(self, f"_on_{name}", None)
-        if handler is not None:
+        # Public roles receive an event they have no use for (alerts, device status,
+        # logins) as `{}`: its seq still counts, there is nothing to apply.
+        if handler is not None and data:
             handler(data, message)
         for stats_key in ("service_stats",):
             stats = data.get(stats_key)

@@ -11,5 +11,6 @@ from protocol.messages import (  # noqa: F401
     Role,
     encode,
     parse,
-    public_view,
+    public_event,
+    public_snapshot,
 )

@@ -32,8 +32,11 @@ class Role(StrEnum):
 
 
 ROLES: frozenset[str] = frozenset(r.value for r in Role)
-# Roles whose snapshot and events are stripped of officer identities and ticket tokens.
-PUBLIC_ROLES: frozenset[str] = frozenset({Role.DISPLAY, Role.OBSERVER, Role.TABLET})
+# Roles that receive only what a hall screen shows (`public_event`, `public_snapshot`):
+# screens anyone can look at, and devices anyone can walk up to (a kiosk, the survey
+# tablet at a desk).
+PUBLIC_ROLES: frozenset[str] = frozenset({Role.DISPLAY, Role.OBSERVER, Role.KIOSK,
+                                          Role.TABLET})
 
 
 class ErrorCode(StrEnum):
@@ -320,18 +323,122 @@ def error(code: str, message: str, msg_id: str | None = None) -> dict[str, Any]:
     return msg
 
 
-def public_view(data: Any) -> Any:
-    """Strip what public screens must not see: officer identities and ticket tokens.
+# ---- what public roles receive ----------------------------------------------------
+# A whitelist: public roles get the fields named here and nothing else, so a field added
+# to a ticket, counter or event later stays private until it is listed here on purpose.
+# Free text (reasons, notes, survey comments, device names and details), officer
+# identities and ticket tokens are never listed.
 
-    Applied to snapshots and event data sent to `display` and `observer` roles.
-    """
-    if isinstance(data, dict):
-        return {k: public_view(v) for k, v in data.items()
-                if k not in _PRIVATE_KEYS}
-    if isinstance(data, list):
-        return [public_view(v) for v in data]
-    return data
+PUBLIC_TICKET_FIELDS = ("id", "number", "service", "stage", "lane", "status", "counter",
+                        "issued_at", "called_at")
+PUBLIC_COUNTER_FIELDS = ("id", "name", "zone", "services", "lanes", "stages", "status")
+PUBLIC_SERVICE_FIELDS = ("id", "prefix", "name", "lanes", "stages", "open", "closed_reason",
+                         "waiting", "estimated_wait_s", "quota", "issued", "info")
+PUBLIC_LANE_FIELDS = ("id", "name", "priority")
+PUBLIC_OFFICE_FIELDS = ("id", "name", "timezone", "languages", "day", "ticket_footer")
+PUBLIC_STATS_FIELDS = ("service", "waiting", "estimated_wait_s")
+PUBLIC_REASON_FIELDS = ("code", "text")  # `params` of a call by hand names the officer
+# The applicant's own ticket (`/t/<token>.json`): all of it but the token it was found by.
+APPLICANT_TICKET_FIELDS = ("id", "number", "service", "stage", "lane", "status", "issued_at",
+                           "queued_at", "called_at", "started_at", "finished_at", "counter",
+                           "recalls", "booked", "booking_slot", "to_counter", "lang")
 
 
-_PRIVATE_KEYS = frozenset({"officer", "officer_name", "status_url", "token", "by", "note",
-                           "booking_code"})
+def _pick(data: Any, fields: tuple[str, ...]) -> dict[str, Any] | None:
+    if not isinstance(data, dict):
+        return None
+    return {k: data[k] for k in fields if k in data}
+
+
+def public_ticket(ticket: Any) -> dict[str, Any] | None:
+    return _pick(ticket, PUBLIC_TICKET_FIELDS)
+
+
+def public_counter(counter: Any) -> dict[str, Any] | None:
+    out = _pick(counter, PUBLIC_COUNTER_FIELDS)
+    if out is not None and "ticket" in counter:
+        out["ticket"] = public_ticket(counter["ticket"])
+    return out
+
+
+def public_service(service: Any) -> dict[str, Any] | None:
+    return _pick(service, PUBLIC_SERVICE_FIELDS)
+
+
+def public_announcement(announcement: Any) -> dict[str, Any] | None:
+    out = _pick(announcement, ("text", "until"))
+    if out is not None and "text" in out:
+        out["text"] = _pick(out["text"], ("id", "en"))
+    return out
+
+
+def applicant_ticket(ticket: dict[str, Any]) -> dict[str, Any]:
+    """The applicant's own ticket, as the phone page shows it (no token)."""
+    return {k: ticket[k] for k in APPLICANT_TICKET_FIELDS if k in ticket}
+
+
+def _recent_call(call: Any) -> dict[str, Any] | None:
+    out = _pick(call, ("counter", "at"))
+    if out is not None:
+        out["ticket"] = public_ticket(call.get("ticket"))
+    return out
+
+
+# event name -> {payload key: projection of its value}; an event not listed here is not
+# used by any hall screen and goes to public roles as `{}` (still sent: its seq keeps the
+# stream gap-free, and clients resync on a gap).
+_SAME = None  # a plain value (a code, a count, a time), passed as it is
+_PUBLIC_EVENT_KEYS: dict[str, dict[str, Any]] = {
+    "ticket_issued": {"ticket": public_ticket, "service_stats": PUBLIC_STATS_FIELDS},
+    "ticket_called": {"ticket": public_ticket, "counter": _SAME, "counter_name": _SAME,
+                      "reason": PUBLIC_REASON_FIELDS, "service_stats": PUBLIC_STATS_FIELDS},
+    "ticket_recalled": {"ticket": public_ticket, "counter": _SAME, "counter_name": _SAME,
+                        "recalls": _SAME},
+    "service_started": {"ticket": public_ticket, "counter": _SAME},
+    "ticket_finished": {"ticket": public_ticket, "counter": _SAME,
+                        "service_stats": PUBLIC_STATS_FIELDS},
+    "ticket_no_show": {"ticket": public_ticket, "counter": _SAME},
+    "ticket_transferred": {"ticket": public_ticket},
+    "ticket_cancelled": {"ticket": public_ticket},
+    "counter_opened": {"counter": public_counter},
+    "counter_paused": {"counter": public_counter},
+    "counter_closed": {"counter": public_counter},
+    "day_rolled_over": {"day": _SAME, "previous_day": _SAME},
+    "announcement": {"text": lambda text: _pick(text, ("id", "en")), "until": _SAME},
+    "service_changed": {"service": public_service},
+}
+
+
+def public_event(name: str, data: dict[str, Any]) -> dict[str, Any]:
+    """An event's payload as public roles receive it: only what a hall screen shows."""
+    keys = _PUBLIC_EVENT_KEYS.get(name)
+    if keys is None or not isinstance(data, dict):
+        return {}
+    out: dict[str, Any] = {}
+    for key, project in keys.items():
+        if key not in data:
+            continue
+        value = data[key]
+        if project is _SAME:
+            out[key] = value if not isinstance(value, (dict, list)) else None
+        elif isinstance(project, tuple):
+            out[key] = _pick(value, project)
+        else:
+            out[key] = project(value)
+    return out
+
+
+def public_snapshot(snap: dict[str, Any]) -> dict[str, Any]:
+    """A snapshot as public roles receive it: what a hall screen shows (no alerts, no
+    device status, no officers, no tokens, no free text)."""
+    return {
+        "office": _pick(snap.get("office"), PUBLIC_OFFICE_FIELDS) or {},
+        "lanes": [_pick(lane, PUBLIC_LANE_FIELDS) for lane in snap.get("lanes") or []],
+        "services": [public_service(s) for s in snap.get("services") or []],
+        "counters": [public_counter(c) for c in snap.get("counters") or []],
+        "waiting": [public_ticket(tk) for tk in snap.get("waiting") or []],
+        "recent_calls": [_recent_call(c) for c in snap.get("recent_calls") or []],
+        "announcement": public_announcement(snap.get("announcement")),
+        "alerts": [],
+        "device_status": [],
+    }

@@ -16,6 +16,7 @@ import csv
 import json
 import ssl
 import uuid
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -63,8 +64,38 @@ def read_csv(path: str | Path) -> list[dict[str, Any]]:
         if not row["code"] or not row["service"] or not row["slot_start"]:
             raise BookingFileError(f"{path}:{line_no}: code, service and slot_start are "
                                    "required")
+        problem = row_problem(row)
+        if problem:
+            raise BookingFileError(f"{path}:{line_no}: {problem}")
         rows.append({k: v for k, v in row.items() if v})
     return rows
+
+
+def row_problem(row: dict[str, str]) -> str | None:
+    """What is wrong with one row's code and times, found before anything is sent, so the
+    message names the file's line (the server checks every row again, and the rest: the
+    service, the lane, the dates it takes)."""
+    if len(row["code"]) > 64:
+        return "code: at most 64 characters"
+    times: dict[str, datetime] = {}
+    for field in ("slot_start", "slot_end"):
+        text = row.get(field)
+        if not text:
+            continue
+        try:  # a date alone (10 characters) would parse as midnight: a slot needs a time
+            value = datetime.fromisoformat(text) if len(text) > 10 else None
+        except ValueError:
+            value = None
+        if value is None:
+            return f"{field}: {text[:40]!r} is not a date and time (YYYY-MM-DD HH:MM)"
+        times[field] = value
+    start, end = times["slot_start"], times.get("slot_end")
+    if end is not None:
+        if (start.tzinfo is None) != (end.tzinfo is None):
+            return "slot_start and slot_end must both have a time zone offset or neither"
+        if end <= start:
+            return "slot_end must be after slot_start"
+    return None
 
 
 def main(args: argparse.Namespace) -> int:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import base64
 import bisect
 import math
+import re
 import secrets
 from collections import deque
 from collections.abc import Callable
@@ -22,7 +23,7 @@ from typing import Any
 
 from i18n import t
 from protocol import PUBLIC_ROLES, ErrorCode, Event
-from protocol.messages import DEVICE_STATUSES
+from protocol.messages import DEVICE_STATUSES, public_snapshot
 from server.config import OfficeConfig
 from server.engine import lifecycle as lc
 from server.engine.model import (
@@ -41,6 +42,34 @@ from server.engine.policy import BOOKING_LINE, Eligibility, LineKey, Reason, man
 RECENT_CALLS = 20
 OBSERVED_SAMPLES = 30  # service times kept per service for wait estimates
 SKM_ELEMENTS = 9
+# Roles that may act on any ticket of the office; a counter acts only on the tickets of
+# the counter it is logged in at (its services, lanes and stages).
+OFFICE_WIDE_ROLES = frozenset({"admin"})
+# Roles that find a ticket by its secret token only, never by its (guessable) id or
+# number: the phone page acts for whoever holds the ticket's link.
+TOKEN_ONLY_ROLES = frozenset({"applicant"})
+# Booking imports: a slot is today's, a past week's (a late import) or within a year;
+# without an end it lasts an hour, and none lasts longer than a day.
+BOOKING_CODE_CHARS = 64
+BOOKING_DAYS_BACK = 7
+BOOKING_DAYS_AHEAD = 366
+BOOKING_DEFAULT_SLOT = timedelta(hours=1)
+BOOKING_LONGEST_SLOT = timedelta(hours=24)
+# Longest free text each argument takes (characters). Reasons are a line on a console;
+# the console's transfer note and announcement fields allow 500.
+REASON_CHARS = 200
+NOTE_CHARS = 500
+DETAIL_CHARS = 500
+ANNOUNCEMENT_CHARS = 500
+COMMENT_CHARS = 2000
+# Free text is one plain line: no control characters (C0, DEL, C1), no line or paragraph
+# separators, no bidirectional overrides (they make a log line or a screen read other than
+# it is stored), no lone surrogates. A survey comment is typed in a text area: it may
+# have line breaks (CR, LF) and tabs.
+_NOT_PLAIN = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069"
+                        "\ud800-\udfff]")
+_NOT_PLAIN_MULTILINE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029"
+                                  "\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
 
 
 @dataclass(frozen=True, slots=True)
@@ -510,9 +539,7 @@ class Engine:
             "device_status": list(self.device_status.values()),
         }
         if role in PUBLIC_ROLES:
-            from protocol import public_view
-            snap = public_view(snap)
-            snap["device_status"] = []
+            return public_snapshot(snap)
         return snap
 
     # ------------------------------------------------------------------ helpers
@@ -538,6 +565,47 @@ class Engine:
                                         or state.session != actor.session):
             raise self._err(ErrorCode.FORBIDDEN, "err_not_logged_in", counter=cid)
         return state
+
+    def _acting_counter(self, actor: Actor) -> CounterState:
+        """The counter a counter device's officer is logged in at: all it may act for."""
+        state = self._logged_in_counter(actor)
+        if state is None:
+            raise self._err(ErrorCode.FORBIDDEN, "err_not_logged_in_any")
+        return state
+
+    def _scope_problem(self, counter_id: str, number: str, service: str, lane: str,
+                       stage: str, code: str = ErrorCode.FORBIDDEN) -> EngineError | None:
+        """Why a ticket of this service, lane and stage is not one for this counter (its
+        configured `services`, `lanes`, `stages`), or None when it is."""
+        cfg = self._counters_cfg[counter_id]
+        if service not in cfg.services:
+            return self._err(code, "err_scope_service", number=number, counter=cfg.name,
+                             service=service)
+        if cfg.lanes is not None and lane not in cfg.lanes:
+            return self._err(code, "err_scope_lane", number=number, counter=cfg.name,
+                             lane=lane)
+        if cfg.stages is not None and stage not in cfg.stages:
+            return self._err(code, "err_scope_stage", number=number, counter=cfg.name,
+                             stage=stage)
+        return None
+
+    def _require_scope(self, state: CounterState, ticket: Ticket) -> None:
+        """A counter acts only on tickets of its own services, lanes and stages."""
+        problem = self._scope_problem(state.id, ticket.number, ticket.service, ticket.lane,
+                                      ticket.stage)
+        if problem is not None:
+            raise problem
+
+    def _text_arg(self, args: dict[str, Any], name: str, limit: int,
+                  default: str | None = "", multiline: bool = False) -> str | None:
+        """A free-text argument: absent, or a plain string of at most `limit` characters."""
+        value = args.get(name)
+        if value is None or value == "":
+            return default
+        if (not isinstance(value, str) or len(value) > limit
+                or (_NOT_PLAIN_MULTILINE if multiline else _NOT_PLAIN).search(value)):
+            raise self._err(ErrorCode.BAD_REQUEST, "err_bad_text", arg=name, limit=limit)
+        return value
 
     def _current(self, state: CounterState) -> Ticket:
         if state.ticket is None or state.ticket not in self.tickets:
@@ -779,9 +847,7 @@ class Engine:
         state = self._counter_for(args, actor)
         self._require_open(state)
         ticket = self._find_ticket(args.get("ticket"))
-        if ticket.service not in self._counters_cfg[state.id].services:
-            raise self._err(ErrorCode.FORBIDDEN, "err_not_this_counter", number=ticket.number,
-                            counter=state.id)
+        self._require_scope(state, ticket)
         return self._call(state, ticket, manual_reason(state.officer), actor, now, events)
 
     def _cmd_recall(self, args, actor, now, events):
@@ -885,12 +951,11 @@ class Engine:
             cfg = self._counters_cfg.get(to_counter) if isinstance(to_counter, str) else None
             if cfg is None:
                 raise self._err(ErrorCode.NOT_FOUND, "err_unknown_counter", counter=to_counter)
-            if target not in cfg.services:
-                raise self._err(ErrorCode.BAD_REQUEST, "err_counter_not_serving",
-                                counter=to_counter, service=target)
-        note = args.get("note")
-        if note is not None and (not isinstance(note, str) or len(note) > 500):
-            raise self._err(ErrorCode.BAD_REQUEST, "err_bad_arg", arg="note")
+            problem = self._scope_problem(to_counter, ticket.number, target, lane, stage,
+                                          ErrorCode.BAD_REQUEST)
+            if problem is not None:
+                raise problem
+        note = self._text_arg(args, "note", NOTE_CHARS, default=None)
         previous = {"service": ticket.service, "stage": ticket.stage, "counter": state.id,
                     "lane": ticket.lane}
         self._move(ticket, "transfer")
@@ -920,9 +985,7 @@ class Engine:
 
     def _cmd_pause(self, args, actor, now, events):
         state = self._counter_for(args, actor)
-        reason = args.get("reason") or ""
-        if not isinstance(reason, str) or len(reason) > 200:
-            raise self._err(ErrorCode.BAD_REQUEST, "err_bad_arg", arg="reason")
+        reason = self._text_arg(args, "reason", REASON_CHARS)
         new = self._counter_action(state, "pause")
         if state.ticket:
             raise self._err(ErrorCode.INVALID_STATE, "err_finish_first",
@@ -952,22 +1015,26 @@ class Engine:
 
     def _cmd_close_counter(self, args, actor, now, events):
         state = self._counter_for(args, actor)
+        reason = self._text_arg(args, "reason", REASON_CHARS, default="closed")
         self._counter_action(state, "close")
         if state.ticket:
             raise self._err(ErrorCode.INVALID_STATE, "err_finish_first",
                             number=self.tickets[state.ticket].number)
-        self._close_counter(state, str(args.get("reason") or "closed"), events)
+        self._close_counter(state, reason, events)
         return self.counter_wire(state.id)
 
     def _cmd_cancel(self, args, actor, now, events):
         ticket = self._find_ticket(args.get("ticket"))
-        reason = args.get("reason") or ""
-        if not isinstance(reason, str) or len(reason) > 200:
-            raise self._err(ErrorCode.BAD_REQUEST, "err_bad_arg", arg="reason")
-        if actor.role == "counter":
-            mine = self._logged_in_counter(actor)
-            if mine is None:
-                raise self._err(ErrorCode.FORBIDDEN, "err_not_logged_in_any")
+        reason = self._text_arg(args, "reason", REASON_CHARS)
+        if actor.role not in OFFICE_WIDE_ROLES:
+            mine = self._acting_counter(actor)
+            self._require_scope(mine, ticket)
+            if ticket.counter not in (None, mine.id) and ticket.status in (lc.CALLED,
+                                                                            lc.SERVING):
+                raise self._err(ErrorCode.FORBIDDEN, "err_ticket_elsewhere",
+                                number=ticket.number,
+                                counter=self._counters_cfg[ticket.counter].name
+                                if ticket.counter in self._counters_cfg else ticket.counter)
         was_waiting = ticket.status == lc.WAITING
         self._move(ticket, "cancel")
         if was_waiting:
@@ -989,9 +1056,7 @@ class Engine:
         status = args.get("status")
         if status not in DEVICE_STATUSES:
             raise self._err(ErrorCode.BAD_REQUEST, "err_bad_arg", arg="status")
-        detail = args.get("detail") or ""
-        if not isinstance(detail, str) or len(detail) > 500:
-            raise self._err(ErrorCode.BAD_REQUEST, "err_bad_arg", arg="detail")
+        detail = self._text_arg(args, "detail", DETAIL_CHARS)
         device = actor.device or "unknown"
         entry = {"device": device, "role": actor.role, "status": status, "detail": detail,
                  "at": self.iso(now)}
@@ -1004,9 +1069,11 @@ class Engine:
         text = args.get("text")
         if isinstance(text, str):
             text = {"id": text, "en": text}
-        if not isinstance(text, dict) or not all(isinstance(text.get(k), str) and
-                                                 len(text[k]) <= 500 for k in ("id", "en")):
+        if not isinstance(text, dict) or not all(isinstance(text.get(k), str)
+                                                 for k in ("id", "en")):
             raise self._err(ErrorCode.BAD_REQUEST, "err_bad_arg", arg="text")
+        for lang in ("id", "en"):
+            self._text_arg(text, lang, ANNOUNCEMENT_CHARS)
         until = args.get("until")
         if until is not None:
             try:
@@ -1026,6 +1093,7 @@ class Engine:
         rows = args.get("bookings")
         if not isinstance(rows, list) or len(rows) > 5000:
             raise self._err(ErrorCode.BAD_REQUEST, "err_bad_arg", arg="bookings")
+        # every row is checked before any is kept: a refused file imports nothing
         parsed = [self.parse_booking(row, i) for i, row in enumerate(rows)]
         for booking in parsed:
             self.bookings[booking.code] = booking
@@ -1035,39 +1103,91 @@ class Engine:
         return {"imported": len(parsed)}
 
     def parse_booking(self, row: Any, index: int = 0) -> Booking:
-        """One booking row {code, service, slot_start, slot_end?, lane?} → Booking."""
+        """One booking row {code, service, slot_start, slot_end?, lane?} → Booking.
+
+        Every field is checked for its type and range here, before anything is kept: a
+        refused row is `bad_request` naming the row and the field, and refuses its file.
+        """
+        def bad(name: str, problem: str, **params: Any) -> EngineError:
+            return self._err(ErrorCode.BAD_REQUEST, "err_booking_row", row=index + 1,
+                             field=name, problem=t(f"server.{problem}", self.lang, **params))
+
         if not isinstance(row, dict):
-            raise self._err(ErrorCode.BAD_REQUEST, "err_booking_row", row=index + 1,
-                            problem="not an object")
-        code = str(row.get("code") or "").strip().upper()
-        if not code or len(code) > 64:
-            raise self._err(ErrorCode.BAD_REQUEST, "err_booking_row", row=index + 1,
-                            problem="code")
+            raise self._err(ErrorCode.BAD_REQUEST, "err_booking_not_object", row=index + 1)
+        for key in ("code", "service", "slot_start", "slot_end", "lane"):
+            value = row.get(key)
+            if value is not None and not isinstance(value, str):
+                raise bad(key, "booking_not_text")
+        code = (row.get("code") or "").strip().upper()
+        if not code:
+            raise bad("code", "booking_missing")
+        if len(code) > BOOKING_CODE_CHARS or _NOT_PLAIN.search(code):
+            raise bad("code", "booking_bad_code", limit=BOOKING_CODE_CHARS)
         service = row.get("service")
+        if not service:
+            raise bad("service", "booking_missing")
         if service not in self._services:
-            raise self._err(ErrorCode.BAD_REQUEST, "err_booking_row", row=index + 1,
-                            problem=f"service {service!r}")
-        try:
-            start = datetime.fromisoformat(str(row.get("slot_start")))
-            end = datetime.fromisoformat(str(row["slot_end"])) if row.get("slot_end") \
-                else start + timedelta(hours=1)
-        except (TypeError, ValueError):
-            raise self._err(ErrorCode.BAD_REQUEST, "err_booking_row", row=index + 1,
-                            problem="slot time") from None
-        start = start if start.tzinfo else start.replace(tzinfo=self.tz)
-        end = end if end.tzinfo else end.replace(tzinfo=self.tz)
+            raise bad("service", "booking_unknown", value=repr(str(service)[:40]))
         lane = row.get("lane") or next(lane.id for lane in self.config.lanes
                                        if not lane.priority)
         if lane not in self._lanes:
-            raise self._err(ErrorCode.BAD_REQUEST, "err_booking_row", row=index + 1,
-                            problem=f"lane {lane!r}")
+            raise bad("lane", "booking_unknown", value=repr(lane[:40]))
+        first = self.day - timedelta(days=BOOKING_DAYS_BACK)
+        last = self.day + timedelta(days=BOOKING_DAYS_AHEAD)
+        out_of_range = {"problem": "booking_out_of_range", "first": first.isoformat(),
+                        "last": last.isoformat()}
+        start = self._booking_time(row.get("slot_start"), bad, "slot_start")
+        end_text = row.get("slot_end")
+        end = self._booking_time(end_text, bad, "slot_end") if end_text else None
+        # Range first, on the dates as written (an offset moves them by less than a day):
+        # a time near year 1 or 9999 cannot be moved to the office's zone or given an hour.
+        for name, value in (("slot_start", start), ("slot_end", end)):
+            if value is not None and not (first - timedelta(days=1) <= value.date()
+                                          <= last + timedelta(days=1)):
+                raise bad(name, **out_of_range)
+        if end is not None and (start.tzinfo is None) != (end.tzinfo is None):
+            raise bad("slot_end", "booking_mixed_offsets")
+        start = start if start.tzinfo else start.replace(tzinfo=self.tz)
+        if not first <= self._local_date(start) <= last:
+            raise bad("slot_start", **out_of_range)
+        if end is None:
+            end = start + BOOKING_DEFAULT_SLOT
+        end = end if end.tzinfo else end.replace(tzinfo=self.tz)
+        if end <= start:
+            raise bad("slot_end", "booking_end_before_start")
+        if end - start > BOOKING_LONGEST_SLOT:
+            raise bad("slot_end", "booking_slot_too_long",
+                      hours=int(BOOKING_LONGEST_SLOT.total_seconds() // 3600))
         return Booking(code, service, start, end, lane)
+
+    @staticmethod
+    def _booking_time(text: Any, bad: Callable[..., EngineError], name: str) -> datetime:
+        """An ISO date and time ("2026-12-07 09:30", an offset optional), or a refusal."""
+        if not isinstance(text, str) or not text.strip():
+            raise bad(name, "booking_missing")
+        try:
+            value = datetime.fromisoformat(text.strip()) if len(text) <= 40 else None
+        except ValueError:
+            value = None
+        # a date alone parses as midnight: a slot needs its time
+        if value is None or len(text.strip()) <= 10:
+            raise bad(name, "booking_bad_time")
+        offset = value.utcoffset()
+        if offset is not None and abs(offset) > timedelta(hours=14):
+            raise bad(name, "booking_bad_time")
+        return value
 
     def _cmd_submit_survey(self, args, actor, now, events):
         ref = args.get("ticket")
-        ticket = self.find_by_token(ref) if isinstance(ref, str) else None
+        if not isinstance(ref, str) or not ref:
+            raise self._err(ErrorCode.BAD_REQUEST, "err_bad_arg", arg="ticket")
+        ticket = self.find_by_token(ref)
         if ticket is None:
+            if actor.role in TOKEN_ONLY_ROLES:
+                raise self._err(ErrorCode.NOT_FOUND, "err_unknown_ticket_token")
             ticket = self._find_ticket(ref)
+        if actor.role == "counter":
+            self._require_scope(self._acting_counter(actor), ticket)
         if ticket.status != lc.DONE:
             raise self._err(ErrorCode.INVALID_STATE, "err_survey_not_done")
         if ticket.surveyed:
@@ -1077,9 +1197,7 @@ class Engine:
                 or not all(isinstance(a, int) and not isinstance(a, bool) and 1 <= a <= 4
                            for a in answers)):
             raise self._err(ErrorCode.BAD_REQUEST, "err_bad_arg", arg="answers")
-        comment = args.get("comment") or ""
-        if not isinstance(comment, str) or len(comment) > 2000:
-            raise self._err(ErrorCode.BAD_REQUEST, "err_bad_arg", arg="comment")
+        comment = self._text_arg(args, "comment", COMMENT_CHARS, multiline=True)
         ticket.surveyed = True  # on its row: the meta record does not grow with them
         self._touch(ticket)
         # Anonymous: the event names the service and day, never the ticket.

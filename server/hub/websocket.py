@@ -498,7 +498,7 @@ class Hub:
                     self._send(staff, m.event_text(seq, at, name, row[4]))
                 if public:
                     self._send(public, m.event_text(seq, at, name,
-                                                    m.encode(m.public_view(data))))
+                                                    m.encode(m.public_event(name, data))))
             if any(name == "day_rolled_over" for _a, _d, _ac, name, _data in p.events):
                 self._spawn_purge()
         for client, text in p.replies:
@@ -520,7 +520,7 @@ class Hub:
         self._send([client], m.encode(m.welcome(parts["server_time"], seq, parts["office"],
                                                 snapshot, **parts["extra"])))
         for s, at, name, data in replay or []:
-            payload = m.public_view(data) if client.public else data
+            payload = m.public_event(name, data) if client.public else data
             self._send([client], m.encode(m.event(s, at, name, payload)))
         if not client.closing and client.ws.state is State.OPEN:
             client.live = True
@@ -580,7 +580,7 @@ class Hub:
         ticket = engine.find_by_token(token)
         if ticket is None:
             return None
-        wire = m.public_view(engine.ticket_wire(ticket))
+        wire = m.applicant_ticket(engine.ticket_wire(ticket))
         ahead = 0
         if ticket.status == "waiting":
             order = engine.waiting_order(self.clock())

@@ -35,7 +35,8 @@ def test_a_whole_visit_through_every_role(live_server):
     assert ticket["number"] == "A001" and ticket["ahead"] == 0 and ticket["lang"] == "en"
     assert kiosk.ok("report_device_status", status="paper_near_end", detail="2 m") == {}
     assert board.event("ticket_issued")["data"]["ticket"]["number"] == "A001"
-    assert board.event("device_status")["data"]["status"] == "paper_near_end"
+    assert admin.event("device_status")["data"]["status"] == "paper_near_end"
+    assert board.event("device_status")["data"] == {}  # public: sent (its seq), but empty
 
     # admin
     assert admin.ok("import_bookings", bookings=[
@@ -78,8 +79,9 @@ def test_a_whole_visit_through_every_role(live_server):
     for client in (kiosk, console, admin, board):
         assert "server_time" in client.ok("ping")
     assert kiosk.ok("submit_survey", ticket="A001", answers=ANSWERS) == {}
-    survey = board.event("survey_submitted")["data"]
+    survey = admin.event("survey_submitted")["data"]
     assert survey["service"] == "paspor-baru" and "ticket" not in survey
+    assert board.event("survey_submitted")["data"] == {}
 
     # the board saw every event once, in order, without gaps
     seqs = [ev["seq"] for ev in board.events]

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 import subprocess
 import sys
+from datetime import date, timedelta
 from pathlib import Path
 
 from tls_helpers import TlsServer
@@ -103,7 +104,9 @@ def test_bookings_import_trusts_only_the_office_certificate(tmp_path):
     db = tmp_path / "antrean.db"
     token = pair_demo_devices(db)["admin-1"]
     csv_file = tmp_path / "bookings.csv"
-    csv_file.write_text("code,service,slot_start\nBK-1,paspor-baru,2030-01-02T09:00\n")
+    # the engine takes slots up to a year ahead: tomorrow's
+    tomorrow = date.today() + timedelta(days=1)
+    csv_file.write_text(f"code,service,slot_start\nBK-1,paspor-baru,{tomorrow}T09:00\n")
     with TlsServer(db, office.cert.parent) as url:
         argv = ["bookings", "import", str(csv_file), "--server", url, "--device", "admin-1",
                 "--token", token]
