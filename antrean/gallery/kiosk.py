@@ -235,7 +235,7 @@ def render_gallery(out_dir: Path) -> list[Path]:
 
 def _phone_shots(office: Any, out: Path, ticket_id: dict[str, Any],
                  ticket_en: dict[str, Any]) -> list[Path]:
-    web = Path(__file__).resolve().parent.parent / "server" / "web" / "ticket.html"
+    web = Path(__file__).resolve().parents[2] / "server" / "web" / "ticket.html"
     if not web.is_file():
         log.warning("no %s: phone page screenshots skipped", web)
         return []
