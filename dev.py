@@ -47,7 +47,7 @@ def main(argv: list[str]) -> int:
     what, rest = argv[0], argv[1:]
     env = dict(os.environ)
     if what == "demo":
-        return subprocess.call([PY, "-m", "server", "demo", *rest], cwd=ROOT, env=env)
+        return subprocess.call([PY, "-m", "antrean", "demo", *rest], cwd=ROOT, env=env)
     if what == "bench":
         code = 0
         for script in sorted((ROOT / "bench").glob("bench_*.py")):

@@ -20,8 +20,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench.common import open_config, raw_commit, raw_commit_db  # noqa: E402
+from config import office as office_config  # noqa: E402
 from protocol import messages as m  # noqa: E402
-from server import config as office_config  # noqa: E402
 from server.engine import Actor, Engine  # noqa: E402
 from server.store.sqlite import Store, encode_part  # noqa: E402
 

@@ -21,12 +21,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from PySide6.QtCore import QEventLoop  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
+from antrean.demo_office import DemoOffice  # noqa: E402
 from bench.common import pct  # noqa: E402
 from hardware.printer import open_printer  # noqa: E402
 from kiosk.controller import KioskController  # noqa: E402
 from kiosk.flow import KioskFlow  # noqa: E402
 from office_client.connection import OfficeConnection  # noqa: E402
-from server.demo_office import DemoOffice  # noqa: E402
 
 
 def spin(app: QApplication, until, timeout: float = 10.0) -> None:

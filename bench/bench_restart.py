@@ -22,7 +22,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench.common import ROOT, open_config, start_server  # noqa: E402
-from server import config as office_config  # noqa: E402
+from config import office as office_config  # noqa: E402
 from server.engine import Actor, Engine  # noqa: E402
 from server.engine.model import ticket_id  # noqa: E402
 from server.store.sqlite import TICKET_COLUMNS, Store, ticket_keys  # noqa: E402

@@ -19,7 +19,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from server import config as office_config  # noqa: E402
+from config import office as office_config  # noqa: E402
 from server.engine import Actor, Engine  # noqa: E402
 from simulation.model import Distribution, Scenario, Staffing, make_visits  # noqa: E402
 from simulation.run import SimOffice, simulate  # noqa: E402

@@ -45,7 +45,7 @@ def pair(db: Path, devices: list[tuple[str, str]]) -> dict[str, str]:
 def start_server(db: Path, config: Path) -> tuple[subprocess.Popen, int, float]:
     """`antrean server` as a real process; returns (process, port, seconds to listening)."""
     t0 = time.perf_counter()
-    proc = subprocess.Popen([sys.executable, "-m", "server", "server", "--config", str(config),
+    proc = subprocess.Popen([sys.executable, "-m", "antrean", "server", "--config", str(config),
                              "--db", str(db), "--host", "127.0.0.1", "--port", "0"],
                             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
                             cwd=ROOT)

@@ -1,4 +1,4 @@
-"""Office settings: the example TOML lives here; the loader and validator is server.config."""
+"""Office settings: the example TOML lives here; the loader and validator is config.office."""
 
 from pathlib import Path
 

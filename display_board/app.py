@@ -23,9 +23,9 @@ from PySide6.QtCore import QObject, QTimer, Signal, Slot
 from display_board.board import Board, BoardFilter, Call
 from display_board.leds import LedPusher, LedSpecError, open_displays
 from display_board.screens import BoardScreen
-from display_board.voice.player import Announcement, AnnouncementPlayer
-from display_board.voice.synth import Synthesizer, VoiceUnavailable
 from office_client.connection import OfficeConnection
+from voice.player import Announcement, AnnouncementPlayer
+from voice.synth import Synthesizer, VoiceUnavailable
 
 log = logging.getLogger("antrean.board")
 

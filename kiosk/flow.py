@@ -164,7 +164,7 @@ def printable_ticket(data: dict[str, Any], model: OfficeModel, lang: str) -> Pri
 def spoken_number(number: str, lang: str) -> str:
     """'A012' as words ("a, dua belas"): espeak-ng would say "a nol duabelas"."""
     try:
-        from display_board.voice.words import ticket_words
+        from voice.words import ticket_words
         return ticket_words(number, lang)
     except (ImportError, ValueError):
         return " ".join(number)

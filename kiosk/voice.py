@@ -26,8 +26,8 @@ class VoiceGuide(QObject):
 
     def __init__(self, cache_dir: Path | None = None, parent: QObject | None = None) -> None:
         super().__init__(parent)
-        from display_board.voice.player import AnnouncementPlayer
-        from display_board.voice.synth import Synthesizer
+        from voice.player import AnnouncementPlayer
+        from voice.synth import Synthesizer
 
         self.synth = Synthesizer(cache_dir=cache_dir)
         self.player = AnnouncementPlayer(self)
@@ -51,8 +51,8 @@ class VoiceGuide(QObject):
                          name="kiosk-voice", daemon=True).start()
 
     def _render(self, text: str, lang: str, generation: int) -> None:
-        from display_board.voice.phrases import Segment
-        from display_board.voice.synth import VoiceUnavailable
+        from voice.phrases import Segment
+        from voice.synth import VoiceUnavailable
 
         try:
             wav = self.synth.parts_wav([Segment("speech", lang, text)])

@@ -2,8 +2,7 @@
 
 The server and all clients import this module; nothing here does I/O. It owns:
 the message constructors, frame parsing/validation, error codes, which role may send
-which command, and the event names. The contract is `shared/spec/protocol.md`;
-additions are documented in `docs/protocol.md`.
+which command, and the event names. `docs/protocol.md` is the protocol's reference.
 """
 
 from __future__ import annotations

@@ -14,7 +14,7 @@ from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
-from server.config import OfficeConfig
+from config.office import OfficeConfig
 from server.engine.core import Actor, Engine, Outcome
 from server.store.sqlite import Store
 

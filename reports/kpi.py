@@ -29,14 +29,17 @@ Definitions (docs/reports.md):
 
 from __future__ import annotations
 
+import json
 import math
+import sqlite3
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from server.config import OfficeConfig
+from config.office import OfficeConfig
+from server.store.sqlite import events_of_days
 
 Key = tuple[str, str, str]
 Agg = dict[Key, float]
@@ -393,3 +396,34 @@ def skm_totals(agg: Agg, service: str | None = None) -> tuple[int, list[float]]:
         elif metric.startswith("skm_u"):
             sums[int(metric[5:]) - 1] += value
     return int(n), sums
+
+
+def retention_fold(config: OfficeConfig) -> Callable[..., Agg]:
+    """The fold retention keeps of a day before deleting its per-ticket data
+    (`server.store.retention.purge`): the day's Agg, added to what an earlier partial purge
+    of that day stored, marked as purged."""
+    def fold(conn: sqlite3.Connection, day: date, stored: Agg) -> Agg:
+        agg = fold_day(day, stored_day_events(conn, day), config)
+        merged = merge([stored, agg]) if stored.get(PURGED) else dict(agg)
+        merged[PURGED] = 1.0
+        return merged
+    return fold
+
+
+def stored_day_events(conn: sqlite3.Connection, day: date) -> list[EventRow]:
+    """A day's report events as the database holds them (see `day_events`)."""
+    where, params = events_of_days(conn, day.isoformat(),
+                                   (day + timedelta(days=1)).isoformat())
+    names = sorted(REPORT_EVENTS)
+    out = []
+    for seq, at, d, name, payload in conn.execute(
+            "SELECT seq, at, day, name, payload FROM events WHERE {} "
+            "AND name IN ({}) ORDER BY seq".format(where, ",".join("?" * len(names))),
+            [*params, *names]):
+        try:
+            data = json.loads(payload)
+        except (TypeError, ValueError):
+            continue
+        if isinstance(data, dict):
+            out.append(EventRow(seq, at, d, name, data))
+    return day_events(out, day)

@@ -11,22 +11,20 @@ from __future__ import annotations
 
 import base64
 import hashlib
-from collections.abc import Mapping
-from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 from functools import cache
 from html import escape
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from server.hub.links import ReportRequest
 
 if TYPE_CHECKING:
-    from server.config import OfficeConfig
+    from config.office import OfficeConfig
 
 HTML = "text/html; charset=utf-8"
 TYPES = {"xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
          "csv": "application/zip", "pdf": "application/pdf"}
-FORMATS = ("html", *TYPES)
-LANGUAGES = ("id", "en")
 
 
 @cache
@@ -38,38 +36,6 @@ def page_csp() -> str:
     style_hash = base64.b64encode(hashlib.sha256(CSS.encode()).digest()).decode()
     return (f"default-src 'none'; style-src 'sha256-{style_hash}'; img-src data:; "
             "base-uri 'none'; form-action 'none'; frame-ancestors 'none'")
-
-
-@dataclass(frozen=True)
-class ReportRequest:
-    """What a report link was made for."""
-
-    date_from: date
-    date_to: date
-    fmt: str = "html"
-    lang: str = "id"
-
-    @classmethod
-    def from_args(cls, args: Mapping[str, Any], default_lang: str) -> ReportRequest:
-        """From a `report_link` command's args (`from`, `to`: ISO dates, `format`,
-        optional `lang`); ValueError naming the first bad argument."""
-        try:
-            date_from = date.fromisoformat(args.get("from"))
-        except (TypeError, ValueError):
-            raise ValueError("from") from None
-        try:
-            date_to = date.fromisoformat(args.get("to"))
-        except (TypeError, ValueError):
-            raise ValueError("to") from None
-        if date_to < date_from:
-            raise ValueError("to")
-        fmt = args.get("format")
-        if fmt not in FORMATS:
-            raise ValueError("format")
-        lang = args.get("lang") or default_lang
-        if lang not in LANGUAGES:
-            raise ValueError("lang")
-        return cls(date_from, date_to, fmt, lang)
 
 
 def message_page(status: int, message: str, lang: str) -> tuple[int, str, bytes]:
@@ -113,3 +79,16 @@ def report_page(db_path: str | Path, config: OfficeConfig, request: ReportReques
             return 200, TYPES[fmt], out.read_bytes()
     from reports.html import render_html
     return 200, HTML, render_html(rep, lang).encode()
+
+
+def link_page(db_path: str | Path, config: OfficeConfig, request: ReportRequest | None
+              ) -> tuple[int, str, bytes, str]:
+    """What `GET /report/<token>` answers, with the HTML pages' policy: the report its link
+    was made for, or for a used or unknown link a page saying so."""
+    from reports.report import L
+    if request is None:
+        lang = config.default_language
+        status, content_type, body = message_page(404, L("link_gone", lang), lang)
+    else:
+        status, content_type, body = report_page(db_path, config, request)
+    return status, content_type, body, page_csp()

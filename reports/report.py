@@ -13,11 +13,11 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from config.office import OfficeConfig
 from i18n import t
 from reports import kpi, skm
 from reports.kpi import Agg, Stats
 from reports.source import connect_ro, read_period
-from server.config import OfficeConfig
 
 MAX_DAYS = 366 * 3
 

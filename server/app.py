@@ -14,7 +14,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
-from server.config import OfficeConfig
+from config.office import OfficeConfig
+from server.hub.report_hooks import ReportHooks
 from server.hub.websocket import Hub, utc_now
 from server.store.sqlite import open_for_server
 
@@ -56,13 +57,15 @@ async def serve(config: OfficeConfig, db_path: str | Path, host: str, port: int,
                 stop: asyncio.Event | None = None,
                 clock: Callable[[], datetime] = utc_now, url_from_bind: bool = False,
                 hub_ready: Callable[[Hub], None] | None = None,
-                ssl_context: ssl.SSLContext | None = None, create: bool = False) -> None:
+                ssl_context: ssl.SSLContext | None = None, create: bool = False,
+                reports: ReportHooks | None = None) -> None:
     """Run the server until `stop` is set (or SIGINT/SIGTERM in the main thread).
 
     The database is opened by `open_for_server`: a database that was there is never
-    silently replaced by an empty one (DatabaseRefused) unless `create` says so."""
+    silently replaced by an empty one (DatabaseRefused) unless `create` says so.
+    `reports`: the report pages and retention, from whoever composes the server."""
     store = open_for_server(db_path, create=create)
-    hub = Hub(config, store, clock)
+    hub = Hub(config, store, clock, reports)
     bound_host, bound_port = await hub.start(host, port, ssl=ssl_context)
     if url_from_bind:  # demo/tests: tickets' status_url points at where we really listen
         hub.engine.public_url = f"http://{bound_host}:{bound_port}"
@@ -91,9 +94,9 @@ class ServerThread:
 
     def __init__(self, config: OfficeConfig, db_path: str | Path, host: str = "127.0.0.1",
                  port: int = 0, clock: Callable[[], datetime] = utc_now,
-                 create: bool = False) -> None:
+                 create: bool = False, reports: ReportHooks | None = None) -> None:
         self.config, self.db_path, self.host, self.port = config, db_path, host, port
-        self.clock, self.create = clock, create
+        self.clock, self.create, self.reports = clock, create, reports
         self._ready = threading.Event()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._stop: asyncio.Event | None = None
@@ -121,7 +124,7 @@ class ServerThread:
                 self.hub = hub
             await serve(self.config, self.db_path, self.host, self.port, ready, self._stop,
                         self.clock, url_from_bind=True, hub_ready=hub_ready,
-                        create=self.create)
+                        create=self.create, reports=self.reports)
         try:
             run_loop(main())
         except BaseException as exc:  # surfaced by start()

@@ -22,7 +22,7 @@ from pathlib import Path
 from statistics import fmean, pstdev
 from typing import Any
 
-from server.config import OfficeConfig
+from config.office import OfficeConfig
 from server.store.sqlite import events_of_days
 
 DAY_S = 24 * 3600

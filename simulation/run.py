@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from server.config import OfficeConfig, always_open
+from config.office import OfficeConfig, always_open
 from server.engine import Actor, Engine
 from simulation.model import Scenario, ScenarioError, Staffing, Visit, make_visits
 

@@ -11,7 +11,7 @@ from pathlib import Path  # noqa: E402
 
 import pytest  # noqa: E402
 
-from server import config as office_config  # noqa: E402
+from config import office as office_config  # noqa: E402
 
 # As in the apps (office_client/gui_gc.py): the cyclic GC never runs by itself, because it
 # could run in a worker or Qt thread and destroy Qt objects there, which crashes Qt. Each
@@ -68,11 +68,13 @@ class LiveServer:
         from server.app import ServerThread
         port = self.thread.port
         self.thread.stop()
-        self.thread = ServerThread(self.thread.config, self.db_path, port=port).start()
+        self.thread = ServerThread(self.thread.config, self.db_path, port=port,
+                                   reports=report_hooks()).start()
         return self
 
 
-from server.demo_office import pair_demo_devices as pair_devices  # noqa: E402
+from antrean.demo_office import pair_demo_devices as pair_devices  # noqa: E402
+from antrean.wiring import report_hooks  # noqa: E402
 
 
 @pytest.fixture
@@ -80,7 +82,8 @@ def live_server(tmp_path, open_office):
     from server.app import ServerThread
     db_path = tmp_path / "antrean.db"
     tokens = pair_devices(db_path)
-    server = LiveServer("", "", db_path, tokens, ServerThread(open_office, db_path).start())
+    server = LiveServer("", "", db_path, tokens, ServerThread(open_office, db_path,
+                                                                   reports=report_hooks()).start())
     server.url, server.http_url = server.thread.url, server.thread.http_url
     yield server
     server.thread.stop()

@@ -14,7 +14,6 @@ from PySide6.QtNetwork import QAbstractSocket
 
 from counter_console.app import build_console
 from display_board.app import BoardController
-from display_board.voice.synth import Synthesizer
 from hardware.printer import DummyTicketPrinter
 from kiosk.controller import KioskController
 from kiosk.flow import KioskFlow
@@ -22,6 +21,7 @@ from kiosk.screens import KioskWindow
 from kiosk.widgets import TouchButton
 from office_client.connection import OfficeConnection
 from reports.report import build_report
+from voice.synth import Synthesizer
 
 
 def _close(qtbot, conn: OfficeConnection) -> None:

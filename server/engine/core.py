@@ -21,10 +21,10 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from config.office import OfficeConfig
 from i18n import t
 from protocol import PUBLIC_ROLES, ErrorCode, Event
 from protocol.messages import DEVICE_STATUSES, public_snapshot
-from server.config import OfficeConfig
 from server.engine import lifecycle as lc
 from server.engine.model import (
     Booking,

@@ -14,18 +14,19 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from http import HTTPStatus
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from urllib.parse import parse_qs
 
 from websockets.datastructures import Headers
 from websockets.http11 import Response
 
 from protocol.messages import WS_PATH, ErrorCode, encode_bytes
-
-if TYPE_CHECKING:
-    from server.hub.websocket import Hub
+from server.engine import Actor
+from server.hub.links import ReportRequest
 
 log = logging.getLogger("antrean.http")
 
@@ -117,91 +118,86 @@ def static(name: str) -> Response:
     return not_found() if entry is None else respond(200, *entry)
 
 
-def route(hub: Hub, connection: Any, request: Any) -> Response | None:
-    path, _, query = request.path.partition("?")
-    try:
-        params = parse_query(query)
-    except BadQuery:
-        return json_response({"error": "bad_request"}, 400)
-    if path == WS_PATH:
-        return None
-    if path == "/health":
-        return json_response(health := hub.health(), 200 if health["ok"] else 503)
-    match = TOKEN_RE.match(path)
-    if match:
-        ticket = hub.ticket_public(match.group(1))
-        if ticket is None:
-            return not_found()
-        wants_json = bool(match.group(2)) or params.get("format") == "json" \
-            or "ticket.html" not in PAGES
-        return json_response(ticket) if wants_json else page("ticket.html")
-    match = SURVEY_RE.match(path)
-    if match:
-        return submit_survey(hub, match.group(1), params)
-    match = REPORT_RE.match(path)
-    if match:
-        return report(hub, match.group(1))
-    if path == "/tablet":
-        return page("tablet.html")
-    if path == "/display":
-        return page("display.html")
-    if path.startswith(STATIC_PREFIX):
-        return static(path.removeprefix(STATIC_PREFIX))
-    extra = getattr(hub, "extra_routes", None)
-    if extra is not None:
-        response = extra(path, query, request)
-        if response is not None:
-            return response
-    return not_found()
+@dataclass(frozen=True)
+class Routes:
+    """The HTTP side, given what it needs by the hub that serves it (it knows no hub):
+    `health()`, `ticket(token)` (an applicant's view of their ticket, None if no such
+    token), `run_command(name, args, actor)` (through the hub's writer, durable),
+    `take_report(token)` (a one-time link's request, once) and `report_page(request)` (on
+    a thread: status, content type, body, CSP; None when no reports are composed in)."""
 
+    health: Callable[[], dict[str, Any]]
+    ticket: Callable[[str], dict[str, Any] | None]
+    run_command: Callable[[str, dict[str, Any], Actor], Awaitable[dict[str, Any]]]
+    take_report: Callable[[str], ReportRequest | None]
+    report_page: Callable[[ReportRequest | None], tuple[int, str, bytes, str]] | None
 
-async def submit_survey(hub: Hub, token: str, params: dict[str, str]) -> Response:
-    """GET /t/<token>/survey?answers=4,3,4,4,3,4,4,3,4&comment=... (the phone page's form).
-
-    GET because websockets' HTTP side only parses GET; the answer is idempotent anyway
-    (one response per ticket). Only a ticket's secret status token opens its survey: an
-    id or a number (printed, called out, on the board) is not found here."""
-    from server.engine import Actor
-    if hub.engine.find_by_token(token) is None:
+    def route(self, request: Any) -> Response | None | Awaitable[Response]:
+        """websockets' `process_request`: a Response for an HTTP path, None for `/ws`."""
+        path, _, query = request.path.partition("?")
+        try:
+            params = parse_query(query)
+        except BadQuery:
+            return json_response({"error": "bad_request"}, 400)
+        if path == WS_PATH:
+            return None
+        if path == "/health":
+            return json_response(health := self.health(), 200 if health["ok"] else 503)
+        match = TOKEN_RE.match(path)
+        if match:
+            ticket = self.ticket(match.group(1))
+            if ticket is None:
+                return not_found()
+            wants_json = bool(match.group(2)) or params.get("format") == "json" \
+                or "ticket.html" not in PAGES
+            return json_response(ticket) if wants_json else page("ticket.html")
+        match = SURVEY_RE.match(path)
+        if match:
+            return self.submit_survey(match.group(1), params)
+        match = REPORT_RE.match(path)
+        if match:
+            return self.report(match.group(1))
+        if path == "/tablet":
+            return page("tablet.html")
+        if path == "/display":
+            return page("display.html")
+        if path.startswith(STATIC_PREFIX):
+            return static(path.removeprefix(STATIC_PREFIX))
         return not_found()
-    try:
-        answers = [int(x) for x in params.get("answers", "").split(",")]
-    except ValueError:
-        return json_response({"ok": False, "error": {"code": "bad_request",
-                                                      "message": "answers"}}, 400)
-    comment = params.get("comment", "")[:2000]
-    result = await hub.run_command("submit_survey", {"ticket": token, "answers": answers,
-                                                     "comment": comment},
-                                   Actor("applicant", "phone"))
-    if result["ok"]:
-        status = 200
-    else:
-        status = 404 if result["error"]["code"] == ErrorCode.NOT_FOUND else 400
-    return json_response({k: v for k, v in result.items() if k != "id"}, status)
 
+    async def submit_survey(self, token: str, params: dict[str, str]) -> Response:
+        """GET /t/<token>/survey?answers=4,3,4,4,3,4,4,3,4&comment=... (the phone page's
+        form). GET because websockets' HTTP side only parses GET; the answer is idempotent
+        anyway (one response per ticket). Only a ticket's secret status token opens its
+        survey: an id or a number (printed, called out, on the board) is not found here."""
+        if self.ticket(token) is None:
+            return not_found()
+        try:
+            answers = [int(x) for x in params.get("answers", "").split(",")]
+        except ValueError:
+            return json_response({"ok": False, "error": {"code": "bad_request",
+                                                          "message": "answers"}}, 400)
+        comment = params.get("comment", "")[:2000]
+        result = await self.run_command("submit_survey", {"ticket": token, "answers": answers,
+                                                          "comment": comment},
+                                        Actor("applicant", "phone"))
+        if result["ok"]:
+            status = 200
+        else:
+            status = 404 if result["error"]["code"] == ErrorCode.NOT_FOUND else 400
+        return json_response({k: v for k, v in result.items() if k != "id"}, status)
 
-async def report(hub: Hub, token: str) -> Response:
-    """GET /report/<token>: the report a `report_link` command asked for, once, within its
-    minute; the token is used up here, before the report is made. Made in a thread: it
-    reads the database and draws charts, which must not stall the queue."""
-    request = hub.report_links.take(token, hub.clock())
-    status, content_type, body, csp = await asyncio.to_thread(_report_response, hub, request)
-    if content_type == HTML or request is None:
-        return html_response(body, status, csp)
-    response = respond(status, body, content_type)
-    suffix = "zip" if request.fmt == "csv" else request.fmt
-    response.headers["Content-Disposition"] = f'attachment; filename="laporan.{suffix}"'
-    return response
-
-
-def _report_response(hub: Hub, request: Any) -> tuple[int, str, bytes, str]:
-    """On a thread: the report (or, for a used or unknown link, a page saying so) and the
-    HTML pages' policy (the report modules draw with matplotlib: slow to import)."""
-    from reports.pages import message_page, page_csp, report_page
-    from reports.report import L
-    if request is None:
-        lang = hub.config.default_language
-        status, content_type, body = message_page(404, L("link_gone", lang), lang)
-    else:
-        status, content_type, body = report_page(hub.store.path, hub.config, request)
-    return status, content_type, body, page_csp()
+    async def report(self, token: str) -> Response:
+        """GET /report/<token>: the report a `report_link` command asked for, once, within
+        its minute; the token is used up here, before the report is made. Made in a
+        thread: it reads the database and draws charts, which must not stall the queue."""
+        request = self.take_report(token)
+        if self.report_page is None:
+            return not_found()
+        status, content_type, body, csp = await asyncio.to_thread(self.report_page, request)
+        if content_type == HTML or request is None:
+            return html_response(body, status, csp)
+        response = respond(status, body, content_type)
+        suffix = "zip" if request.fmt == "csv" else request.fmt
+        response.headers["Content-Disposition"] = f'attachment; filename="laporan.{suffix}"'
+        return response

@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import secrets
 from collections import OrderedDict
-from datetime import datetime, timedelta
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
 from typing import Any, Generic, TypeVar
 
+from config.office import OfficeConfig
 from i18n import t
 from protocol import messages as m
-from reports.pages import ReportRequest
-from server.config import OfficeConfig
 
 LINK_TTL = timedelta(seconds=60)
 MAX_OPEN_LINKS = 100  # a flood of requests forgets the oldest links, memory stays small
@@ -24,6 +25,40 @@ TOKEN_BYTES = 32  # 256 random bits
 REPORT_PATH = "/report/"
 
 Payload = TypeVar("Payload")
+FORMATS = ("html", "xlsx", "csv", "pdf")
+LANGUAGES = ("id", "en")
+
+
+@dataclass(frozen=True)
+class ReportRequest:
+    """What a report link was made for."""
+
+    date_from: date
+    date_to: date
+    fmt: str = "html"
+    lang: str = "id"
+
+    @classmethod
+    def from_args(cls, args: Mapping[str, Any], default_lang: str) -> ReportRequest:
+        """From a `report_link` command's args (`from`, `to`: ISO dates, `format`,
+        optional `lang`); ValueError naming the first bad argument."""
+        try:
+            date_from = date.fromisoformat(args.get("from"))
+        except (TypeError, ValueError):
+            raise ValueError("from") from None
+        try:
+            date_to = date.fromisoformat(args.get("to"))
+        except (TypeError, ValueError):
+            raise ValueError("to") from None
+        if date_to < date_from:
+            raise ValueError("to")
+        fmt = args.get("format")
+        if fmt not in FORMATS:
+            raise ValueError("format")
+        lang = args.get("lang") or default_lang
+        if lang not in LANGUAGES:
+            raise ValueError("lang")
+        return cls(date_from, date_to, fmt, lang)
 
 
 class OneTimeLinks(Generic[Payload]):

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import hashlib
 import logging
 import secrets
@@ -38,13 +39,15 @@ from websockets.exceptions import ConnectionClosed
 from websockets.frames import CloseCode
 from websockets.protocol import State
 
+from config.office import OfficeConfig
 from i18n import t
 from protocol import messages as m
-from server.config import OfficeConfig
 from server.engine import Actor, Engine
 from server.hub import http
 from server.hub.clients import Client, TokenBucket
 from server.hub.links import ReportLinks
+from server.hub.report_hooks import ReportHooks
+from server.store import retention
 from server.store.sqlite import RESULT_TTL, Store, encode_part
 
 log = logging.getLogger("antrean.hub")
@@ -100,10 +103,12 @@ class Prepared:
 
 class Hub:
     def __init__(self, config: OfficeConfig, store: Store,
-                 clock: Callable[[], datetime] = utc_now) -> None:
+                 clock: Callable[[], datetime] = utc_now,
+                 reports: ReportHooks | None = None) -> None:
         self.config = config
         self.store = store
         self.clock = clock
+        self.reports = reports  # report pages and retention: without them, neither
         now = clock()
         meta, tickets, counters, bookings = store.load_state()
         self.engine = Engine.restore(config, now, meta, tickets, counters, bookings)
@@ -120,6 +125,11 @@ class Hub:
         # Commands the hub answers itself, not the engine: they change no queue state, so
         # they are neither queued nor committed nor remembered for re-sends.
         self.report_links = ReportLinks(config)  # one-time links: GET /report/<token>
+        self.http = http.Routes(
+            health=self.health, ticket=self.ticket_public, run_command=self.run_command,
+            take_report=lambda token: self.report_links.take(token, self.clock()),
+            report_page=None if reports is None else
+            functools.partial(reports.page, store.path, config))
         self.hub_commands = {"report_link": self.report_links.command}
         self.queue: asyncio.Queue[Work] = asyncio.Queue()
         self.server: websockets.asyncio.server.Server | None = None
@@ -151,7 +161,7 @@ class Hub:
                 await task
 
     async def _process_request(self, connection: ServerConnection, request: Any) -> Any:
-        response = http.route(self, connection, request)
+        response = self.http.route(request)
         if asyncio.iscoroutine(response):
             response = await response
         return response
@@ -564,10 +574,13 @@ class Hub:
 
     def _spawn_purge(self) -> None:
         """The daily retention run, once the day has rolled over (off the event loop)."""
+        if self.reports is None:
+            return
+        fold = self.reports.retention_fold(self.config)
+
         async def purge() -> None:
             try:
-                from reports.purge import purge as fold_and_delete
-                await asyncio.to_thread(fold_and_delete, self.store.path, self.config)
+                await asyncio.to_thread(retention.purge, self.store.path, self.config, fold)
                 log.info("retention purge done")
             except Exception:
                 log.exception("retention purge failed (the queue is not affected)")

@@ -14,14 +14,14 @@ from pathlib import Path
 
 import pytest
 
-from server.cli import main
+from antrean.cli import main
 from server.store.sqlite import Store
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
 def antrean(*argv: str, timeout: float = 30) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "server", *argv], cwd=ROOT, text=True,
+    return subprocess.run([sys.executable, "-m", "antrean", *argv], cwd=ROOT, text=True,
                           capture_output=True, timeout=timeout)
 
 
@@ -147,7 +147,7 @@ def test_server_missing_config_file(tmp_path):
 
 
 def test_server_prints_where_it_listens_and_stops_on_sigterm(tmp_path):
-    proc = subprocess.Popen([sys.executable, "-m", "server", "server", "--db",
+    proc = subprocess.Popen([sys.executable, "-m", "antrean", "server", "--db",
                              str(tmp_path / "a.db"), "--host", "127.0.0.1", "--port", "0"],
                             cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                             text=True, env={**os.environ, "PYTHONUNBUFFERED": "1"})

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from server import config as office_config
-from server.config import ConfigError
+from config import office as office_config
+from config.office import ConfigError
 
 EXAMPLE = Path(office_config.EXAMPLE_CONFIG)
 TEXT = EXAMPLE.read_text(encoding="utf-8")

@@ -2,7 +2,7 @@
 
 from PySide6.QtGui import QImage
 
-from counter_console.gallery import render_gallery
+from antrean.gallery.console import render_gallery
 
 REQUIRED = [f"console-{name}-{lang}.png" for name in
             ("logged-out", "idle", "serving-priority", "transfer", "offline")

@@ -18,7 +18,7 @@ ROOT = Path(__file__).resolve().parents[2]
 def test_demo_office_with_crowd_runs_and_stops_cleanly():
     env = {**os.environ, "DISPLAY": ":99"}  # "a machine with a screen"
     env.pop("QT_QPA_PLATFORM", None)
-    proc = subprocess.Popen([sys.executable, "-m", "server", "demo", "--crowd", "--no-apps"],
+    proc = subprocess.Popen([sys.executable, "-m", "antrean", "demo", "--crowd", "--no-apps"],
                             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
                             cwd=ROOT, env=env)
     try:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from display_board.gallery import render_gallery
+from antrean.gallery.board import render_gallery
 
 
 def test_render_gallery(qapp, tmp_path) -> None:

@@ -12,11 +12,11 @@ import pytest
 from PySide6.QtGui import QFontDatabase
 from PySide6.QtNetwork import QAbstractSocket
 
+from antrean.gallery.board import WsClient
 from display_board.app import BoardController
-from display_board.gallery import WsClient
 from display_board.screens import FONT_FAMILY, BoardScreen
-from display_board.voice.synth import Synthesizer
 from hardware.led_display import decode_frame
+from voice.synth import Synthesizer
 
 
 @pytest.fixture

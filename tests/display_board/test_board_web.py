@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from display_board.gallery import CHROMIUM, CHROMIUM_ARGS, WsClient
+from antrean.gallery.board import CHROMIUM, CHROMIUM_ARGS, WsClient
 
 pytestmark = [pytest.mark.browser,
               pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="no Chromium")]

@@ -16,7 +16,7 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
 
-from server import config as office_config
+from config import office as office_config
 from server.engine import Engine
 from server.engine import lifecycle as lc
 

@@ -5,7 +5,7 @@ from datetime import datetime, timedelta
 
 from websockets.sync.client import connect
 
-from server.cli import main
+from antrean.cli import main
 
 
 def _kiosk(live_server):

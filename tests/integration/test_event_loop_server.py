@@ -7,8 +7,8 @@ from __future__ import annotations
 import pytest
 from ws_helpers import join
 
+from antrean.demo_office import pair_demo_devices
 from server.app import ServerThread, loop_name
-from server.demo_office import pair_demo_devices
 
 
 @pytest.mark.parametrize("loop_name", ["uvloop", "asyncio"])

@@ -9,8 +9,8 @@ from datetime import UTC, datetime, timedelta
 
 from ws_helpers import join
 
+from antrean.demo_office import pair_demo_devices
 from server.app import ServerThread
-from server.demo_office import pair_demo_devices
 
 
 class Clock:

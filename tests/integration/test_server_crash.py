@@ -16,7 +16,7 @@ from pathlib import Path
 from websockets.exceptions import ConnectionClosed
 from ws_helpers import join
 
-from server.demo_office import pair_demo_devices
+from antrean.demo_office import pair_demo_devices
 from server.store.sqlite import Store
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -37,7 +37,7 @@ def always_open_toml(folder: Path) -> Path:
 
 def start_server(config: Path, db: Path) -> tuple[subprocess.Popen, str]:
     proc = subprocess.Popen(
-        [sys.executable, "-m", "server", "server", "--config", str(config), "--db", str(db),
+        [sys.executable, "-m", "antrean", "server", "--config", str(config), "--db", str(db),
          "--host", "127.0.0.1", "--port", "0"],
         cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
         env={**os.environ, "PYTHONUNBUFFERED": "1"})

@@ -5,9 +5,9 @@ import socket
 
 from websockets.sync.client import connect
 
+from antrean.demo_office import pair_demo_devices
+from config.office import ServerLimits
 from server.app import ServerThread
-from server.config import ServerLimits
-from server.demo_office import pair_demo_devices
 
 
 def _stalled_client(port: int) -> socket.socket:

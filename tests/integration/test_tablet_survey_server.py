@@ -12,8 +12,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from ws_helpers import join
 
+from antrean.demo_office import pair_demo_devices
 from server.app import ServerThread
-from server.demo_office import pair_demo_devices
 from server.store.sqlite import Store
 
 START = datetime(2026, 12, 7, 3, 0, tzinfo=UTC)  # 10:00 WIB

@@ -21,7 +21,7 @@ def test_server_serves_wss_with_the_office_certificate(tmp_path):
                     "-keyout", str(key), "-out", str(cert)], check=True, capture_output=True)
     log = tmp_path / "server.log"  # shown when the test fails: what the server saw
     with log.open("w") as log_file:
-        proc = subprocess.Popen([sys.executable, "-m", "server", "server", "--db",
+        proc = subprocess.Popen([sys.executable, "-m", "antrean", "server", "--db",
                                  str(tmp_path / "a.db"), "--host", "127.0.0.1", "--port", "0",
                                  "--tls-cert", str(cert), "--tls-key", str(key)],
                                 stdout=subprocess.PIPE, stderr=log_file, text=True, cwd=ROOT)
@@ -49,7 +49,7 @@ def test_server_serves_wss_with_the_office_certificate(tmp_path):
 
 
 def test_tls_key_without_cert_is_a_one_line_error(tmp_path):
-    out = subprocess.run([sys.executable, "-m", "server", "server", "--db",
+    out = subprocess.run([sys.executable, "-m", "antrean", "server", "--db",
                           str(tmp_path / "a.db"), "--tls-key", "x.pem"],
                          capture_output=True, text=True, cwd=ROOT, timeout=60)
     assert out.returncode == 1

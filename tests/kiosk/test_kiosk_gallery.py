@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from kiosk.gallery import CHROMIUM, render_gallery
+from antrean.gallery.kiosk import CHROMIUM, render_gallery
 
 
 @pytest.mark.slow

@@ -249,7 +249,7 @@ def test_app_main_runs_the_kiosk(live_server):
 def test_booking_code_check_in_prints_the_ticket(qtbot, kiosk):
     from datetime import UTC, datetime, timedelta
 
-    from kiosk.gallery import WsClient
+    from antrean.gallery.kiosk import WsClient
     admin = WsClient(kiosk.server.url, "admin", "admin-1", kiosk.server.tokens["admin-1"])
     start = datetime.now(UTC).replace(microsecond=0)
     result = admin.command("import_bookings", bookings=[{

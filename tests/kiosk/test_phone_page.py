@@ -9,8 +9,8 @@ from urllib.request import urlopen
 
 import pytest
 
+from antrean.gallery.kiosk import CHROMIUM, CHROMIUM_ARGS, WsClient
 from kiosk import build_phone_strings
-from kiosk.gallery import CHROMIUM, CHROMIUM_ARGS, WsClient
 
 
 def test_phone_strings_are_in_sync_with_the_catalog():

@@ -7,10 +7,10 @@ from datetime import UTC, datetime
 
 import pytest
 
-from reports import cli
-from reports.backup import BackupError, backup
-from server.cli import UserError
+from antrean import report as cli
+from antrean.cli import UserError
 from server.engine.model import Changes
+from server.store.backup import BackupError, backup
 from server.store.sqlite import Store
 
 

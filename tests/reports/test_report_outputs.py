@@ -11,14 +11,14 @@ import zipfile
 import pytest
 from openpyxl import load_workbook
 
+from antrean import report as cli
+from antrean.cli import UserError
+from antrean.cli import main as antrean
 from i18n import missing_translations
-from reports import cli
 from reports.pages import ReportRequest, page_csp, report_page
 from reports.pdf import chromium_available, write_pdf
 from reports.render import write_csv, write_xlsx
 from reports.report import build_report
-from server.cli import UserError
-from server.cli import main as antrean
 from tests.reports.conftest import DAY
 
 browser = pytest.mark.skipif(not chromium_available(), reason="needs headless Chromium")
@@ -151,7 +151,7 @@ def test_report_request_from_command_args():
 @browser
 @pytest.mark.skipif(not shutil.which("pdftoppm"), reason="needs poppler-utils")
 def test_gallery_writes_every_format(tmp_path):
-    from reports.gallery import render_gallery
+    from antrean.gallery.reports import render_gallery
     paths = render_gallery(tmp_path, days=1)
     names = {p.name for p in paths}
     assert {"report.csv", "report-csv.zip", "report.xlsx", "report.html", "report.pdf",

@@ -7,9 +7,11 @@ from datetime import date, datetime, time, timedelta
 
 import pytest
 
-from reports import cli, purge
+from antrean import report as cli
+from antrean.cli import UserError
+from reports.kpi import retention_fold
 from reports.report import build_report, views
-from server.cli import UserError
+from server.store import retention as purge
 from tests.reports.conftest import DAY, play_day
 
 NEXT = date(2025, 3, 4)
@@ -34,8 +36,8 @@ def test_purged_day_reports_the_same(tmp_path, office):
     before = build_report(db, office, DAY, NEXT, now=later(office, 10))
     before_day1 = build_report(db, office, DAY, DAY, now=later(office, 10))
     # retention 90 days; 91 days after DAY only DAY itself is old enough
-    result = purge.purge(db, office, now=datetime.combine(DAY + timedelta(days=91),
-                                                          time(1, 0), office.tz))
+    result = purge.purge(db, office, retention_fold(office),
+                         now=datetime.combine(DAY + timedelta(days=91), time(1, 0), office.tz))
     assert result.days == ["2025-03-03"]
     assert result.tickets_deleted == 7 and result.events_deleted > 0
     assert count(db, "SELECT count(*) FROM tickets WHERE day = ?", "2025-03-03") == 0
@@ -64,11 +66,11 @@ def test_purged_day_reports_the_same(tmp_path, office):
 def test_purge_is_idempotent_and_keeps_recent_days(tmp_path, office):
     db = tmp_path / "antrean.db"
     play_day(office, db, DAY)
-    assert purge.purge(db, office, now=later(office, 30)).days == []
+    assert purge.purge(db, office, retention_fold(office), now=later(office, 30)).days == []
     now = later(office, 200)
-    assert purge.purge(db, office, now=now).days == ["2025-03-03"]
+    assert purge.purge(db, office, retention_fold(office), now=now).days == ["2025-03-03"]
     rows = count(db, "SELECT count(*) FROM daily_aggregates")
-    assert purge.purge(db, office, now=now).days == []
+    assert purge.purge(db, office, retention_fold(office), now=now).days == []
     assert count(db, "SELECT count(*) FROM daily_aggregates") == rows
     assert build_report(db, office, DAY, DAY).summary.issued == 7
 
@@ -86,7 +88,7 @@ def test_kept_events_lose_embedded_tickets(tmp_path, office):
                      "id": "t_x", "status_url": "http://h/t/secret"}}}), seq])
     conn.commit()
     conn.close()
-    purge.purge(db, office, now=later(office, 200))
+    purge.purge(db, office, retention_fold(office), now=later(office, 200))
     payloads = [json.loads(p) for (p,) in sqlite3.connect(db).execute(
         "SELECT payload FROM events WHERE day = '2025-03-03'")]
     assert payloads and not any("secret" in json.dumps(p) for p in payloads)

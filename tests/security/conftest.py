@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from server import config as office_config
-from server.config import OfficeConfig
+from config import office as office_config
+from config.office import OfficeConfig
 
 # ---------------------------------------------------------------------- a hostile office
 # An office day on the real engine and store whose every user- or TOML-written text is an

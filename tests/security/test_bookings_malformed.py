@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from server.cli import main
+from antrean.cli import main
 from tests.engine.engine_helpers import ADMIN, KIOSK, Desk, at
 from tests.integration.ws_helpers import device
 
@@ -79,7 +79,7 @@ def test_the_refusal_names_row_and_field_in_english_too(office):
 
 
 def _today_slot(live_server, hours: int = 1) -> str:
-    from server import config as office_config
+    from config import office as office_config
     tz = office_config.load().tz
     return (datetime.now(tz) + timedelta(hours=hours)).strftime("%Y-%m-%dT%H:%M")
 

@@ -19,8 +19,8 @@ from pathlib import Path
 
 import pytest
 
+from antrean.demo_office import pair_demo_devices
 from server.app import ServerThread
-from server.demo_office import pair_demo_devices
 from server.store.sqlite import DatabaseRefused, Store, expected_marker, read_marker
 from tests.integration.ws_helpers import WsClient, join
 
@@ -44,7 +44,7 @@ class CliServer:
 
     def __init__(self, config: Path, db: Path, *extra: str) -> None:
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "server", "server", "--config", str(config), "--db",
+            [sys.executable, "-m", "antrean", "server", "--config", str(config), "--db",
              str(db), "--host", "127.0.0.1", "--port", "0", *extra],
             cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
             env={**os.environ, "PYTHONUNBUFFERED": "1"})
@@ -71,7 +71,7 @@ class CliServer:
 
 def refused_start(config: Path, db: Path) -> str:
     """Start `antrean server`, which must refuse: its one line on stderr."""
-    proc = subprocess.Popen([sys.executable, "-m", "server", "server", "--config",
+    proc = subprocess.Popen([sys.executable, "-m", "antrean", "server", "--config",
                              str(config), "--db", str(db), "--host", "127.0.0.1", "--port",
                              "0"], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                             text=True, env={**os.environ, "PYTHONUNBUFFERED": "1"})
@@ -158,7 +158,7 @@ def test_a_tool_that_recreates_a_lost_database_does_not_fool_the_server(tmp_path
     CliServer(config, db).stop()
     for suffix in ("", "-wal", "-shm"):
         Path(f"{db}{suffix}").unlink(missing_ok=True)
-    run = subprocess.run([sys.executable, "-m", "server", "device", "add", "kiosk-9",
+    run = subprocess.run([sys.executable, "-m", "antrean", "device", "add", "kiosk-9",
                           "--role", "kiosk", "--db", str(db)],
                          cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert run.returncode == 0 and db.exists(), run.stderr

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import pytest
 
+from config.office import OfficeConfig
 from i18n import t
-from server.config import OfficeConfig
 from server.engine import Actor
 from tests.engine.engine_helpers import ADMIN, KIOSK, Desk, at, officer
 

@@ -16,11 +16,11 @@ from pathlib import Path
 import pytest
 from openpyxl import Workbook, load_workbook
 
+from antrean.cli import main as antrean
+from config import office as office_config
 from reports import render
 from reports.render import table_csv, write_csv, write_xlsx
 from reports.report import Table, build_report
-from server import config as office_config
-from server.cli import main as antrean
 from tests.security.conftest import (
     COUNTER_NAME,
     FORMULA_COMMENTS,

@@ -9,9 +9,9 @@ from html.parser import HTMLParser
 
 import pytest
 
+from antrean.cli import main as antrean
 from reports.html import render_html
 from reports.pdf import CHROMIUM, CHROMIUM_ARGS, chromium_available, write_pdf
-from server.cli import main as antrean
 from tests.security.conftest import (
     COUNTER_NAME,
     MARKUP_COMMENTS,

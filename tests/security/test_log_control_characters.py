@@ -19,7 +19,7 @@ from urllib.parse import urlsplit
 
 from websockets.sync.client import connect
 
-from server.demo_office import pair_demo_devices
+from antrean.demo_office import pair_demo_devices
 
 ROOT = Path(__file__).resolve().parents[2]
 TIMEOUT = 10
@@ -34,7 +34,7 @@ UNPARSABLE_REQUEST = b"GET /\x1b[31m\rFAKE ERROR traceback HTTP/1.1\r\n\r\n"
 
 def start_server(db: Path, log: Path) -> tuple[subprocess.Popen, str]:
     proc = subprocess.Popen(
-        [sys.executable, "-m", "server", "-v", "server", "--db", str(db),
+        [sys.executable, "-m", "antrean", "-v", "server", "--db", str(db),
          "--host", "127.0.0.1", "--port", "0"],
         cwd=ROOT, stdout=subprocess.PIPE, stderr=log.open("wb"), text=True,
         env={**os.environ, "PYTHONUNBUFFERED": "1", "PYTHONPATH": str(ROOT)})
@@ -99,7 +99,7 @@ def test_client_text_cannot_forge_log_lines_or_colour_the_terminal(tmp_path):
 
 
 def test_each_record_is_one_line_at_the_margin_tracebacks_indented():
-    from server.logsafe import LOG_FORMAT, ControlEscapingFormatter  # what the CLI installs
+    from antrean.logs import LOG_FORMAT, ControlEscapingFormatter  # what the CLI installs
     out = io.StringIO()
     handler = logging.StreamHandler(out)
     handler.setFormatter(ControlEscapingFormatter(LOG_FORMAT))

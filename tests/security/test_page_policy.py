@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from raw_http import raw_get
 
-from display_board.gallery import CHROMIUM, CHROMIUM_ARGS
+from antrean.gallery.board import CHROMIUM, CHROMIUM_ARGS
 from tests.integration.ws_helpers import device
 
 CSP_WATCH = ("window.__csp = []; document.addEventListener('securitypolicyviolation', "

@@ -11,8 +11,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from raw_http import raw_get
 
+from antrean.demo_office import pair_demo_devices
+from antrean.wiring import report_hooks
 from server.app import ServerThread
-from server.demo_office import pair_demo_devices
 from server.store.sqlite import Store
 from tests.integration.ws_helpers import join
 
@@ -37,7 +38,7 @@ def clocked_server(tmp_path, open_office):
     tokens["tablet-3"] = store.add_device("tablet-3", "tablet", "loket-3")
     store.close()
     clock = Clock(START)
-    server = ServerThread(open_office, db, clock=clock).start()
+    server = ServerThread(open_office, db, clock=clock, reports=report_hooks()).start()
     server.tokens, server.clock = tokens, clock
     yield server
     server.stop()

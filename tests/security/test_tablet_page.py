@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from display_board.gallery import CHROMIUM, CHROMIUM_ARGS
+from antrean.gallery.board import CHROMIUM, CHROMIUM_ARGS
 from server.store.sqlite import Store
 from tests.integration.ws_helpers import device
 

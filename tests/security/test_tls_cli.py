@@ -11,15 +11,15 @@ from pathlib import Path
 
 from tls_helpers import TlsServer
 
-from server.demo_office import pair_demo_devices
-from server.tls import init_tls
+from antrean.demo_office import pair_demo_devices
+from antrean.tls import init_tls
 
 ROOT = Path(__file__).resolve().parents[2]
 FINGERPRINT = r"^([0-9A-F]{2}:){31}[0-9A-F]{2}$"
 
 
 def antrean(*argv: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "server", *argv], cwd=ROOT, text=True,
+    return subprocess.run([sys.executable, "-m", "antrean", *argv], cwd=ROOT, text=True,
                           capture_output=True, timeout=60)
 
 

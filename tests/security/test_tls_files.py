@@ -14,8 +14,8 @@ import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes
 
+from antrean import tls
 from office_client import credentials
-from server import tls
 
 ROOT = Path(__file__).resolve().parents[2]
 TOKEN = "s3cret-token-of-the-kiosk-000001"

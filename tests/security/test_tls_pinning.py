@@ -8,10 +8,10 @@ import stat
 
 from tls_helpers import Impostor, TlsServer
 
+from antrean.demo_office import pair_demo_devices
+from antrean.tls import init_tls
 from office_client import credentials
 from office_client.connection import CERTIFICATE_REJECTED, OfficeConnection
-from server.demo_office import pair_demo_devices
-from server.tls import init_tls
 
 
 def _office(tmp_path):

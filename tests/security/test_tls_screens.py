@@ -5,13 +5,13 @@ from __future__ import annotations
 
 from tls_helpers import Impostor
 
+from antrean.tls import init_tls
 from counter_console.desk import Desk
 from display_board.app import BoardController
 from i18n import t
 from kiosk.flow import KioskFlow
 from office_client.connection import CERTIFICATE_REJECTED
 from office_client.model import OfficeModel
-from server.tls import init_tls
 
 
 def test_kiosk_and_console_say_the_certificate_changed():

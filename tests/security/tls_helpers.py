@@ -25,7 +25,7 @@ class TlsServer:
     def start(self) -> str:
         with self.log.open("w") as log_file:
             self.proc = subprocess.Popen(
-                [sys.executable, "-m", "server", "server", "--db", str(self.db),
+                [sys.executable, "-m", "antrean", "server", "--db", str(self.db),
                  "--host", "127.0.0.1", "--port", str(self.port), "--tls-dir",
                  str(self.tls_dir)],
                 stdout=subprocess.PIPE, stderr=log_file, text=True, cwd=ROOT)

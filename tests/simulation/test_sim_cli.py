@@ -1,4 +1,4 @@
-"""`antrean simulate` through simulation.cli: scenario file, flags, database replay."""
+"""`antrean simulate` through antrean.simulate: scenario file, flags, database replay."""
 
 from __future__ import annotations
 
@@ -9,11 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from server import config as office_config
+from antrean import simulate as cli
+from config import office as office_config
 from server.engine import Actor, Engine
 from server.engine.model import Changes
 from server.store.sqlite import Store
-from simulation import cli
 from simulation.model import Distribution, ScenarioError, Staffing
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "simulation" / "scenario.example.toml"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from server.config import OfficeConfig, parse
+from config.office import OfficeConfig, parse
 
 ONE_COUNTER = """
 [office]

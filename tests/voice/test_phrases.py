@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from display_board.voice import phrases
-from display_board.voice.phrases import PAUSE, Segment, announcement_parts, call_sentence
+from voice import phrases
+from voice.phrases import PAUSE, Segment, announcement_parts, call_sentence
 
 
 def test_indonesian_call_sentence() -> None:
@@ -84,7 +84,7 @@ def test_bad_input_raises_value_error() -> None:
 
 
 def test_cli_text_prints_sentences(capsys: pytest.CaptureFixture[str]) -> None:
-    from display_board.voice.cli import main
+    from antrean.announce import main
 
     assert main(["announce", "A012", "3", "--text", "--english"]) == 0
     out = capsys.readouterr().out.splitlines()
@@ -95,7 +95,7 @@ def test_cli_text_prints_sentences(capsys: pytest.CaptureFixture[str]) -> None:
 
 
 def test_cli_bad_usage_exits_2(capsys: pytest.CaptureFixture[str]) -> None:
-    from display_board.voice.cli import main
+    from antrean.announce import main
 
     assert main([]) == 2
     assert main(["A012", "3", "--lang", "fr"]) == 2
@@ -112,7 +112,7 @@ def test_voice_package_never_imports_server() -> None:
     import sys
 
     code = (
-        "import sys; import display_board.voice.cli, display_board.voice.player, "
-        "display_board.voice.synth; sys.exit('server' in sys.modules)"
+        "import sys; import antrean.announce, voice.player, "
+        "voice.synth; sys.exit('server' in sys.modules)"
     )
     assert subprocess.run([sys.executable, "-c", code], timeout=60).returncode == 0

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from display_board.voice.player import (
+from voice.player import (
     Announcement,
     AnnouncementPlayer,
     AnnouncementQueue,
@@ -275,7 +275,7 @@ def test_cli_play_reaches_the_end_or_reports_no_device(
 ) -> None:
     from PySide6.QtMultimedia import QMediaDevices
 
-    from display_board.voice.cli import main
+    from antrean.announce import main
 
     code = main(["A1", "1", "--cache", str(tmp_path / "cache")])
     err = capsys.readouterr().err
@@ -288,7 +288,7 @@ def test_cli_play_reaches_the_end_or_reports_no_device(
 def test_cli_playback_runs_to_the_end_without_a_device(
     capsys: pytest.CaptureFixture[str], tmp_path: Path, qapp
 ) -> None:
-    from display_board.voice.cli import play_wav
+    from antrean.announce import play_wav
 
     assert play_wav(_tone(tmp_path / "t.wav", 0.2), "A1", require_device=False) == 0
     err = capsys.readouterr().err

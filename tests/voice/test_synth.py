@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from display_board.voice import phrases, synth
-from display_board.voice.chime import chime_pcm
-from display_board.voice.cli import main
-from display_board.voice.synth import (
+from antrean.announce import main
+from voice import phrases, synth
+from voice.chime import chime_pcm
+from voice.synth import (
     ClipsVoice,
     EspeakVoice,
     Synthesizer,

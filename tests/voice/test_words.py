@@ -7,7 +7,7 @@ import re
 import pytest
 from num2words import num2words
 
-from display_board.voice import words
+from voice import words
 
 ALL = range(0, words.MAX_NUMBER + 1)
 

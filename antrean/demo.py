@@ -23,17 +23,17 @@ import threading
 import time
 from pathlib import Path
 
-from server.demo_office import DemoOffice
+from antrean.demo_office import DemoOffice
 from server.store.sqlite import Store
 
 log = logging.getLogger("antrean.demo")
 
 # (module, what it renders) — each gallery runs its own demo office and real widgets.
 GALLERIES = (
-    ("kiosk.gallery", "kiosk screens, ticket previews and bytes, phone page"),
-    ("counter_console.gallery", "counter console screens"),
-    ("display_board.gallery", "display boards, web board, announcement WAVs"),
-    ("reports.gallery", "the day's report (csv, xlsx, html, pdf) and the survey page"),
+    ("antrean.gallery.kiosk", "kiosk screens, ticket previews and bytes, phone page"),
+    ("antrean.gallery.console", "counter console screens"),
+    ("antrean.gallery.board", "display boards, web board, announcement WAVs"),
+    ("antrean.gallery.reports", "the day's report (csv, xlsx, html, pdf) and the survey page"),
 )
 CROWD_COUNTERS = (("loket-1", "sari"), ("loket-4", "andi"), ("loket-5", "joko"))
 
@@ -102,7 +102,7 @@ def run_windows(args: argparse.Namespace) -> int:
         print(f"officers: budi/1234, sari/5678 — database in {office.folder}", flush=True)
         procs: list[subprocess.Popen] = []
         if not args.no_apps:
-            exe = [sys.executable, "-m", "server"]
+            exe = [sys.executable, "-m", "antrean"]
             t = office.tokens
             # The apps' credentials files go in the demo's folder, not ~/.config/antrean.
             env = {**os.environ, "ANTREAN_CONFIG_DIR": str(Path(office.folder) / "devices")}

@@ -102,7 +102,7 @@ def main(args: argparse.Namespace) -> int:
     from websockets.exceptions import WebSocketException
     from websockets.sync.client import connect
 
-    from server.cli import UserError
+    from antrean.cli import UserError
     try:
         rows = read_csv(args.file)
     except BookingFileError as exc:
@@ -110,7 +110,7 @@ def main(args: argparse.Namespace) -> int:
     context = None
     if args.server.startswith("wss://"):
         # The office's own certificate (`antrean tls init`) is the only one trusted.
-        from server.tls import DEFAULT_TLS_DIR, cert_path
+        from antrean.tls import DEFAULT_TLS_DIR, cert_path
         cafile = getattr(args, "tls_cert", None) or str(cert_path(DEFAULT_TLS_DIR))
         try:
             context = ssl.create_default_context(cafile=cafile)

@@ -129,9 +129,9 @@ def render_gallery(out_dir: Path) -> list[Path]:
     from PySide6.QtCore import QEvent
     from PySide6.QtWidgets import QApplication
 
+    from antrean.demo_office import DemoOffice
     from display_board.app import BoardController
     from display_board.screens import BoardScreen
-    from server.demo_office import DemoOffice
 
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -245,7 +245,7 @@ def render_gallery(out_dir: Path) -> list[Path]:
 
 def write_sample_announcements(out_dir: Path) -> list[Path]:
     """announce-A012-id.wav and announce-A012-en.wav (skipped if espeak-ng is missing)."""
-    from display_board.voice.synth import Synthesizer, VoiceUnavailable
+    from voice.synth import Synthesizer, VoiceUnavailable
 
     synth = Synthesizer(cache_dir=Path(out_dir) / ".voice-cache")
     written = []
@@ -261,7 +261,7 @@ def write_sample_announcements(out_dir: Path) -> list[Path]:
     return written
 
 
-if __name__ == "__main__":  # python -m display_board.gallery OUT_DIR
+if __name__ == "__main__":  # python -m antrean.gallery.board OUT_DIR
     import sys
 
     for p in render_gallery(Path(sys.argv[1] if len(sys.argv) > 1 else "board-gallery")):

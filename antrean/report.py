@@ -1,7 +1,7 @@
 """`antrean report`, `antrean purge` and `antrean backup`: thin shells over reports.*.
 
 Each returns 0 on success; a user mistake (bad date, missing database, unwritable path)
-raises `server.cli.UserError`, which the `antrean` entry point prints as one line and
+raises `antrean.cli.UserError`, which the `antrean` entry point prints as one line and
 turns into exit status 1.
 """
 
@@ -12,11 +12,11 @@ import sys
 from datetime import date
 from pathlib import Path
 
-from server.cli import UserError
+from antrean.cli import UserError
 
 
 def _config(path: str | None):
-    from server import config as office_config
+    from config import office as office_config
     try:
         return office_config.load(path)
     except office_config.ConfigError as exc:
@@ -79,7 +79,8 @@ def main(args: argparse.Namespace) -> int:
 
 def purge_main(args: argparse.Namespace) -> int:
     """`antrean purge --db FILE [--config FILE] [--days N]`."""
-    from reports.purge import purge
+    from reports.kpi import retention_fold
+    from server.store.retention import purge
     config = _config(getattr(args, "config", None))
     if not Path(args.db).is_file():
         raise UserError(f"{args.db}: no such database")
@@ -88,7 +89,7 @@ def purge_main(args: argparse.Namespace) -> int:
         raise UserError("--days must be at least 1")
     import sqlite3
     try:
-        result = purge(args.db, config, retention_days=days)
+        result = purge(args.db, config, retention_fold(config), retention_days=days)
     except sqlite3.Error as exc:
         raise UserError(f"{args.db}: purge failed: {exc}") from None
     if result.days:
@@ -102,7 +103,7 @@ def purge_main(args: argparse.Namespace) -> int:
 
 def backup_main(args: argparse.Namespace) -> int:
     """`antrean backup --db FILE --out FILE`."""
-    from reports.backup import BackupError, backup
+    from server.store.backup import BackupError, backup
     try:
         path = backup(args.db, args.out)
     except BackupError as exc:

@@ -1,7 +1,7 @@
 """`antrean simulate`: flags, reading the inputs, and the printed report.
 
 server/cli.py defines the subcommand with `add_arguments(parser)` and calls
-`main(args)`; both are also usable alone (`python -m simulation.cli --help`). A user
+`main(args)`; both are also usable alone (`python -m antrean.simulate --help`). A user
 mistake prints one line on stderr and exits 1, never a traceback.
 """
 
@@ -44,7 +44,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def build_scenario(args: argparse.Namespace) -> Scenario:
-    from server import config as office_config
+    from config import office as office_config
     try:
         cfg = office_config.load(getattr(args, "config", None))
     except office_config.ConfigError as exc:

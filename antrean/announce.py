@@ -17,8 +17,8 @@ import shutil
 import sys
 from pathlib import Path
 
-from display_board.voice import phrases
-from display_board.voice.synth import Synthesizer, VoiceUnavailable
+from voice import phrases
+from voice.synth import Synthesizer, VoiceUnavailable
 
 PROG = "antrean announce"
 
@@ -72,7 +72,7 @@ def play_wav(wav: Path, label: str = "", *, require_device: bool = True) -> int:
 def _play_quietly(wav: Path, label: str, require_device: bool) -> int:
     from PySide6.QtCore import QCoreApplication, QTimer
 
-    from display_board.voice.player import AnnouncementPlayer
+    from voice.player import AnnouncementPlayer
 
     app = QCoreApplication.instance() or QCoreApplication([PROG])
     player = AnnouncementPlayer()

@@ -28,9 +28,9 @@ from array import array
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
-from display_board.voice import phrases
-from display_board.voice.chime import chime_pcm
-from display_board.voice.phrases import PAUSE, Segment
+from voice import phrases
+from voice.chime import chime_pcm
+from voice.phrases import PAUSE, Segment
 
 log = logging.getLogger(__name__)
 

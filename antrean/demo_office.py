@@ -9,7 +9,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from server import config as office_config
+from antrean.wiring import report_hooks
+from config import office as office_config
 from server.app import ServerThread
 from server.store.sqlite import Store
 
@@ -53,7 +54,8 @@ class DemoOffice:
         self.tokens = pair_demo_devices(self.db_path)
         self.config = office_config.always_open(office_config.load())
         extra = {"clock": self.clock} if self.clock else {}
-        self.server = ServerThread(self.config, self.db_path, port=self.port, **extra).start()
+        self.server = ServerThread(self.config, self.db_path, port=self.port,
+                                   reports=report_hooks(), **extra).start()
         return self
 
     @property

@@ -33,7 +33,7 @@ from pathlib import Path
 from PySide6.QtCore import QObject, QTimer, QUrl, Signal, Slot
 from PySide6.QtMultimedia import QAudioOutput, QMediaDevices, QMediaPlayer
 
-from display_board.voice.synth import wav_duration
+from voice.synth import wav_duration
 
 log = logging.getLogger(__name__)
 

@@ -3,7 +3,7 @@ tickets (raw ESC/POS `.bin` beside a `.png` preview) and the applicant's phone p
 
 `render_gallery(out_dir)` runs a real server (`DemoOffice`), the real kiosk widgets
 offscreen and, when /usr/bin/chromium exists, the phone page in headless Chromium. Used by
-`antrean demo --headless` and the docs. Run alone: `python -m kiosk.gallery OUT_DIR`.
+`antrean demo --headless` and the docs. Run alone: `python -m antrean.gallery.kiosk OUT_DIR`.
 """
 
 from __future__ import annotations
@@ -78,12 +78,12 @@ def render_gallery(out_dir: Path) -> list[Path]:
     from PySide6.QtGui import QFont
     from PySide6.QtWidgets import QApplication
 
+    from antrean.demo_office import DemoOffice
     from hardware.printer import DummyTicketPrinter, open_printer
     from kiosk.controller import KioskController
     from kiosk.flow import KioskFlow
     from kiosk.screens import FONT_FAMILY, KioskWindow
     from office_client.connection import OfficeConnection
-    from server.demo_office import DemoOffice
 
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
@@ -235,7 +235,7 @@ def render_gallery(out_dir: Path) -> list[Path]:
 
 def _phone_shots(office: Any, out: Path, ticket_id: dict[str, Any],
                  ticket_en: dict[str, Any]) -> list[Path]:
-    web = Path(__file__).resolve().parent.parent / "server" / "web" / "ticket.html"
+    web = Path(__file__).resolve().parents[2] / "server" / "web" / "ticket.html"
     if not web.is_file():
         log.warning("no %s: phone page screenshots skipped", web)
         return []

@@ -1,11 +1,11 @@
 """Retention: fold per-ticket data older than `retention.days` into `daily_aggregates`.
 
 For each office day before the cut-off that still has per-ticket data, in ONE
-transaction: its Agg (reports.kpi.fold_day, the very fold a report makes) is written to
-`daily_aggregates` with a `purged` marker row; its `tickets` rows, its ticket-level
-events and its survey answers (free-text comments may hold personal data) are deleted;
-events kept for the audit trail (counters, logins, alerts) lose any embedded ticket.
-Reports over such a day then read the aggregates and show the same figures.
+transaction: the day's aggregates (made by the `fold` the caller hands in: the reports'
+own fold, so reports over such a day read the same figures) are written to
+`daily_aggregates`; its `tickets` rows, its ticket-level events and its survey answers
+(free-text comments may hold personal data) are deleted; events kept for the audit trail
+(counters, logins, alerts) lose any embedded ticket.
 
 Safe while the server runs: the server only writes today's rows, each day is its own
 short `BEGIN IMMEDIATE` transaction, and WAL readers are never blocked.
@@ -15,16 +15,25 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
-from reports import kpi
-from reports.kpi import EventRow
-from server.config import OfficeConfig
+from config.office import OfficeConfig
+from protocol.messages import Event
 from server.store.sqlite import events_of_days, tickets_of_days
 
-DELETE_EVENTS = kpi.TICKET_EVENTS | {"survey_submitted"}
+# the events that carry one ticket (and the survey answers): deleted with the day's tickets
+DELETE_EVENTS = frozenset({
+    Event.TICKET_ISSUED, Event.TICKET_CALLED, Event.TICKET_RECALLED, Event.SERVICE_STARTED,
+    Event.TICKET_FINISHED, Event.TICKET_NO_SHOW, Event.TICKET_TRANSFERRED,
+    Event.TICKET_CANCELLED, Event.SURVEY_SUBMITTED})
+
+# fold(conn, day, stored): the aggregate rows {(service, lane, metric): value} to keep for
+# `day`, given what `daily_aggregates` already holds for it (an earlier partial purge)
+DayFold = Callable[[sqlite3.Connection, date, dict[tuple[str, str, str], float]],
+                   dict[tuple[str, str, str], float]]
 
 
 @dataclass
@@ -49,26 +58,8 @@ def _candidate_days(conn: sqlite3.Connection, cutoff: date) -> list[str]:
     return sorted(d for d in days if d and d < c)
 
 
-def _events(conn: sqlite3.Connection, day: date) -> list[EventRow]:
-    where, params = events_of_days(conn, day.isoformat(),
-                                   (day + timedelta(days=1)).isoformat())
-    names = sorted(kpi.REPORT_EVENTS)
-    out = []
-    for seq, at, d, name, payload in conn.execute(
-            "SELECT seq, at, day, name, payload FROM events WHERE {} "
-            "AND name IN ({}) ORDER BY seq".format(where, ",".join("?" * len(names))),
-            [*params, *names]):
-        try:
-            data = json.loads(payload)
-        except (TypeError, ValueError):
-            continue
-        if isinstance(data, dict):
-            out.append(EventRow(seq, at, d, name, data))
-    return kpi.day_events(out, day)
-
-
-def purge(db_path: str | Path, config: OfficeConfig, now: datetime | None = None,
-          retention_days: int | None = None) -> PurgeResult:
+def purge(db_path: str | Path, config: OfficeConfig, fold: DayFold,
+          now: datetime | None = None, retention_days: int | None = None) -> PurgeResult:
     """Fold and delete every day older than the retention; returns what was done."""
     now = now or datetime.now(config.tz)
     keep = retention_days if retention_days is not None else config.retention.days
@@ -81,13 +72,10 @@ def purge(db_path: str | Path, config: OfficeConfig, now: datetime | None = None
             day = date.fromisoformat(iso)
             conn.execute("BEGIN IMMEDIATE")
             try:
-                agg = kpi.fold_day(day, _events(conn, day), config)
-                # an earlier partial purge of this day (new rows since?) adds up
-                old = {(s, ln, m): v for s, ln, m, v in conn.execute(
+                stored = {(s, ln, m): v for s, ln, m, v in conn.execute(
                     "SELECT service, lane, metric, value FROM daily_aggregates WHERE day = ?",
                     [iso])}
-                merged = kpi.merge([old, agg]) if old.get(kpi.PURGED) else agg
-                merged[kpi.PURGED] = 1.0
+                merged = fold(conn, day, stored)
                 conn.execute("DELETE FROM daily_aggregates WHERE day = ?", [iso])
                 conn.executemany("INSERT INTO daily_aggregates(day, service, lane, metric, value)"
                                  " VALUES (?,?,?,?,?)",

@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
-from display_board.voice import words
+from voice import words
 
 PAUSE = "_pause"  # token for a short silence where the text has a comma
 

@@ -1,4 +1,4 @@
-"""The `antrean` command line (shared/spec/cli.md): one entry point, one subcommand a job.
+"""The `antrean` command line: one entry point, one subcommand a job.
 
 Exit status: 0 success, 2 bad usage (argparse), 1 any other failure with a one-line
 reason on stderr. A user mistake never shows a traceback.
@@ -11,8 +11,8 @@ import importlib
 import sys
 from typing import Any
 
+from antrean.logs import configure_logging
 from protocol.messages import DEFAULT_PORT, ROLES
-from server.logsafe import configure_logging
 
 DEFAULT_DB = "antrean.db"
 DEVICE_ROLES = sorted(ROLES - {"observer"})
@@ -23,7 +23,7 @@ class UserError(Exception):
 
 
 def _config(path: str | None):
-    from server import config as office_config
+    from config import office as office_config
     try:
         return office_config.load(path)
     except office_config.ConfigError as exc:
@@ -40,6 +40,7 @@ def _store(path: str):
 
 # ---------------------------------------------------------------------- subcommands
 def cmd_server(args: argparse.Namespace) -> int:
+    from antrean.wiring import report_hooks
     from server.app import run_loop, serve
     from server.store.sqlite import StoreError, open_for_server
     cfg = _config(args.config)
@@ -50,7 +51,7 @@ def cmd_server(args: argparse.Namespace) -> int:
 
     context = None
     if getattr(args, "tls_dir", None):
-        from server import tls
+        from antrean import tls
         if args.tls_cert or args.tls_key:
             raise UserError("--tls-dir or --tls-cert/--tls-key, not both")
         args.tls_cert = str(tls.cert_path(args.tls_dir))
@@ -69,7 +70,7 @@ def cmd_server(args: argparse.Namespace) -> int:
         print(f"listening on {scheme}://{host}:{port}/ws", flush=True)
     try:
         run_loop(serve(cfg, args.db, args.host, args.port, ready, ssl_context=context,
-                       create=args.create), tls=context is not None)
+                       create=args.create, reports=report_hooks()), tls=context is not None)
     except StoreError as exc:  # the database went away since the check above
         raise UserError(str(exc)) from None
     except OSError as exc:
@@ -79,7 +80,7 @@ def cmd_server(args: argparse.Namespace) -> int:
 
 def cmd_tls(args: argparse.Namespace) -> int:
     """`antrean tls init` makes the office's certificate; both print its pin last."""
-    from server import tls
+    from antrean import tls
     try:
         if args.action == "init":
             files = tls.init_tls(args.dir, args.host or (), force=args.force)
@@ -165,7 +166,7 @@ def build_parser() -> argparse.ArgumentParser:
                         "office's; without it such a start is refused")
     s.set_defaults(func=cmd_server)
 
-    from server.tls import DEFAULT_TLS_DIR
+    from antrean.tls import DEFAULT_TLS_DIR
     tl = sub.add_parser("tls", help="the office's TLS certificate (wss://)")
     tsub = tl.add_subparsers(dest="action", required=True)
     ti = tsub.add_parser("init", help="make a self-signed certificate; prints its pin last")
@@ -213,7 +214,7 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--port", type=int, default=0, help="server port (default: any free)")
     demo.add_argument("--no-apps", action="store_true",
                       help="only the server (print how to connect)")
-    demo.set_defaults(func=_delegate("server.demo"))
+    demo.set_defaults(func=_delegate("antrean.demo"))
 
     for name, module, helptext in (("kiosk", "kiosk.app", "the kiosk app"),
                                    ("counter", "counter_console.app", "the counter console"),
@@ -262,23 +263,23 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--format", choices=["csv", "xlsx", "html", "pdf"], required=True)
     r.add_argument("--out", required=True)
     r.add_argument("--lang", choices=["id", "en"], help="report language (default: office's)")
-    r.set_defaults(func=_delegate("reports.cli"))
+    r.set_defaults(func=_delegate("antrean.report"))
 
     pg = sub.add_parser("purge", help="fold old per-ticket data into daily aggregates")
     pg.add_argument("--db", default=DEFAULT_DB)
     pg.add_argument("--config", help="office TOML (retention.days)")
     pg.add_argument("--days", type=int, help="override retention.days")
-    pg.set_defaults(func=_delegate("reports.cli", "purge_main"))
+    pg.set_defaults(func=_delegate("antrean.report", "purge_main"))
 
     bk = sub.add_parser("backup", help="online, consistent copy of the database")
     bk.add_argument("--db", default=DEFAULT_DB)
     bk.add_argument("--out", required=True)
-    bk.set_defaults(func=_delegate("reports.cli", "backup_main"))
+    bk.set_defaults(func=_delegate("antrean.report", "backup_main"))
 
     sim = sub.add_parser("simulate", help="what-if office day on the real engine")
-    from simulation.cli import add_arguments as simulation_arguments
+    from antrean.simulate import add_arguments as simulation_arguments
     simulation_arguments(sim)
-    sim.set_defaults(func=_delegate("simulation.cli"))
+    sim.set_defaults(func=_delegate("antrean.simulate"))
 
     b = sub.add_parser("bookings", help="import appointment bookings (CSV)")
     bsub = b.add_subparsers(dest="action", required=True)
@@ -291,13 +292,13 @@ def build_parser() -> argparse.ArgumentParser:
     bi.add_argument("--tls-cert", metavar="FILE",
                     help="for wss://: the office's certificate, the only one trusted "
                     "(default: /etc/antrean/tls/server.crt)")
-    b.set_defaults(func=_delegate("server.bookings"))
+    b.set_defaults(func=_delegate("antrean.bookings"))
 
     return p
 
 
 def _announce(args: argparse.Namespace) -> int:
-    from display_board.voice.cli import main as announce_main
+    from antrean.announce import main as announce_main
     argv = [args.number, args.counter, "--lang", args.lang]
     for flag in ("english", "text"):
         if getattr(args, flag):

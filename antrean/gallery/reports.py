@@ -15,8 +15,8 @@ import tempfile
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
+from config import office as office_config
 from reports.pdf import CHROMIUM, CHROMIUM_ARGS, chromium_available
-from server import config as office_config
 
 FIRST_DAY = date(2025, 3, 3)
 DAYS = 5
@@ -78,7 +78,7 @@ def screenshot(html_file: Path, out: Path, width: int = 1280, full_page: bool = 
     return out
 
 
-if __name__ == "__main__":  # python -m reports.gallery OUT_DIR
+if __name__ == "__main__":  # python -m antrean.gallery.reports OUT_DIR
     import sys
     for path in render_gallery(Path(sys.argv[1] if len(sys.argv) > 1 else "report-gallery")):
         print(path)

@@ -19,9 +19,9 @@ from typing import Any
 from PySide6.QtCore import QEventLoop
 from PySide6.QtWidgets import QApplication
 
+from antrean.demo_office import DemoOffice
 from counter_console.app import Console, build_console
 from office_client.connection import OfficeConnection
-from server.demo_office import DemoOffice
 
 SIZE = (1366, 768)
 LANGS = ("id", "en")

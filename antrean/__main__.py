@@ -1,0 +1,5 @@
+"""`python -m antrean` runs the `antrean` command."""
+
+from antrean.cli import run
+
+run()

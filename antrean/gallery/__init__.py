@@ -1,0 +1,1 @@
+"""Every screen rendered offscreen from one demo office (`antrean demo --headless`)."""
