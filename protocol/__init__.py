@@ -2,7 +2,7 @@
 
 from protocol.messages import *  # noqa: F403
 from protocol.messages import (  # noqa: F401
-    COMMAND_ROLES,
+    COMMANDS,
     EVENT_NAMES,
     PROTOCOL_VERSION,
     ErrorCode,
