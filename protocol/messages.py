@@ -18,6 +18,8 @@ from typing import Any
 
 import orjson
 
+from i18n import t
+
 PROTOCOL_VERSION = 1
 DEFAULT_PORT = 8765
 WS_PATH = "/ws"
@@ -81,8 +83,10 @@ _NOT_PLAIN_LINES = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029"
 
 
 class ArgError(ValueError):
-    """An argument that breaks its command's spec: `key` names the server's message for it
-    (i18n `server.<key>`; free text's names its limit) and `params` fill it in."""
+    """An argument that breaks its command's spec: `bad_request`, and the server's message
+    naming it (and free text's limit) in a language."""
+
+    code = ErrorCode.BAD_REQUEST
 
     def __init__(self, arg: str, kind: Any = None) -> None:
         super().__init__(arg)
@@ -90,70 +94,39 @@ class ArgError(ValueError):
         self.key = "err_bad_text" if limit else "err_bad_arg"
         self.params = {"arg": arg, "limit": limit}
 
+    def message(self, lang: str) -> str:
+        return t(f"server.{self.key}", lang, **self.params)
 
-# The kinds of argument. `check(value)` returns the value (or what it stands for) or
-# raises ValueError; `default` is an optional argument's value when it is absent.
+
+# The kinds of argument (ARGS), and what a value of each must be (`_checked`). An optional
+# argument that is absent is its kind's `default`, or None.
 
 @dataclass(frozen=True)
 class Str:
-    """A string that names something: an id, a ticket number or token, a code, a PIN."""
+    """A string naming something (an id, a ticket number or token, a code, a PIN), or one
+    of `values`."""
     limit: int = NAME_CHARS
-    default: Any = None
-
-    def check(self, value: Any) -> str:
-        if isinstance(value, str) and len(value) <= self.limit:
-            return value
-        raise ValueError
+    values: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
 class Text:
-    """Free text: one plain line (`lines`: line breaks and tabs too), at most `limit`."""
+    """Free text: one plain line (`lines`: line breaks and tabs too)."""
     limit: int
     lines: bool = False
-    default: Any = ""
-
-    def check(self, value: Any) -> str:
-        if (isinstance(value, str) and len(value) <= self.limit
-                and not (_NOT_PLAIN_LINES if self.lines else NOT_PLAIN).search(value)):
-            return value
-        raise ValueError
+    default: str | None = ""
 
 
 @dataclass(frozen=True)
 class Bilingual:
-    """{"id": text, "en": text}, each plain text of at most `limit`; a string: both."""
+    """{"id": text, "en": text}, each plain text; a string stands for both."""
     limit: int
-
-    def check(self, value: Any) -> dict[str, str]:
-        if isinstance(value, str):
-            value = dict.fromkeys(LANGUAGES, value)
-        if not isinstance(value, dict):
-            raise ValueError
-        return {lang: Text(self.limit).check(value.get(lang)) for lang in LANGUAGES}
-
-
-@dataclass(frozen=True)
-class OneOf:
-    values: tuple[str, ...]
-    default: Any = None
-
-    def check(self, value: Any) -> str:
-        if isinstance(value, str) and value in self.values:
-            return value
-        raise ValueError
 
 
 @dataclass(frozen=True)
 class When:
     """An ISO date and time (`date`: a date); without an offset, the office's zone."""
     date: bool = False
-    default: Any = None
-
-    def check(self, value: Any) -> date | datetime:
-        if not isinstance(value, str) or len(value) > 40:
-            raise ValueError
-        return (date if self.date else datetime).fromisoformat(value)
 
 
 @dataclass(frozen=True)
@@ -163,33 +136,45 @@ class Scores:
     low: int
     high: int
 
-    def check(self, value: Any) -> list[int]:
-        if isinstance(value, list) and len(value) == self.count and all(
-                type(a) is int and self.low <= a <= self.high for a in value):
-            return value
-        raise ValueError
-
 
 @dataclass(frozen=True)
 class Rows:
-    """A list of at most `limit` records; the command checks each one (naming its row)."""
+    """A list of at most `limit` records; its command checks each one (naming its row)."""
     limit: int
 
-    def check(self, value: Any) -> list[Any]:
-        if isinstance(value, list) and len(value) <= self.limit:
+
+Arg = Str | Text | Bilingual | When | Scores | Rows
+
+
+def _checked(kind: Arg, value: Any) -> Any:
+    """`value` as an argument of this kind takes it (or what it stands for); else
+    ValueError."""
+    match kind:
+        case Str() if isinstance(value, str) and len(value) <= kind.limit and (
+                not kind.values or value in kind.values):
             return value
-        raise ValueError
-
-
-Arg = Str | Text | Bilingual | OneOf | When | Scores | Rows
+        case Text() if isinstance(value, str) and len(value) <= kind.limit and not (
+                _NOT_PLAIN_LINES if kind.lines else NOT_PLAIN).search(value):
+            return value
+        case Bilingual() if isinstance(value, str | dict):
+            texts = dict.fromkeys(LANGUAGES, value) if isinstance(value, str) else value
+            return {lang: _checked(Text(kind.limit), texts.get(lang)) for lang in LANGUAGES}
+        case When() if isinstance(value, str) and len(value) <= 40:
+            return (date if kind.date else datetime).fromisoformat(value)
+        case Scores() if isinstance(value, list) and len(value) == kind.count and all(
+                type(a) is int and kind.low <= a <= kind.high for a in value):
+            return value
+        case Rows() if isinstance(value, list) and len(value) <= kind.limit:
+            return value
+    raise ValueError
 
 
 # Every argument of the protocol, by name: a name means one thing in every command.
 ARGS: dict[str, Arg] = {
     "service": Str(), "lane": Str(), "stage": Str(), "counter": Str(), "to_counter": Str(),
     "ticket": Str(), "booking_code": Str(), "officer": Str(), "pin": Str(),
-    "lang": OneOf(LANGUAGES), "status": OneOf(DEVICE_STATUSES),
-    "format": OneOf(REPORT_FORMATS), "from": When(date=True), "to": When(date=True),
+    "lang": Str(values=LANGUAGES), "status": Str(values=DEVICE_STATUSES),
+    "format": Str(values=REPORT_FORMATS), "from": When(date=True), "to": When(date=True),
     "until": When(), "reason": Text(REASON_CHARS), "note": Text(NOTE_CHARS, default=None),
     "detail": Text(NOTE_CHARS), "comment": Text(2000, lines=True),  # from a text area
     "text": Bilingual(NOTE_CHARS), "answers": Scores(9, 1, 4), "bookings": Rows(5000),
@@ -214,8 +199,6 @@ def _spec(roles: Iterable[str], required: tuple[str, ...] = (),
 
 
 _K, _C, _D, _A, _T = Role.KIOSK, Role.COUNTER, Role.DISPLAY, Role.ADMIN, Role.TABLET
-# who may ask for a one-time report link (a supervisor role joins this set later)
-REPORT_ROLES: frozenset[str] = frozenset({_A})
 
 COMMANDS: dict[str, CommandSpec] = {
     # a kiosk issues tickets
@@ -240,7 +223,7 @@ COMMANDS: dict[str, CommandSpec] = {
     # the office's admin
     "set_announcement": _spec({_A}, ("text",), ("until",)),
     "import_bookings": _spec({_A}, ("bookings",)),
-    "report_link": _spec(REPORT_ROLES, ("from", "to", "format"), ("lang",), answered_by="hub"),
+    "report_link": _spec({_A}, ("from", "to", "format"), ("lang",), answered_by="hub"),
     # several roles
     "report_device_status": _spec({_K, _D, _C}, ("status",), ("detail",)),
     "submit_survey": _spec({_K, _C, _A, APPLICANT}, ("ticket", "answers"), ("comment",)),
@@ -254,21 +237,18 @@ def check_args(name: str, args: dict[str, Any], skip: tuple[str, ...] = ()) -> d
     (ARGS), each optional one of its kind or (absent, null or "") its kind's default.
     Arguments the spec does not name, and those in `skip`, are left out. Raises ArgError
     naming the first bad argument."""
-    spec = COMMANDS[name]
-    checked: dict[str, Any] = {}
-    for arg in (*spec.required, *spec.optional):
-        if arg in skip:
-            continue
+    spec, checked = COMMANDS[name], {}
+    for arg in (a for a in (*spec.required, *spec.optional) if a not in skip):
         value, kind = args.get(arg), ARGS[arg]
         if value is None or value == "":
             if arg in spec.required:
                 raise ArgError(arg)
             checked[arg] = getattr(kind, "default", None)
-            continue
-        try:
-            checked[arg] = kind.check(value)
-        except ValueError:
-            raise ArgError(arg, kind) from None
+        else:
+            try:
+                checked[arg] = _checked(kind, value)
+            except ValueError:
+                raise ArgError(arg, kind) from None
     return checked
 
 

@@ -9,8 +9,8 @@ announcement expiry. The store persists `drain_changes()` after each batch;
 `Engine.restore` rebuilds today's state from those records without replaying history.
 
 The engine's parts: plain data (`model.py`), the ticket and counter lifecycle tables
-(`lifecycle.py`), the waiting lines (`lines.py`), the calling policy (`policy.py`), what
-clients are sent (`views.py`), the command handlers, one module per role (`handlers/`).
+(`lifecycle.py`), the waiting lines (`lines.py`), the calling policy (`policy.py`), the
+command handlers, one module per role (`handlers/`); here, the state and what clients see.
 """
 
 from __future__ import annotations
@@ -20,14 +20,13 @@ import math
 import secrets
 from collections import deque
 from collections.abc import Callable
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import Any
 
 from config.office import OfficeConfig
-from protocol import ErrorCode, Event
+from protocol import PUBLIC_ROLES, ErrorCode, Event, public_snapshot
 from protocol.messages import COMMANDS, ArgError, check_args
 from server.engine import lifecycle as lc
-from server.engine import views
 from server.engine.handlers import HANDLERS
 from server.engine.lines import Lines
 from server.engine.model import (
@@ -52,15 +51,15 @@ Events = list[tuple[str, dict[str, Any]]]
 class Engine:
     def __init__(self, config: OfficeConfig, now: datetime,
                  token_factory: Callable[[], str] | None = None) -> None:
-        self.config = config
-        self.tz = config.tz
-        self.lang = config.default_language
+        self.config, self.tz, self.lang = config, config.tz, config.default_language
         self.public_url = config.office.public_url
         # a ticket's secret status token (its phone page's link)
         self.new_token = token_factory or functools.partial(secrets.token_urlsafe, 16)
         self.lane_cfg = {lane.id: lane for lane in config.lanes}
         self.service_cfg = {s.id: s for s in config.services}
         self.counter_cfg = {c.id: c for c in config.counters}
+        self.serving = {s: [c.id for c in config.counters if s in c.services]
+                        for s in self.service_cfg}  # service -> the counters that serve it
         self._start_day(self.local_date(now))
         self.counters = {c.id: CounterState(c.id) for c in config.counters}
         self.bookings: dict[str, Booking] = {}
@@ -69,10 +68,9 @@ class Engine:
         self.service_open = {s: self.service_state(s, now)[0] for s in self.service_cfg}
         # what changed since the last drain, for the store
         self._gone_tickets: list[dict[str, Any]] = []  # records of tickets no longer held
-        self._dirty_tickets: set[str] = set()
+        self._dirty_tickets: set[str] = set()  # ids, each written as it is at the drain
         self._dirty_counters: set[str] = set()
-        self._dirty_bookings: set[str] = set()
-        self._removed_bookings: set[str] = set()
+        self._dirty_bookings: set[str] = set()  # codes: written if held, else removed
         self._dirty_meta = True
 
     def _start_day(self, day: date) -> None:
@@ -99,12 +97,9 @@ class Engine:
             if actor.role not in spec.roles:
                 raise EngineError(ErrorCode.FORBIDDEN, "err_forbidden_role", name=name,
                                   role=actor.role)
-            try:
-                checked = check_args(name, args, skip=spec.hub_checked)
-            except ArgError as exc:
-                raise EngineError(ErrorCode.BAD_REQUEST, exc.key, **exc.params) from None
+            checked = check_args(name, args, skip=spec.hub_checked)
             data = handler(self, Command(checked, actor, now, events))
-        except EngineError as exc:
+        except (EngineError, ArgError) as exc:
             return Outcome(False, None, exc.code, exc.message(self.lang), events)
         return Outcome(True, data, events=events)
 
@@ -114,11 +109,11 @@ class Engine:
         for sid in self.service_cfg:
             self.update_service_open(sid, now, events)
         events.extend(self._check_alerts(now))
-        if self.announcement and self.announcement.get("until"):
-            if datetime.fromisoformat(self.announcement["until"]) <= now:
-                self.announcement = None
-                self._dirty_meta = True
-                events.append((Event.ANNOUNCEMENT, {"text": None, "until": None}))
+        until = (self.announcement or {}).get("until")
+        if until and datetime.fromisoformat(until) <= now:
+            self.announcement = None
+            self._dirty_meta = True
+            events.append((Event.ANNOUNCEMENT, {"text": None, "until": None}))
         return events
 
     def drain_changes(self) -> Changes:
@@ -129,14 +124,12 @@ class Engine:
             counters=[self.counters[c].to_record() for c in self._dirty_counters],
             bookings=[self.bookings[b].to_record() for b in self._dirty_bookings
                       if b in self.bookings],
-            removed_bookings=sorted(self._removed_bookings),
+            removed_bookings=sorted(self._dirty_bookings - self.bookings.keys()),
             meta=self.take_meta(),
         )
         self._gone_tickets = []
-        self._dirty_tickets.clear()
-        self._dirty_counters.clear()
-        self._dirty_bookings.clear()
-        self._removed_bookings.clear()
+        for dirty in (self._dirty_tickets, self._dirty_counters, self._dirty_bookings):
+            dirty.clear()
         return changes
 
     def take_meta(self) -> dict[str, Any] | None:
@@ -162,16 +155,62 @@ class Engine:
 
     def waiting_order(self, now: datetime) -> list[Ticket]:
         """All waiting tickets in the order a counter serving all would call them."""
-        p = self.config.policy
-        return self.lines.call_order(now, timedelta(minutes=p.regular_wait_cap_minutes),
-                                     timedelta(minutes=p.booking_early_minutes))
+        return self.lines.call_order(now, self.config.policy)
 
+    # ------------------------------------------------------------------ what clients see
     def ticket_wire(self, ticket: Ticket) -> dict[str, Any]:
         return ticket.to_wire(self.iso, self.public_url)
 
-    counter_wire = views.counter_wire
-    office_wire = views.office_wire
-    snapshot = views.snapshot
+    def service_wire(self, sid: str, now: datetime) -> dict[str, Any]:
+        svc = self.service_cfg[sid]
+        is_open, why = self.service_state(sid, now)
+        stats = self.service_stats(sid)
+        return {"id": svc.id, "prefix": svc.prefix, "name": svc.name.model_dump(),
+                "lanes": list(svc.lanes), "stages": list(svc.stages), "open": is_open,
+                "closed_reason": why, "waiting": stats["waiting"],
+                "estimated_wait_s": stats["estimated_wait_s"],
+                "target_wait_minutes": svc.target_wait_minutes, "quota": dict(svc.quota),
+                "issued": {lane: self.issued.get(f"{sid}/{lane}", 0) for lane in svc.lanes},
+                "info": svc.info.model_dump() if svc.info else None}
+
+    def counter_wire(self, cid: str) -> dict[str, Any]:
+        cfg = self.counter_cfg[cid]
+        state = self.counters[cid]
+        ticket = self.tickets.get(state.ticket) if state.ticket else None
+        stats = self.officer_stats.get(state.officer or "", {})
+        served = int(stats.get("served", 0))
+        return {"id": cid, "name": cfg.name, "services": list(cfg.services),
+                "lanes": list(cfg.lanes or [lane.id for lane in self.config.lanes]),
+                "stages": list(cfg.stages) if cfg.stages else None, "zone": cfg.zone,
+                "status": state.status, "officer": state.officer,
+                "officer_name": state.officer_name, "pause_reason": state.pause_reason,
+                "ticket": self.ticket_wire(ticket) if ticket else None,
+                "call_reason": state.call_reason if ticket else None,
+                "stats": {"served": served, "no_show": int(stats.get("no_show", 0)),
+                          "avg_service_s": (stats.get("service_s", 0) / served) if served
+                          else None}}
+
+    def office_wire(self) -> dict[str, Any]:
+        o = self.config.office
+        return {"id": o.id, "name": o.name, "timezone": o.timezone, "languages": o.languages,
+                "day": self.day_iso(), "ticket_footer": [f.model_dump() for f in o.ticket_footer]}
+
+    def snapshot(self, now: datetime, role: str) -> dict[str, Any]:
+        snap = {
+            "office": self.office_wire(),
+            "lanes": [{"id": lane.id, "name": lane.name.model_dump(), "priority": lane.priority}
+                      for lane in self.config.lanes],
+            "services": [self.service_wire(sid, now) for sid in self.service_cfg],
+            "counters": [self.counter_wire(cid) for cid in self.counter_cfg],
+            "waiting": [self.ticket_wire(tk) for tk in self.waiting_order(now)],
+            "recent_calls": [{"ticket": self.ticket_wire(self.tickets[c["ticket"]]),
+                              "counter": c["counter"], "at": c["at"]}
+                             for c in reversed(self.recent_calls) if c["ticket"] in self.tickets],
+            "announcement": self.announcement,
+            "alerts": list(self.alerts.values()),
+            "device_status": list(self.device_status.values()),
+        }
+        return public_snapshot(snap) if role in PUBLIC_ROLES else snap
 
     # ------------------------------------------------------------------ persistence
     def export_meta(self) -> dict[str, Any]:
@@ -251,14 +290,8 @@ class Engine:
     def touch_meta(self) -> None:
         self._dirty_meta = True
 
-    def keep_booking(self, booking: Booking) -> None:
-        self.bookings[booking.code] = booking
-        self._dirty_bookings.add(booking.code)
-        self._removed_bookings.discard(booking.code)
-
-    def forget_booking(self, code: str) -> None:
-        del self.bookings[code]
-        self._removed_bookings.add(code)
+    def touch_booking(self, code: str) -> None:
+        self._dirty_bookings.add(code)
 
     def move(self, ticket: Ticket, action: str) -> None:
         """A ticket's status changes by its lifecycle table only."""
@@ -286,6 +319,11 @@ class Engine:
         self.touch(ticket)
         return ticket
 
+    def counter(self, cid: str) -> CounterState:
+        if cid not in self.counters:
+            raise EngineError(ErrorCode.NOT_FOUND, "err_unknown_counter", counter=cid)
+        return self.counters[cid]
+
     def find_ticket(self, ref: str) -> Ticket:
         """A ticket of today by its id or its number."""
         ticket = self.tickets.get(ref) or next(
@@ -300,8 +338,7 @@ class Engine:
         officer = state.officer
         self.move_counter(state, action)
         state.officer = state.officer_name = state.device = state.session = None
-        state.pause_reason = None
-        state.consecutive_priority = 0
+        state.pause_reason, state.consecutive_priority = None, 0
         if officer:
             events.append((Event.OFFICER_LOGGED_OUT, {"counter": state.id, "officer": officer}))
         events.append((Event.COUNTER_CLOSED, {"counter": self.counter_wire(state.id),
@@ -331,20 +368,19 @@ class Engine:
             self.service_open[service] = is_open
             self._dirty_meta = True
             events.append((Event.SERVICE_CHANGED,
-                           {"service": views.service_wire(self, service, now)}))
+                           {"service": self.service_wire(service, now)}))
 
     def estimate_wait_s(self, service: str, ahead: int) -> int:
         """People ahead times the observed mean service time, shared by the open counters."""
         samples = self.observed[service]
         mean_s = (sum(samples) / len(samples) if samples
                   else self.service_cfg[service].default_service_minutes * 60)
-        open_counters = sum(state.status == lc.COUNTER_OPEN
-                            and service in self.counter_cfg[cid].services
-                            for cid, state in self.counters.items())
+        open_counters = sum(self.counters[cid].status == lc.COUNTER_OPEN
+                            for cid in self.serving[service])
         return int(math.ceil(ahead * mean_s / max(1, open_counters)))
 
     def service_stats(self, service: str) -> dict[str, Any]:
-        waiting = len(self.lines.waiting(service))
+        waiting = self.lines.count(service)
         return {"service": service, "waiting": waiting,
                 "estimated_wait_s": self.estimate_wait_s(service, waiting)}
 
@@ -378,34 +414,30 @@ class Engine:
                                                   "expired": expired})]
 
     def _check_alerts(self, now: datetime) -> Events:
-        events: Events = []
+        """An `alert` when a service passes a target, `alert_cleared` when it is back."""
         current: dict[str, dict[str, Any]] = {}
         for sid, svc in self.service_cfg.items():
             waiting = self.lines.waiting(sid)
-            if waiting:
-                oldest = min(tk.queued_at for tk in waiting)
-                minutes = (now - oldest).total_seconds() / 60
-                if minutes > svc.target_wait_minutes:
-                    current[f"{sid}/wait"] = {"service": sid, "kind": "wait",
-                                              "value": round(minutes, 1),
-                                              "target": svc.target_wait_minutes}
+            longest = max(((now - tk.queued_at).total_seconds() / 60 for tk in waiting),
+                          default=0)
+            if longest > svc.target_wait_minutes:
+                current[f"{sid}/wait"] = {"service": sid, "kind": "wait",
+                                          "value": round(longest, 1),
+                                          "target": svc.target_wait_minutes}
             if svc.max_waiting is not None and len(waiting) > svc.max_waiting:
                 current[f"{sid}/waiting"] = {"service": sid, "kind": "waiting",
                                              "value": len(waiting), "target": svc.max_waiting}
-            if svc.target_service_minutes is not None:
-                for tk in self.tickets.values():
-                    if tk.service == sid and tk.status == lc.SERVING and tk.started_at:
-                        minutes = (now - tk.started_at).total_seconds() / 60
-                        if minutes > svc.target_service_minutes:
-                            current[f"{sid}/service_time"] = {
-                                "service": sid, "kind": "service_time",
-                                "value": round(minutes, 1),
-                                "target": svc.target_service_minutes, "counter": tk.counter}
-        for key in sorted(current.keys() - self.alerts.keys()):
-            events.append((Event.ALERT, current[key]))
-        for key in sorted(self.alerts.keys() - current.keys()):
-            sid, kind = key.split("/", 1)
-            events.append((Event.ALERT_CLEARED, {"service": sid, "kind": kind}))
+            for tk in self.tickets.values() if svc.target_service_minutes is not None else ():
+                if tk.service == sid and tk.status == lc.SERVING and tk.started_at:
+                    minutes = (now - tk.started_at).total_seconds() / 60
+                    if minutes > svc.target_service_minutes:
+                        current[f"{sid}/service_time"] = {
+                            "service": sid, "kind": "service_time", "value": round(minutes, 1),
+                            "target": svc.target_service_minutes, "counter": tk.counter}
+        events: Events = [(Event.ALERT, current[key])
+                          for key in sorted(current.keys() - self.alerts.keys())]
+        events += [(Event.ALERT_CLEARED, {k: self.alerts[key][k] for k in ("service", "kind")})
+                   for key in sorted(self.alerts.keys() - current.keys())]
         if current.keys() != self.alerts.keys():
             self._dirty_meta = True
         self.alerts = current

@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from operator import attrgetter
 
-from config.office import Counter, OfficeConfig
+from config.office import Counter, OfficeConfig, Policy
 from server.engine.model import Ticket
 from server.engine.policy import BOOKING_LINE, Eligibility, LineKey
 
@@ -20,27 +20,32 @@ from server.engine.policy import BOOKING_LINE, Eligibility, LineKey
 class Lines:
     def __init__(self, config: OfficeConfig) -> None:
         self.priority = {lane.id for lane in config.lanes if lane.priority}
-        self.by_key: dict[LineKey, dict[str, Ticket]] = {
-            (svc.id, stage, kind): {} for svc in config.services for stage in svc.stages
-            for kind in (*svc.lanes, BOOKING_LINE)}
-        self.reserved: dict[str, dict[str, Ticket]] = {c.id: {} for c in config.counters}
-        self.eligible = {c.id: self._eligibility(config, c) for c in config.counters}
-
-    def _eligibility(self, config: OfficeConfig, counter: Counter) -> Eligibility:
-        """The lines a counter may call from: its services, lanes and stages."""
-        prio: list[LineKey] = []
-        reg: list[LineKey] = []
-        book: list[LineKey] = []
-        for svc in map(config.service, counter.services):
-            lanes = [lane for lane in svc.lanes if counter.lanes is None or lane in counter.lanes]
+        self.by_key: dict[LineKey, dict[str, Ticket]] = {}
+        self.of_service: dict[str, list[tuple[LineKey, dict[str, Ticket]]]] = {}  # its lines
+        for svc in config.services:
             for stage in svc.stages:
-                if counter.stages is not None and stage not in counter.stages:
-                    continue
-                for lane in lanes:
-                    (prio if lane in self.priority else reg).append((svc.id, stage, lane))
-                if any(lane not in self.priority for lane in lanes):
-                    book.append((svc.id, stage, BOOKING_LINE))
-        return Eligibility(tuple(prio), tuple(reg), tuple(book))
+                for kind in (*svc.lanes, BOOKING_LINE):
+                    self._line((svc.id, stage, kind))
+        self.reserved: dict[str, dict[str, Ticket]] = {c.id: {} for c in config.counters}
+        self.eligible = {c.id: self._eligibility(c) for c in config.counters}
+
+    def _eligibility(self, counter: Counter) -> Eligibility:
+        """The lines a counter may call from: its services, lanes and stages; a booking
+        line where it serves a regular lane."""
+        keys = [key for sid in counter.services for key, _ in self.of_service[sid]
+                if counter.stages is None or key[1] in counter.stages]
+        lanes = [key for key in keys if key[2] != BOOKING_LINE
+                 and (counter.lanes is None or key[2] in counter.lanes)]
+        regular = tuple(key for key in lanes if key[2] not in self.priority)
+        booking = tuple(key for key in keys if key[2] == BOOKING_LINE
+                        and any(r[:2] == key[:2] for r in regular))
+        return Eligibility(tuple(k for k in lanes if k[2] in self.priority), regular, booking)
+
+    def _line(self, key: LineKey) -> dict[str, Ticket]:
+        if key not in self.by_key:
+            self.by_key[key] = {}
+            self.of_service.setdefault(key[0], []).append((key, self.by_key[key]))
+        return self.by_key[key]
 
     def key(self, ticket: Ticket) -> LineKey:
         booked = ticket.booking_slot is not None and ticket.lane not in self.priority
@@ -51,7 +56,7 @@ class Lines:
             self.reserved[ticket.reserved_counter][ticket.id] = ticket
             return
         key = self.key(ticket)
-        line = self.by_key.setdefault(key, {})
+        line = self._line(key)
         line[ticket.id] = ticket
         if key[2] == BOOKING_LINE:  # in slot order (a booking line is short)
             ordered = sorted(line.values(), key=attrgetter("booking_slot", "queued_at"))
@@ -64,38 +69,42 @@ class Lines:
 
     def waiting(self, service: str) -> list[Ticket]:
         """Every waiting ticket of a service, those transferred to one counter too."""
-        return [tk for (sid, _, _), line in self.by_key.items() if sid == service
-                for tk in line.values()] + [
-            tk for line in self.reserved.values() for tk in line.values() if tk.service == service]
+        return [tk for _, line in self.of_service[service] for tk in line.values()] + [
+            tk for line in self.reserved.values() if line for tk in line.values()
+            if tk.service == service]
+
+    def count(self, service: str) -> int:
+        return sum(len(line) for _, line in self.of_service[service]) + sum(
+            tk.service == service for line in self.reserved.values() if line
+            for tk in line.values())
 
     def ahead_of_new(self, service: str, stage: str, lane: str) -> int:
         """How many wait before a ticket that joins this lane now: of a priority lane,
         those of the priority lanes; else everyone at that stage."""
-        return sum(len(line) for (sid, st, kind), line in self.by_key.items()
-                   if sid == service and st == stage
-                   and (lane not in self.priority or kind in self.priority))
+        return sum(len(line) for (_, st, kind), line in self.of_service[service]
+                   if st == stage and (lane not in self.priority or kind in self.priority))
 
-    def call_order(self, now: datetime, wait_cap: timedelta,
-                   booking_early: timedelta) -> list[Ticket]:
-        """All waiting tickets in the order a counter serving all would call them (the
-        policy's rules, but interleaving, which is per counter)."""
-        over, prio, slot, fifo, early = [], [], [], [], []
-        for (_, _, kind), line in self.by_key.items():
-            for tk in line.values():
-                if kind == BOOKING_LINE:
-                    opens = tk.booking_slot - booking_early
-                    if opens <= now:
-                        since = max(tk.queued_at, opens)
-                        (over if now - since > wait_cap else slot).append((since, tk))
-                    else:
-                        early.append((tk.booking_slot, tk))
-                elif kind in self.priority:
-                    prio.append((tk.queued_at, tk))
-                else:
-                    (over if now - tk.queued_at > wait_cap else fifo).append((tk.queued_at, tk))
-        reserved = [(tk.queued_at, tk) for line in self.reserved.values() for tk in line.values()]
-        order: list[Ticket] = []
-        # over-cap regulars and priority tickets interleave by how long they waited
-        for group in (reserved, over + prio, slot, fifo, early):
-            order.extend(tk for _, tk in sorted(group, key=lambda p: (p[0], p[1].id)))
-        return order
+    def call_order(self, now: datetime, rules: Policy) -> list[Ticket]:
+        """All waiting tickets in the order a counter serving all would call them: the
+        policy's rules (but interleaving, which is per counter) as ranks, then by how long
+        each has waited."""
+        wait_cap = timedelta(minutes=rules.regular_wait_cap_minutes)
+        booking_early = timedelta(minutes=rules.booking_early_minutes)
+
+        def rank(kind: str, tk: Ticket) -> tuple[int, datetime]:
+            if kind == BOOKING_LINE:
+                opens = tk.booking_slot - booking_early
+                if opens > now:  # checked in early: after everyone else
+                    return 4, tk.booking_slot
+                since = max(tk.queued_at, opens)
+                return (1 if now - since > wait_cap else 2), since
+            # priority tickets and regular ones over the cap, by how long they waited
+            if kind in self.priority or now - tk.queued_at > wait_cap:
+                return 1, tk.queued_at
+            return 3, tk.queued_at
+
+        ranked = [(0, tk.queued_at, tk.id, tk) for line in self.reserved.values()
+                  for tk in line.values()]
+        ranked += [(*rank(kind, tk), tk.id, tk) for (_, _, kind), line in self.by_key.items()
+                   for tk in line.values()]
+        return [entry[-1] for entry in sorted(ranked, key=lambda entry: entry[:3])]

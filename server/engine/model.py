@@ -36,10 +36,6 @@ def ticket_id(day_compact: str, number: str) -> str:
     return f"t_{day_compact}_{number}"
 
 
-def parse_dt(value: str | None) -> datetime | None:
-    return datetime.fromisoformat(value) if value else None
-
-
 @dataclass(slots=True)
 class Ticket:
     id: str
@@ -72,16 +68,16 @@ class Ticket:
     def to_wire(self, fmt: Callable[[datetime | None], str | None],
                 public_url: str) -> dict[str, Any]:
         """`fmt` formats a time for the wire (the engine's `iso`: office offset, ms)."""
-        return {
-            "id": self.id, "number": self.number, "service": self.service,
-            "stage": self.stage, "lane": self.lane, "status": self.status,
-            "issued_at": fmt(self.issued_at), "queued_at": fmt(self.queued_at),
-            "called_at": fmt(self.called_at), "started_at": fmt(self.started_at),
-            "finished_at": fmt(self.finished_at), "counter": self.counter,
-            "recalls": self.recalls, "booked": self.booking_slot is not None,
-            "booking_slot": fmt(self.booking_slot), "to_counter": self.reserved_counter,
-            "lang": self.lang, "status_url": f"{public_url}/t/{self.token}",
-        }
+        issued = fmt(self.issued_at)  # and queued, until the ticket is transferred
+        return {"id": self.id, "number": self.number, "service": self.service,
+                "stage": self.stage, "lane": self.lane, "status": self.status,
+                "issued_at": issued,
+                "queued_at": issued if self.queued_at == self.issued_at else fmt(self.queued_at),
+                "called_at": fmt(self.called_at), "started_at": fmt(self.started_at),
+                "finished_at": fmt(self.finished_at), "counter": self.counter,
+                "recalls": self.recalls, "booked": self.booking_slot is not None,
+                "booking_slot": fmt(self.booking_slot), "to_counter": self.reserved_counter,
+                "lang": self.lang, "status_url": f"{public_url}/t/{self.token}"}
 
     def to_record(self) -> dict[str, Any]:
         rec = {f.name: getattr(self, f.name) for f in fields(self)}
@@ -93,7 +89,7 @@ class Ticket:
     def from_record(cls, rec: dict[str, Any]) -> Ticket:
         values = dict(rec)
         for key in _TIMES:
-            values[key] = parse_dt(values.get(key))
+            values[key] = datetime.fromisoformat(values[key]) if values.get(key) else None
         values["surveyed"] = bool(values.get("surveyed"))  # stored as 0/1; NULL before 0.4
         return cls(**{k: values[k] for k in cls.__dataclass_fields__ if k in values})
 
@@ -178,9 +174,8 @@ class Actor:
 
 @dataclass(slots=True)
 class Command:
-    """A command as its handler gets it: its arguments, checked against the protocol's spec
-    (each one the spec names, optional ones at their default), who sent it, when, and the
-    events it causes so far."""
+    """A command as its handler gets it: its checked arguments (`protocol.check_args`), who
+    sent it, when, and the events it causes so far."""
 
     args: dict[str, Any]
     actor: Actor

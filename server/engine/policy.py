@@ -23,6 +23,7 @@ from datetime import datetime, timedelta
 from operator import attrgetter
 from typing import Any
 
+from config.office import Policy
 from server.engine.model import Ticket
 
 BOOKING_LINE = "@booking"
@@ -60,9 +61,12 @@ _SLOT = attrgetter("booking_slot", "queued_at")  # booking lines are kept in thi
 
 
 def pick(lines: dict[LineKey, dict[str, Ticket]], reserved: dict[str, Ticket] | None,
-         elig: Eligibility, now: datetime, *, wait_cap: timedelta, interleave_after: int,
-         consecutive_priority: int, booking_early: timedelta) -> tuple[Ticket, Reason] | None:
+         elig: Eligibility, now: datetime, rules: Policy,
+         consecutive_priority: int) -> tuple[Ticket, Reason] | None:
     """The ticket this counter should call now and the reason, or None if nothing waits."""
+    wait_cap = timedelta(minutes=rules.regular_wait_cap_minutes)
+    booking_early = timedelta(minutes=rules.booking_early_minutes)
+    interleave_after = rules.interleave_after
     if reserved:
         ticket = next(iter(reserved.values()))
         return ticket, Reason("transfer", "transferred to this counter",

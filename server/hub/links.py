@@ -16,7 +16,6 @@ from datetime import date, datetime, timedelta
 from typing import Any, Generic, TypeVar
 
 from config.office import OfficeConfig
-from i18n import t
 from protocol import messages as m
 
 LINK_TTL = timedelta(seconds=60)
@@ -98,8 +97,7 @@ class ReportLinks(OneTimeLinks[ReportRequest]):
         try:
             request = ReportRequest.from_args(args, lang)
         except m.ArgError as exc:
-            return m.result_error(cmd_id, m.ErrorCode.BAD_REQUEST,
-                                  t(f"server.{exc.key}", lang, **exc.params))
+            return m.result_error(cmd_id, exc.code, exc.message(lang))
         token, expires_at = self.create(request, now)
         expires = expires_at.astimezone(self.config.tz).isoformat(timespec="milliseconds")
         return m.result_ok(cmd_id, {"url": REPORT_PATH + token, "expires_at": expires})

@@ -316,8 +316,7 @@ class Hub:
         try:
             args = m.check_args("login", msg["args"])
         except m.ArgError as exc:
-            self._reply(client, m.result_error(msg["id"], m.ErrorCode.BAD_REQUEST,
-                                               t(f"server.{exc.key}", lang, **exc.params)))
+            self._reply(client, m.result_error(msg["id"], exc.code, exc.message(lang)))
             return
         officer, pin = args["officer"], args["pin"]
         verdict, name, minutes = await asyncio.to_thread(

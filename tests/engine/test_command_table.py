@@ -5,9 +5,6 @@ command changes nothing."""
 
 from __future__ import annotations
 
-import subprocess
-import sys
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -18,7 +15,6 @@ from protocol.messages import APPLICANT, ARGS, COMMANDS, ROLES, Bilingual, Text
 from server.engine import Actor
 from server.engine.handlers import HANDLERS
 
-ROOT = Path(__file__).resolve().parents[2]
 ENGINE_COMMANDS = sorted(name for name, spec in COMMANDS.items()
                          if spec.answered_by == "engine")
 # a valid value of every argument any command takes
@@ -38,16 +34,6 @@ def test_every_engine_command_of_the_protocol_has_exactly_one_handler():
     hub = sorted(name for name, spec in COMMANDS.items() if spec.answered_by == "hub")
     assert hub == ["report_link"]
     assert all(spec.answered_by in ("engine", "hub") for spec in COMMANDS.values())
-
-
-def test_a_protocol_command_without_a_handler_stops_the_import():
-    code = ("import protocol.messages as m\n"
-            "m.COMMANDS['frobnicate'] = m.CommandSpec(frozenset({'admin'}))\n"
-            "import server.engine\n")
-    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True,
-                         text=True, env={"PYTHONPATH": str(ROOT)}, timeout=60)
-    assert out.returncode != 0
-    assert "no handler for ['frobnicate']" in out.stderr
 
 
 def test_every_argument_of_every_spec_has_a_kind_and_a_sample_here():

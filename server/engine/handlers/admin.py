@@ -53,7 +53,8 @@ def import_bookings(eng: Engine, cmd: Command) -> dict[str, Any]:
     # every row is checked before any is kept: a refused file imports nothing
     parsed = [parse_booking(eng, row, i) for i, row in enumerate(cmd.args["bookings"])]
     for booking in parsed:
-        eng.keep_booking(booking)
+        eng.bookings[booking.code] = booking
+        eng.touch_booking(booking.code)
     cmd.events.append((Event.BOOKINGS_IMPORTED, {"count": len(parsed)}))
     return {"imported": len(parsed)}
 

@@ -7,7 +7,6 @@ admin acts for any counter (`open_counter`, `close_counter`) and on any ticket (
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from protocol import ErrorCode, Event, Role
@@ -18,20 +17,15 @@ from server.engine.policy import Reason, manual_reason, pick
 if TYPE_CHECKING:
     from server.engine.core import Engine
 
-# Roles that may act on any ticket of the office; a counter acts only on the tickets of
-# the counter it is logged in at (its services, lanes and stages).
-OFFICE_WIDE_ROLES = frozenset({Role.ADMIN})
+OFFICE_WIDE_ROLES = frozenset({Role.ADMIN})  # act on any ticket and for any counter
 
 
 # ---------------------------------------------------------------- who acts where
 def named_counter(eng: Engine, cmd: Command) -> CounterState:
-    """The counter the command names, if its sender may act for it: a counter's commands
-    come from the connection its officer logged in on (or resumed with the session
-    secret); the device token alone is not enough."""
+    """The counter the command names, if its sender may act for it: a counter device only
+    on the connection its officer logged in on (or resumed with the session secret)."""
     cid, actor = cmd.args["counter"], cmd.actor
-    state = eng.counters.get(cid)
-    if state is None:
-        raise EngineError(ErrorCode.NOT_FOUND, "err_unknown_counter", counter=cid)
+    state = eng.counter(cid)
     if actor.role == Role.COUNTER and (state.device != actor.device or state.session is None
                                        or state.session != actor.session):
         raise EngineError(ErrorCode.FORBIDDEN, "err_not_logged_in", counter=cid)
@@ -39,8 +33,7 @@ def named_counter(eng: Engine, cmd: Command) -> CounterState:
 
 
 def acting_counter(eng: Engine, actor: Actor, code: str = ErrorCode.FORBIDDEN) -> CounterState:
-    """The counter a counter device's officer is logged in at (its device and session):
-    all it may act for."""
+    """The counter a counter device's officer is logged in at: all it may act for."""
     state = next((c for c in eng.counters.values() if actor.session is not None
                   and c.device == actor.device and c.session == actor.session), None)
     if state is None:
@@ -109,9 +102,7 @@ def login(eng: Engine, cmd: Command) -> dict[str, Any]:
     actor, cid = cmd.actor, cmd.args["counter"]
     if actor.officer is None:  # the hub verifies the PIN and sets the officer
         raise EngineError(ErrorCode.UNAUTHORIZED, "err_login")
-    state = eng.counters.get(cid)
-    if state is None:
-        raise EngineError(ErrorCode.NOT_FOUND, "err_unknown_counter", counter=cid)
+    state = eng.counter(cid)
     if state.device not in (None, actor.device) and state.officer != actor.officer:
         raise EngineError(ErrorCode.INVALID_STATE, "err_counter_taken", counter=cid,
                           officer=state.officer_name or state.officer)
@@ -176,12 +167,8 @@ def _call(eng: Engine, cmd: Command, state: CounterState, ticket: Ticket,
 def call_next(eng: Engine, cmd: Command) -> dict[str, Any]:
     state = named_counter(eng, cmd)
     _require_calling(eng, state)
-    p = eng.config.policy
     picked = pick(eng.lines.by_key, eng.lines.reserved[state.id], eng.lines.eligible[state.id],
-                  cmd.now, wait_cap=timedelta(minutes=p.regular_wait_cap_minutes),
-                  interleave_after=p.interleave_after,
-                  consecutive_priority=state.consecutive_priority,
-                  booking_early=timedelta(minutes=p.booking_early_minutes))
+                  cmd.now, eng.config.policy, state.consecutive_priority)
     if picked is None:
         raise EngineError(ErrorCode.QUEUE_EMPTY, "err_queue_empty", counter=state.id)
     return _call(eng, cmd, state, *picked)
@@ -245,8 +232,7 @@ def _no_show(eng: Engine, cmd: Command, state: CounterState, ticket: Ticket,
 
 
 def transfer(eng: Engine, cmd: Command) -> dict[str, Any]:
-    """To another service, or the next stage of this one; to one counter (`to_counter`)
-    or its line."""
+    """To another service or this one's next stage; its line, or one counter's."""
     state, ticket = serving(eng, cmd)
     target, stage, to_counter = cmd.args["service"], cmd.args["stage"], cmd.args["to_counter"]
     svc = eng.service_cfg.get(target)
@@ -266,8 +252,7 @@ def transfer(eng: Engine, cmd: Command) -> dict[str, Any]:
         raise EngineError(ErrorCode.BAD_REQUEST, "err_lane_not_offered", lane=lane,
                           service=target)
     if to_counter is not None:
-        if to_counter not in eng.counter_cfg:
-            raise EngineError(ErrorCode.NOT_FOUND, "err_unknown_counter", counter=to_counter)
+        eng.counter(to_counter)
         require_scope(eng, to_counter, ticket, (target, lane, stage), ErrorCode.BAD_REQUEST)
     previous = {"service": ticket.service, "stage": ticket.stage, "counter": state.id,
                 "lane": ticket.lane}

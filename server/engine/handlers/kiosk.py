@@ -61,7 +61,8 @@ def check_in(eng: Engine, cmd: Command) -> dict[str, Any]:
     ticket = eng.new_ticket(svc.id, lane, cmd.args["lang"] or eng.lang, cmd.now,
                             booking.slot_start)
     # The code has done its job: forget it (UU 27/2022 — keep only what is needed).
-    eng.forget_booking(code)
+    del eng.bookings[code]
+    eng.touch_booking(code)
     return _issued(eng, cmd, ticket, ahead, checked_in=True)
 
 
@@ -106,10 +107,9 @@ def tablet_survey(eng: Engine, cmd: Command) -> dict[str, Any]:
     counter = cmd.actor.counter
     if counter is None:
         raise EngineError(ErrorCode.INVALID_STATE, "err_tablet_unbound")
-    last = None
-    for tk in eng.tickets.values():  # in issue order: of two finished at once, the later
-        if tk.counter == counter and tk.status == lc.DONE and tk.finished_at and (
-                last is None or tk.finished_at >= last.finished_at):
-            last = tk
+    done = [tk for tk in eng.tickets.values()
+            if tk.counter == counter and tk.status == lc.DONE and tk.finished_at]
+    # of two finished at once, the one issued later
+    last = max(reversed(done), key=lambda tk: tk.finished_at, default=None)
     recent = last is not None and cmd.now - last.finished_at <= TABLET_OFFER
     return {"counter": counter, "token": last.token if recent and not last.surveyed else None}
