@@ -18,7 +18,7 @@ from typing import Any
 
 import orjson
 
-from i18n import t
+from i18n import LANGUAGES, t
 
 PROTOCOL_VERSION = 1
 DEFAULT_PORT = 8765
@@ -66,7 +66,6 @@ class ErrorCode(StrEnum):
 # (`check_args`) before acting on it: the queue engine, or the hub for what it answers.
 
 APPLICANT = "applicant"  # the phone page (HTTP, by a ticket's status token); no socket role
-LANGUAGES = ("id", "en")
 DEVICE_STATUSES = ("ok", "paper_near_end", "paper_out", "cover_open", "offline", "unknown")
 REPORT_FORMATS = ("html", "xlsx", "csv", "pdf")
 NAME_CHARS = 100  # an id, a ticket number or token, a booking code, a PIN
@@ -238,8 +237,10 @@ def check_args(name: str, args: dict[str, Any], skip: tuple[str, ...] = ()) -> d
     Arguments the spec does not name, and those in `skip`, are left out. Raises ArgError
     naming the first bad argument."""
     spec, checked = COMMANDS[name], {}
-    for arg in (a for a in (*spec.required, *spec.optional) if a not in skip):
+    for arg in spec.required + spec.optional:
         value, kind = args.get(arg), ARGS[arg]
+        if arg in skip:
+            continue
         if value is None or value == "":
             if arg in spec.required:
                 raise ArgError(arg)

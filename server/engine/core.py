@@ -245,10 +245,9 @@ class Engine:
         for rec in counters:
             if rec["id"] in eng.counters:
                 eng.counters[rec["id"]] = CounterState.from_record(rec)
-        day = eng.day_iso()
         # Tickets of one batch share a timestamp and the store's row order is arbitrary:
         # break ties by issue time and number so FIFO order survives a restart.
-        restored = sorted((Ticket.from_record(r) for r in tickets if r["day"] == day),
+        restored = sorted((Ticket.from_record(r) for r in tickets if r["day"] == eng.day_iso()),
                           key=lambda tk: (tk.queued_at, tk.issued_at, tk.number))
         # Issuing a ticket does not rewrite the meta record, so the record may be older
         # than the newest tickets: those issued after it have a higher number than it
@@ -310,7 +309,8 @@ class Engine:
         n = self.numbers.get(svc.prefix, 0) + 1
         self.numbers[svc.prefix] = n  # not in the meta record: see restore
         number = ticket_number(svc.prefix, n)
-        ticket = Ticket(id=ticket_id(f"{self.day:%Y%m%d}", number), day=self.day_iso(),
+        day = self.day_iso()
+        ticket = Ticket(id=ticket_id(day.replace("-", ""), number), day=day,
                         number=number, service=service, stage=svc.stages[0], lane=lane,
                         status=lc.WAITING, token=self.new_token(), lang=lang, issued_at=now,
                         queued_at=now, booking_slot=booking_slot, issued_as=issued_as)
@@ -361,9 +361,10 @@ class Engine:
             return False, "quota_reached"
         return True, None
 
-    def update_service_open(self, service: str, now: datetime, events: Events) -> None:
+    def update_service_open(self, service: str, now: datetime, events: Events,
+                            is_open: bool | None = None) -> None:
         """`service_changed` when a service opened or closed (its hours, its quota)."""
-        is_open = self.service_state(service, now)[0]
+        is_open = self.service_state(service, now)[0] if is_open is None else is_open
         if is_open != self.service_open.get(service):
             self.service_open[service] = is_open
             self._dirty_meta = True

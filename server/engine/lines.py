@@ -85,9 +85,8 @@ class Lines:
                    if st == stage and (lane not in self.priority or kind in self.priority))
 
     def call_order(self, now: datetime, rules: Policy) -> list[Ticket]:
-        """All waiting tickets in the order a counter serving all would call them: the
-        policy's rules (but interleaving, which is per counter) as ranks, then by how long
-        each has waited."""
+        """All waiting tickets in the order a counter serving all would call them: ranked by
+        the policy's rules (but interleaving, which is per counter), then by waiting time."""
         wait_cap = timedelta(minutes=rules.regular_wait_cap_minutes)
         booking_early = timedelta(minutes=rules.booking_early_minutes)
 

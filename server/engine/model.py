@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -80,7 +80,7 @@ class Ticket:
                 "lang": self.lang, "status_url": f"{public_url}/t/{self.token}"}
 
     def to_record(self) -> dict[str, Any]:
-        rec = {f.name: getattr(self, f.name) for f in fields(self)}
+        rec = {name: getattr(self, name) for name in self.__dataclass_fields__}
         for key in _TIMES:
             rec[key] = rec[key].isoformat() if rec[key] else None
         return rec
@@ -111,7 +111,7 @@ class CounterState:
     session: str | None = None  # hash of the logged-in officer's session secret
 
     def to_record(self) -> dict[str, Any]:
-        rec = {f.name: getattr(self, f.name) for f in fields(self)}
+        rec = {name: getattr(self, name) for name in self.__dataclass_fields__}
         rec["call_reason"] = json.dumps(self.call_reason) if self.call_reason else None
         return rec
 

@@ -66,7 +66,6 @@ def pick(lines: dict[LineKey, dict[str, Ticket]], reserved: dict[str, Ticket] | 
     """The ticket this counter should call now and the reason, or None if nothing waits."""
     wait_cap = timedelta(minutes=rules.regular_wait_cap_minutes)
     booking_early = timedelta(minutes=rules.booking_early_minutes)
-    interleave_after = rules.interleave_after
     if reserved:
         ticket = next(iter(reserved.values()))
         return ticket, Reason("transfer", "transferred to this counter",
@@ -96,7 +95,7 @@ def pick(lines: dict[LineKey, dict[str, Ticket]], reserved: dict[str, Ticket] | 
         return ticket, Reason("wait_cap", f"regular waited {waited} min > {cap}",
                               {"waited_min": waited, "cap_min": cap, "lane": ticket.lane})
 
-    if (interleave_after > 0 and consecutive_priority >= interleave_after
+    if (0 < rules.interleave_after <= consecutive_priority
             and prio is not None and (regular is not None or booked is not None)):
         ticket = regular if regular is not None else booked
         return ticket, Reason("interleave",

@@ -14,8 +14,7 @@ from server.engine.model import Command, EngineError, Ticket
 if TYPE_CHECKING:
     from server.engine.core import Engine
 
-# Roles that find a ticket by its secret token only, never by its (guessable) id or
-# number: the phone page acts for whoever holds the ticket's link.
+# the phone page acts for whoever holds a ticket's link: by its token, never its id or number
 TOKEN_ONLY_ROLES = frozenset({APPLICANT})
 TABLET_OFFER = timedelta(minutes=10)  # how long a finished ticket's survey is offered
 
@@ -41,7 +40,8 @@ def issue_ticket(eng: Engine, cmd: Command) -> dict[str, Any]:
     ticket = eng.new_ticket(service, lane, cmd.args["lang"] or eng.lang, cmd.now,
                             issued_as=key)
     payload = _issued(eng, cmd, ticket, ahead)
-    eng.update_service_open(service, cmd.now, cmd.events)  # the quota may be used up now
+    # open, as it issued; only a quota can close it now
+    eng.update_service_open(service, cmd.now, cmd.events, None if svc.quota else True)
     return payload
 
 
