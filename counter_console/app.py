@@ -16,7 +16,7 @@ from pathlib import Path
 from PySide6.QtWidgets import QApplication
 
 from counter_console.desk import Desk
-from counter_console.screens import ConsoleWindow
+from counter_console.window import ConsoleWindow
 from office_client import credentials
 from office_client.connection import OfficeConnection
 
