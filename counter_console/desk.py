@@ -23,7 +23,7 @@ from typing import Any
 
 from i18n import t
 from i18n.formats import format_clock, format_duration
-from office_client.model import OfficeModel
+from office_client.model import OfficeModel, parse_time
 
 Send = Callable[[str, dict[str, Any], Callable[[dict[str, Any]], None]], str]
 Listener = Callable[[], None]
@@ -44,16 +44,6 @@ ACTION_ORDER = tuple(SHORTCUTS)
 PAUSE_PRESETS = ("pause_break", "pause_prayer", "pause_system", "pause_meeting", "pause_other")
 # device states worth an officer's attention (anything but ok)
 DEVICE_PROBLEMS = ("paper_near_end", "paper_out", "cover_open", "offline", "unknown")
-
-
-def parse_time(value: Any) -> datetime | None:
-    if not isinstance(value, str) or not value:
-        return None
-    try:
-        parsed = datetime.fromisoformat(value)
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
 def _whole(value: Any) -> str:
@@ -437,8 +427,9 @@ class Desk:
             "waited": params.get("waited_min", "?"),
             "cap": params.get("cap_min", "?"),
             "after": params.get("after", "?"),
-            "slot": format_clock(parse_time(params.get("slot")) or self.now(), self.zone(),
-                                 with_zone=False) if params.get("slot") else "?",
+            "slot": format_clock(parse_time(params.get("slot")) or self.now(),
+                                 self.model.office.get("timezone"), with_zone=False)
+            if params.get("slot") else "?",
             "officer": params.get("officer") or "",
             "service": self.service_name(params["service"]) if params.get("service") else "",
             "stage": self.stage_name(params.get("stage")),
@@ -446,10 +437,6 @@ class Desk:
         key = f"console.reason_{code}"
         text = t(key, self.lang, **values)
         return text if text != key else str(reason.get("text") or code)
-
-    def zone(self) -> str | None:
-        """The office's time zone name (formats.py falls back when it is unknown)."""
-        return self.model.office.get("timezone")
 
     def _seconds_since(self, value: Any, until: datetime | None = None) -> float | None:
         start = parse_time(value)
@@ -595,7 +582,8 @@ class Desk:
             lang=lang, screen="login" if state == "logged_out" else "desk", state=state,
             state_text=t(f"console.state_{state}", lang),
             office_name=str(self.model.office.get("name") or ""),
-            clock_text=format_clock(self.now(), self.zone()), counter_id=self.counter_id,
+            clock_text=format_clock(self.now(), self.model.office.get("timezone")),
+            counter_id=self.counter_id,
             counter_name=str(counter.get("name") or self.counter_id or ""),
             officer_name=str(counter.get("officer_name") or counter.get("officer") or ""),
             connection=self.connection, banner=banner, pending_text=pending_text,

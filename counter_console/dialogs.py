@@ -1,11 +1,6 @@
-"""The counter console's dialogs: transfer, pause, confirm a call out of order.
-
-Dialogs are overlays inside the window (not separate windows) so keyboard focus stays in
-one place and a screenshot shows them: `Overlay` dims the window and holds one card
-(Esc cancels, Enter accepts), `DialogCard` is its title, fields and OK/Cancel. Each dialog
-collects details and hands them to the `Desk`, which decides; nothing here checks what
-is allowed.
-"""
+"""The counter console's dialogs (transfer, pause, confirm a call out of order): overlays
+inside the window, not separate windows, so keyboard focus stays in one place and a
+screenshot shows them. They collect details for the `Desk`, which decides."""
 
 from __future__ import annotations
 

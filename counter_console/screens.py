@@ -1,10 +1,7 @@
-"""The counter console's two screens, thin views of `desk.Desk`: the login screen and
-the desk screen (action buttons with their shortcut key caps, the current ticket, the
-officer's day, the waiting list, counts per service and lane, alerts).
-
-Widgets only draw `Desk.view()` and turn clicks into intents (`DeskScreen.action_triggered`,
-handled by the window); nothing here decides what is allowed.
-"""
+"""The counter console's login and desk screens: thin views of `Desk.view()` that turn
+clicks into intents (`DeskScreen.action_triggered`, handled by the window) and decide
+nothing. The desk screen: action buttons with key caps, the current ticket, the officer's
+day, the waiting list, counts per service and lane, alerts."""
 
 from __future__ import annotations
 

@@ -17,7 +17,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from counter_console.desk import Desk, Notice
+from counter_console.desk import SHORTCUTS, Desk, Notice
 from counter_console.dialogs import ConfirmCallDialog, Overlay, PauseDialog, TransferDialog
 from counter_console.screens import DeskScreen, LoginScreen
 from counter_console.style import FONT_FAMILY, STYLE, named_label
@@ -25,8 +25,6 @@ from i18n import t
 
 
 class ConsoleWindow(QMainWindow):
-    """Top bar + banner + notice over the login or desk screen, plus the overlays."""
-
     def __init__(self, desk: Desk) -> None:
         super().__init__()
         self.desk = desk
@@ -104,10 +102,7 @@ class ConsoleWindow(QMainWindow):
             dialog.closed.connect(self._dialog_closed)
 
         self.shortcuts: list[QShortcut] = []
-        for key, seq in (("call_next", "F1"), ("recall", "F2"), ("start_service", "F3"),
-                         ("finish", "F4"), ("no_show", "F5"), ("transfer", "F6"),
-                         ("pause", "F7"), ("call_ticket", "F8"), ("logout", "Ctrl+L"),
-                         ("language", "F12")):
+        for key, seq in (*SHORTCUTS.items(), ("language", "F12")):  # the keys the buttons show
             shortcut = QShortcut(QKeySequence(seq), self)
             shortcut.setContext(Qt.ShortcutContext.WindowShortcut)
             shortcut.activated.connect(lambda k=key: self.trigger(k))

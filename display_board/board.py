@@ -23,7 +23,7 @@ from typing import Any
 
 from i18n import t
 from i18n.formats import format_clock, format_date
-from office_client.model import OfficeModel
+from office_client.model import OfficeModel, parse_time
 
 RECENT_S = 60.0  # a call older than this (e.g. missed while offline) is shown, not spoken
 FLASH_S = 6.0
@@ -32,17 +32,6 @@ LAST_CALLS = 6
 ANNOUNCED_MEMORY = 2000  # keys kept; a day of a busy office is a few hundred calls
 
 CallKey = tuple[str, str, int]
-
-
-def parse_time(text: Any) -> datetime | None:
-    """An ISO timestamp from the wire as an aware datetime (None if missing or bad)."""
-    if not isinstance(text, str) or not text:
-        return None
-    try:
-        value = datetime.fromisoformat(text)
-    except ValueError:
-        return None
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
 @dataclass(frozen=True)
