@@ -257,8 +257,7 @@ class DeskScreen(QWidget):
         tiles.setVerticalSpacing(2)
         self.tile_captions = [named_label("", "tileCaption") for _ in range(3)]
         self.waited = named_label("", "tileValue")
-        # "4 mnt 16 dtk (dilayani 3 mnt 46 dtk)"
-        self.at_counter = named_label("", "tileValue", wrap=True)
+        self.at_counter = named_label("", "counterTimes", wrap=True)  # 2 lines when serving
         self.reason = named_label("", "reasonValue", wrap=True)
         tiles.addWidget(self.tile_captions[0], 0, 0)
         tiles.addWidget(self.waited, 1, 0)

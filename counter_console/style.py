@@ -37,6 +37,7 @@ QLabel { color: #0f172a; }
 #tileCaption { color: #64748b; font-size: 14px; font-weight: bold; }
 #tileValue { color: #0f172a; font-size: 24px; font-weight: bold; }
 #reasonValue { color: #0f172a; font-size: 19px; font-weight: bold; }
+#counterTimes { color: #0f172a; font-size: 21px; font-weight: bold; }
 #statValue { color: #0f172a; font-size: 28px; font-weight: bold; }
 #statCaption { color: #64748b; font-size: 13px; }
 QPushButton#action { background: #1e293b; color: white; border: none; border-radius: 10px;

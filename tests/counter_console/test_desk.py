@@ -142,7 +142,7 @@ def test_called_and_serving_states(desk):
     view = desk.view()
     assert view.state == "serving"
     assert {k for k, a in view.actions.items() if a.enabled} == {"finish", "transfer"}
-    assert view.current.at_counter_text == "3 min (serving 1 min)"
+    assert view.current.at_counter_text == "3 min\n(serving 1 min)"
 
 
 @pytest.mark.parametrize("reason, text", [
