@@ -35,3 +35,10 @@ def test_bench_restart_builds_history_and_starts():
 
 def test_bench_simulate_day_runs():
     assert "simulate()" in run_bench("bench/bench_simulate_day.py")
+
+
+def test_bench_call_to_board_runs_both_apps_and_the_server_only_baseline():
+    text = run_bench("bench/bench_call_to_board.py", "--calls", "3", "--warmup", "1",
+                     "--backlog", "2")
+    assert "console F1 → number painted on the board" in text and "(3 calls)" in text, text
+    assert "server only, call_next → ticket_called" in text, text
