@@ -290,6 +290,12 @@ def build_parser() -> argparse.ArgumentParser:
                     "as FILE.before-restore-TIME)")
     rs.set_defaults(func=_delegate("antrean.restore"))
 
+    ins = sub.add_parser("install", help="set up this machine as an office's server, kiosk, "
+                         "counter or display (systemd units, service user, folders)")
+    from antrean.install import add_arguments as install_arguments
+    install_arguments(ins)
+    ins.set_defaults(func=_delegate("antrean.install"))
+
     sim = sub.add_parser("simulate", help="what-if office day on the real engine")
     from antrean.simulate import add_arguments as simulation_arguments
     simulation_arguments(sim)

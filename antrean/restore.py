@@ -141,7 +141,7 @@ def restore(source: str | Path, db: str | Path) -> Restored:
     database_id, events = check_copy(source)
     owner = (db if db.exists() else db.parent).stat()
     try:
-        with hold_database(db, "a restore"):
+        with hold_database(db):
             partial = db.with_name(f"{db.name}.restoring")
             try:
                 _copy(source, partial)

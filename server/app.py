@@ -35,14 +35,15 @@ def lock_path(db_path: str | Path) -> Path:
 
 
 @contextlib.contextmanager
-def hold_database(db_path: str | Path, holder: str = "a server") -> Iterator[None]:
+def hold_database(db_path: str | Path) -> Iterator[None]:
     """Hold the database's lock file (`antrean.db.lock`, an exclusive `flock`) for as long
     as the block runs: a server holds it while it serves, `antrean restore` while it
     replaces the file, so neither can pull the database from under the other. The kernel
-    lets go of it when the process ends, however it ends."""
+    lets go of it when the process ends, however it ends. Opened read-only: whoever made
+    the file (root, at install or restore), the server's user can lock it."""
     path = lock_path(db_path)
     try:
-        fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+        fd = os.open(path, os.O_RDONLY | os.O_CREAT | os.O_CLOEXEC, 0o644)
     except OSError as exc:
         raise StoreError(f"{path}: cannot open the lock file: {exc.strerror}") from None
     try:
@@ -51,8 +52,6 @@ def hold_database(db_path: str | Path, holder: str = "a server") -> Iterator[Non
         except BlockingIOError:
             raise DatabaseInUse(f"{db_path} is in use: a server is running on it (or a "
                                 f"restore is under way; it holds {path})") from None
-        os.ftruncate(fd, 0)
-        os.write(fd, f"{os.getpid()} {holder}\n".encode())
         yield
     finally:
         os.close(fd)  # releases the lock
@@ -61,7 +60,7 @@ def hold_database(db_path: str | Path, holder: str = "a server") -> Iterator[Non
 def database_in_use(db_path: str | Path) -> bool:
     """Whether a server (or a restore) holds the database right now."""
     try:
-        with hold_database(db_path, "a check"):
+        with hold_database(db_path):
             return False
     except DatabaseInUse:
         return True
