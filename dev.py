@@ -81,26 +81,33 @@ def packages_for(who: str) -> list[tuple[PackageGroup, tuple[str, ...]]]:
             for choice in group.wants]
 
 
-def _installed(package: str) -> bool:
-    done = subprocess.run(["dpkg-query", "-W", "-f=${Status}", package],
+def _installed(packages: list[str]) -> set[str]:
+    """Which of `packages` dpkg has installed (one query for all)."""
+    done = subprocess.run(["dpkg-query", "-W", "-f=${Package} ${Status}\\n", *packages],
                           capture_output=True, text=True, check=False)
-    return done.returncode == 0 and done.stdout.strip().endswith(" installed")
+    return {line.split()[0].split(":")[0] for line in done.stdout.splitlines()
+            if line.endswith(" installed")}
 
 
-def _candidate(package: str) -> bool:
-    """Whether apt can install `package` (a real package with a version to install, not
-    a purely virtual one)."""
-    done = subprocess.run(["apt-cache", "policy", package], capture_output=True, text=True,
+def _installable(packages: list[str]) -> set[str]:
+    """Which of `packages` apt can install: real packages with a version to install, not
+    purely virtual ones (one query for all)."""
+    done = subprocess.run(["apt-cache", "policy", *packages], capture_output=True, text=True,
                           check=False)
+    found, name = set(), ""
     for line in done.stdout.splitlines():
-        key, _, value = line.strip().partition(":")
-        if key == "Candidate":
-            return value.strip() not in ("", "(none)")
-    return False
+        if not line.startswith(" ") and line.endswith(":"):
+            name = line[:-1]
+        elif line.strip().startswith("Candidate:") and \
+                line.split(":", 1)[1].strip() not in ("", "(none)"):
+            found.add(name)
+    return found
 
 
-def _pick(choice: tuple[str, ...]) -> str:
-    return next((name for name in choice if _candidate(name)), choice[-1])
+def _pick(choices: list[tuple[str, ...]]) -> list[str]:
+    """For each set of alternatives, the first apt can install (else the last)."""
+    installable = _installable([name for choice in choices for name in choice])
+    return [next((n for n in choice if n in installable), choice[-1]) for choice in choices]
 
 
 def _as_root(command: list[str]) -> list[str] | None:
@@ -126,8 +133,9 @@ def ensure_system_packages(who: str, why: str) -> None:
             f"the packages in {PACKAGES_FILE.relative_to(ROOT)} (those for {who}) with your "
             f"package manager, then run `ANTREAN_SYSTEM_PACKAGES=skip python3 dev.py "
             f"{' '.join(sys.argv[1:2])} ...`")
+    installed = _installed([name for _group, choice in wanted for name in choice])
     missing = [(group, choice) for group, choice in wanted
-               if not any(_installed(name) for name in choice)]
+               if not installed.intersection(choice)]
     if not missing:
         return
     names = [choice[0] for _group, choice in missing]
@@ -136,8 +144,6 @@ def ensure_system_packages(who: str, why: str) -> None:
         raise SetupFailed(
             f"{why} needs these system packages ({groups}): install them as root with "
             f"`apt-get install -y {' '.join(names)}`, then run this again")
-    print(f"dev.py: installing system packages for {why} ({groups}; "
-          f"{PACKAGES_FILE.relative_to(ROOT)} says why): {' '.join(names)}", flush=True)
     with tempfile.NamedTemporaryFile("w+", prefix="antrean-apt-", suffix=".log",
                                      delete=False) as log:
         def apt(*command: str) -> bool:
@@ -145,9 +151,12 @@ def ensure_system_packages(who: str, why: str) -> None:
             assert full is not None
             return subprocess.run(full, stdout=log, stderr=subprocess.STDOUT,
                                   stdin=subprocess.DEVNULL, check=False).returncode == 0
-        ok = apt("apt-get", "update", "-q")
+        ok = apt("apt-get", "update", "-q")  # a fresh system has no package lists
         if ok:
-            names = [_pick(choice) for _group, choice in missing]
+            names = _pick([choice for _group, choice in missing])
+            print(f"dev.py: installing system packages for {why} ({groups}; "
+                  f"{PACKAGES_FILE.relative_to(ROOT)} says why): {' '.join(names)}",
+                  flush=True)
             ok = apt("apt-get", "install", "-y", "-q", "--no-install-recommends", *names)
     if not ok:
         for line in Path(log.name).read_text(errors="replace").splitlines()[-5:]:
@@ -197,8 +206,9 @@ def main(argv: list[str]) -> int:
     what, rest = argv[0], argv[1:]
     if what == "packages":
         who = rest[0] if rest else "dev"
-        print(" ".join(_pick(choice) if shutil.which("apt-cache") else choice[0]
-                       for _group, choice in packages_for(who)))
+        choices = [choice for _group, choice in packages_for(who)]
+        print(" ".join(_pick(choices) if shutil.which("apt-cache")
+                       else [choice[0] for choice in choices]))
         return 0
     if what == "install":
         if not rest or rest[0] not in ROLES:

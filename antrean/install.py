@@ -65,7 +65,7 @@ User={user}
 Group={user}
 WorkingDirectory={home}
 ExecStart={program} server --config {config} --db {db} --host 0.0.0.0 --port {port} \
---tls-dir {tls}
+--tls-dir {tls}{log_args}
 Restart=on-failure
 RestartSec=2
 # SIGTERM: the server finishes the batch in flight and closes the database cleanly.
@@ -288,13 +288,14 @@ class Installer:
         self.say("kept" if existed else "created (empty: pair devices, add officers)", DB)
 
     # ------------------------------------------------------------------ roles
-    def server(self, hosts: list[str], port: int) -> list[str]:
+    def server(self, hosts: list[str], port: int, log_format: str) -> list[str]:
         self.directory(ETC, 0o755, owned=False)
         self.office_config()
         fingerprint = self.certificate(hosts)
         self.database()
         self.directory(BACKUPS, 0o750)
-        values = self.values(port=port)
+        values = self.values(port=port, log_args="" if log_format == "plain"
+                             else f" --log-format {log_format}")
         changed = [unit for unit, text in (
             ("antrean-server.service", SERVER_UNIT.format(**values)),
             ("antrean-backup.service", BACKUP_SERVICE.format(**values)),
@@ -415,6 +416,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--host", action="append", default=[], metavar="NAME_OR_IP",
                    help="server: a name or IP devices use for it (in its certificate)")
     p.add_argument("--port", type=int, default=DEFAULT_PORT, help="server: its port")
+    p.add_argument("--log-format", choices=["plain", "json"], default="plain",
+                   help="server: its log lines in the journal (json: one object a line)")
     p.add_argument("--device", help="app: the device's name, as paired")
     p.add_argument("--server", help="app: wss://SERVER:PORT/ws, written to its credentials")
     p.add_argument("--cert-sha256", metavar="PIN", help="app: the server's certificate pin")
@@ -443,7 +446,7 @@ def main(args: argparse.Namespace) -> int:
         if args.role == "server":
             if app_args or args.device:
                 raise UserError("--device and app options are for kiosk, counter, display")
-            notes = installer.server(args.host, args.port)
+            notes = installer.server(args.host, args.port, args.log_format)
         else:
             if not args.device or not DEVICE_NAME.fullmatch(args.device):
                 raise UserError(f"a {args.role} needs --device NAME (as paired on the server: "

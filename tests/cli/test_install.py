@@ -135,6 +135,12 @@ def test_install_twice_changes_nothing_and_keeps_what_is_yours(tmp_path, capsys)
     assert code == 0
     assert tree(tmp_path) == before
     assert not re.search(r"^(wrote|updated|created|made|enabled)", out, re.M), out
+    # an option changed: the unit follows it, nothing else moves
+    assert install(tmp_path, "server", "--log-format", "json", capsys=capsys)[0] == 0
+    assert unit(tmp_path, "antrean-server.service")["ExecStart"][0].endswith(
+        "--tls-dir /etc/antrean/tls --log-format json")
+    changed = {k for k, v in tree(tmp_path).items() if before.get(k) != v}
+    assert changed == {"etc/systemd/system/antrean-server.service"}
     assert "# edited by the office" in config.read_text()
     assert stored_database_id(db) == database_id == read_marker(db)
     assert tls.fingerprint(tmp_path / "etc/antrean/tls") == pin
