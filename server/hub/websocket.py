@@ -664,9 +664,12 @@ def _log_event(name: str, seq: int, data: dict[str, Any]) -> None:
     level = logging.INFO if name in LOGGED_EVENTS else logging.DEBUG
     if not event_log.isEnabledFor(level):
         return
-    who = data.get("device") or data.get("counter") or ""
-    what = data.get("status") or data.get("reason") or ""
-    event_log.log(level, "%s seq=%d %s %s", name, seq, who, what,
+    counter = data.get("counter")
+    if isinstance(counter, dict):
+        counter = counter.get("id")
+    about = [value for value in (data.get("device"), counter, data.get("status"))
+             if isinstance(value, str) and value]
+    event_log.log(level, "%s seq=%d%s", name, seq, "".join(f" {v}" for v in about),
                   extra={"event": name, "seq": seq})
 
 
