@@ -2,11 +2,11 @@
 
 Owns `open_printer(spec, profile)` and the `TicketPrinter` interface the kiosk uses.
 python-escpos builds every job (ticket_layout.write_ticket into an in-memory `Dummy`), so a
-job is one byte string sent in one write: fast (< 30 ms to build) and never half-sent
-because of a slow command. Serial and network transports are our own thin code because
-status needs short, bounded reads (python-escpos' `paper_status()` reports "paper
-adequate" when the printer says nothing); USB goes through python-escpos, CUPS through
-its own `lp` and `lpstat` commands.
+job is one byte string, built before the printer is touched and sent in one write: never
+half-sent because of a slow command. Serial and network transports are our own thin code
+because status needs short, bounded reads (python-escpos' `paper_status()` reports "paper
+adequate" when the printer says nothing); USB goes through python-escpos, CUPS through its
+own `lp` and `lpstat` commands.
 """
 
 from __future__ import annotations
