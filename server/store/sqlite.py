@@ -131,8 +131,7 @@ def encode_part(events: list[tuple[str, str, str, str, dict[str, Any]]], changes
         forget_results_before=forget_results_before)
 
 
-def events_of_days(conn: sqlite3.Connection, first: str | None, last: str
-                   ) -> tuple[str, list[Any]]:
+def events_of_days(first: str | None, last: str) -> tuple[str, list[Any]]:
     """An SQL condition (and its parameters) on `events` for the days `first`..`last`
     (ISO dates, inclusive; `first` None: from the beginning)."""
     if first is None:
@@ -140,11 +139,10 @@ def events_of_days(conn: sqlite3.Connection, first: str | None, last: str
     return "day BETWEEN ? AND ?", [first, last]
 
 
-def tickets_of_days(conn: sqlite3.Connection, first: str | None, last: str
-                    ) -> tuple[str, list[Any]]:
+def tickets_of_days(first: str | None, last: str) -> tuple[str, list[Any]]:
     """An SQL condition (and its parameters) on `tickets` for the days `first`..`last`
-    (ISO dates, inclusive; `first` None: from the beginning): a range of the table's key,
-    since a ticket's id begins with its day (`t_20261123_A001`)."""
+    (ISO dates, inclusive; `first` None: from the beginning): a range of the ids, which
+    begin with their day (`t_20261123_A001`)."""
     after_last = ticket_id(_compact(date.fromisoformat(last) + timedelta(days=1)), "")
     if first is None:
         return "id < ?", [after_last]
@@ -167,8 +165,6 @@ def _upsert(table: str, columns: tuple[str, ...], key: str = "id") -> str:
 _UPSERT_TICKET = _upsert("tickets", TICKET_COLUMNS)
 _UPSERT_COUNTER = _upsert("counters", COUNTER_COLUMNS)
 _UPSERT_META = _upsert("meta", ("key", "value"), key="key")
-_UPSERT_BOOKING = _upsert("bookings", ("code", "service", "slot_start", "slot_end", "lane",
-                                       "ticket"), key="code")
 
 
 @dataclass(frozen=True, slots=True)
@@ -352,9 +348,9 @@ class Store:
             results.extend(part.results)
             # bookings keep their order: an import may add and remove the same code
             if part.bookings:
-                conn.executemany(_UPSERT_BOOKING, [
-                    (b["code"], b["service"], b["slot_start"], b["slot_end"], b["lane"],
-                     b["ticket"]) for b in part.bookings])
+                conn.executemany("INSERT OR REPLACE INTO bookings(code, service, slot_start, "
+                                 "slot_end, lane, ticket) VALUES (:code, :service, "
+                                 ":slot_start, :slot_end, :lane, :ticket)", part.bookings)
             if part.removed_bookings:
                 conn.executemany("DELETE FROM bookings WHERE code = ?",
                                  [(c,) for c in part.removed_bookings])
@@ -396,7 +392,7 @@ class Store:
             meta = json.loads(row[0]) if row else None
             tickets: list[dict] = []
             if meta:
-                where, params = tickets_of_days(self.conn, meta["day"], meta["day"])
+                where, params = tickets_of_days(meta["day"], meta["day"])
                 tickets = list(self.db.query(f"SELECT * FROM tickets WHERE {where}", params))
             counters = list(self.db.query("SELECT * FROM counters"))
             bookings = list(self.db.query("SELECT * FROM bookings WHERE ticket IS NULL"))

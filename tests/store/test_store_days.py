@@ -34,7 +34,7 @@ def store(tmp_path_factory):
 
 @pytest.mark.parametrize(("first", "last"), RANGES)
 def test_events_of_days_are_exactly_their_events(store, first, last):
-    where, params = events_of_days(store.conn, first, last)
+    where, params = events_of_days(first, last)
     got = store.conn.execute(f"SELECT seq, day FROM events WHERE {where} ORDER BY seq",
                              params).fetchall()
     every = store.conn.execute("SELECT seq, day FROM events ORDER BY seq").fetchall()
@@ -43,7 +43,7 @@ def test_events_of_days_are_exactly_their_events(store, first, last):
 
 @pytest.mark.parametrize(("first", "last"), RANGES)
 def test_tickets_of_days_are_exactly_their_tickets(store, first, last):
-    where, params = tickets_of_days(store.conn, first, last)
+    where, params = tickets_of_days(first, last)
     got = store.conn.execute(f"SELECT id FROM tickets WHERE {where} ORDER BY id",
                              params).fetchall()
     every = store.conn.execute("SELECT id, day FROM tickets ORDER BY id").fetchall()
@@ -53,4 +53,4 @@ def test_tickets_of_days_are_exactly_their_tickets(store, first, last):
 
 def test_a_day_is_an_iso_date():
     with pytest.raises(ValueError):
-        tickets_of_days(None, "2026-11-23", "23-11-2026")
+        tickets_of_days("2026-11-23", "23-11-2026")

@@ -9,6 +9,7 @@ import pytest
 
 from server.engine.model import Changes
 from server.store import schema
+from server.store.backup import backup
 from server.store.sqlite import COUNTER_COLUMNS, TICKET_COLUMNS, Store, StoreError, encode_part
 
 AT, DAY = "2026-11-23T08:00:00.000+07:00", "2026-11-23"
@@ -47,6 +48,16 @@ def test_a_database_of_a_newer_schema_is_refused_untouched(tmp_path):
     assert "\n" not in message and str(path) in message
     assert f"schema version {schema.LATEST + 1}" in message and "upgrade" in message
     assert user_version(path) == schema.LATEST + 1
+
+
+def test_a_backup_is_at_the_same_version_with_the_same_id(tmp_path):
+    store = Store(tmp_path / "a.db")
+    backup(store.path, tmp_path / "copy.db")
+    assert user_version(tmp_path / "copy.db") == schema.LATEST
+    copy = Store(tmp_path / "copy.db")
+    assert copy.database_id == store.database_id
+    copy.close()
+    store.close()
 
 
 def test_migrations_run_in_order_each_in_its_own_transaction(tmp_path):
