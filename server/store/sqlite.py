@@ -198,7 +198,7 @@ def hash_pin(pin: str, salt: bytes) -> str:
 class Store:
     """Two connections: `writer` runs the commits (one at a time, `write_lock`), so that
     while a COMMIT waits for its fsync on the writer task's thread, `conn` serves every
-    other read and write (the event loop's replays, logins, the HTTP pages; `lock`)."""
+    other read and write (the event loop's replays, devices, officers' logins; `lock`)."""
 
     def __init__(self, path: str | Path, *, synchronous: str = "FULL") -> None:
         self.path = str(path)
