@@ -149,7 +149,8 @@ class Hub:
             lanes=lambda: ((svc.id, lane) for svc in self.config.services for lane in svc.lanes),
             client_roles=lambda: (client.role for client in self.clients),
             devices=lambda: self.engine.device_status.values(),
-            database_ok=self.store.healthy, now=lambda: self.clock().timestamp()))
+            database_ok=lambda: self.store.health()["db"] == "ok",
+            now=lambda: self.clock().timestamp()))
         self.queue: asyncio.Queue[Work] = asyncio.Queue()
         self.server: websockets.asyncio.server.Server | None = None
         self.commits = 0  # groups committed (tests and benchmarks count them)
