@@ -15,7 +15,8 @@ from antrean.logs import configure_logging
 from protocol.messages import DEFAULT_PORT, ROLES
 
 DEFAULT_DB = "antrean.db"
-DEVICE_ROLES = sorted(ROLES - {"observer"})
+# "monitor": a token that reads GET /metrics and nothing else (never accepted on /ws)
+DEVICE_ROLES = sorted((ROLES - {"observer"}) | {"monitor"})
 
 
 class UserError(Exception):
@@ -41,9 +42,12 @@ def _store(path: str):
 # ---------------------------------------------------------------------- subcommands
 def cmd_server(args: argparse.Namespace) -> int:
     from antrean.wiring import report_hooks
-    from server.app import run_loop, serve
+    from server.app import database_in_use, run_loop, serve
     from server.store.sqlite import StoreError, open_for_server
     cfg = _config(args.config)
+    if database_in_use(args.db):
+        raise UserError(f"{args.db} is in use: a server is already running on it (or a "
+                        "restore is under way)")
     try:  # fail early, with a clear message, on a bad, missing or replaced database
         open_for_server(args.db, create=args.create).close()
     except StoreError as exc:
@@ -160,6 +164,8 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--tls-key", help="PEM private key for --tls-cert")
     s.add_argument("--tls-dir", help="folder made by `antrean tls init` (its server.crt "
                    "and server.key)")
+    s.add_argument("--log-format", choices=["plain", "json"], default="plain",
+                   help="plain text lines (default) or one JSON object a line")
     s.add_argument("--create", action="store_true",
                    help="begin an empty database even where one existed (its marker "
                         "FILE.expected says so), or take the database there as this "
@@ -276,6 +282,20 @@ def build_parser() -> argparse.ArgumentParser:
     bk.add_argument("--out", required=True)
     bk.set_defaults(func=_delegate("antrean.report", "backup_main"))
 
+    rs = sub.add_parser("restore", help="put a backup back in place of the database (the "
+                        "server stopped)")
+    rs.add_argument("--from", dest="source", required=True, metavar="PATH",
+                    help="the backup (checked before anything is touched)")
+    rs.add_argument("--db", default=DEFAULT_DB, help="the database to replace (kept aside "
+                    "as FILE.before-restore-TIME)")
+    rs.set_defaults(func=_delegate("antrean.restore"))
+
+    ins = sub.add_parser("install", help="set up this machine as an office's server, kiosk, "
+                         "counter or display (systemd units, service user, folders)")
+    from antrean.install import add_arguments as install_arguments
+    install_arguments(ins)
+    ins.set_defaults(func=_delegate("antrean.install"))
+
     sim = sub.add_parser("simulate", help="what-if office day on the real engine")
     from antrean.simulate import add_arguments as simulation_arguments
     simulation_arguments(sim)
@@ -312,7 +332,7 @@ def _announce(args: argparse.Namespace) -> int:
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    configure_logging(args.verbose)
+    configure_logging(args.verbose, log_format=getattr(args, "log_format", "plain"))
     try:
         return int(args.func(args) or 0)
     except UserError as exc:

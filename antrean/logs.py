@@ -8,13 +8,21 @@ line's handler formats each record with `ControlEscapingFormatter`: control char
 overrides) in the record's line are written as escapes like `\\n` and `\\x1b`, so one
 record is one line. A traceback keeps its line breaks, but each of its lines is indented
 and escaped the same way: only a record's own first line starts at the margin.
+
+`antrean server --log-format json` writes one JSON object a line instead (`JsonFormatter`):
+`time` (UTC, ISO 8601), `level`, `logger`, `message`, and where the line is about one
+event, its `event` name and `seq` (given as `extra={"event": ..., "seq": ...}`); a
+traceback goes in `exception`. JSON escapes every control character itself (and, written
+ASCII-only, the Unicode separators and bidi marks too), so one record is one line there too.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 import sys
+from datetime import UTC, datetime
 from typing import Any, TextIO
 
 LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
@@ -58,9 +66,39 @@ class ControlEscapingFormatter(logging.Formatter):
         return _continuation_lines(super().formatStack(stack_info))
 
 
-def configure_logging(verbose: bool = False, stream: TextIO | None = None) -> None:
-    """The command line's logging: records to stderr, one line each (see above). Like
-    `logging.basicConfig`, it leaves a root logger that already has handlers alone."""
+class JsonFormatter(logging.Formatter):
+    """One JSON object a line: time, level, logger, message; event and seq where given."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        entry: dict[str, Any] = {
+            "time": datetime.fromtimestamp(record.created, UTC).isoformat(
+                timespec="milliseconds").replace("+00:00", "Z"),
+            "level": record.levelname,
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
+        for key in ("event", "seq"):
+            value = getattr(record, key, None)
+            if value is not None:
+                entry[key] = value
+        if record.exc_info:
+            entry["exception"] = self.formatException(record.exc_info)
+        if record.stack_info:
+            entry["stack"] = self.formatStack(record.stack_info)
+        return json.dumps(entry, ensure_ascii=True, default=str)
+
+
+LOG_FORMATS = ("plain", "json")
+
+
+def configure_logging(verbose: bool = False, stream: TextIO | None = None,
+                      log_format: str = "plain") -> None:
+    """The command line's logging: records to stderr, one line each (see above), plain
+    text or JSON (`log_format`). Like `logging.basicConfig`, it leaves a root logger that
+    already has handlers alone."""
+    if log_format not in LOG_FORMATS:
+        raise ValueError(f"log format {log_format!r}: one of {', '.join(LOG_FORMATS)}")
     handler = logging.StreamHandler(stream or sys.stderr)
-    handler.setFormatter(ControlEscapingFormatter(LOG_FORMAT))
+    handler.setFormatter(JsonFormatter() if log_format == "json"
+                         else ControlEscapingFormatter(LOG_FORMAT))
     logging.basicConfig(level=logging.DEBUG if verbose else logging.INFO, handlers=[handler])

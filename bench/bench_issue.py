@@ -3,8 +3,8 @@ against raw one-row SQLite commits (WAL + synchronous=FULL) on the same disk.
 
 Each kiosk sends `issue_ticket`, waits for its `ok` result (= committed), sends the next.
 The kiosks connect once, as in an office, and issue in timed rounds: a welcome carries a
-snapshot of everything waiting (the benchmark's backlog grows to tens of thousands), and
-reconnecting every round measured mostly those snapshots, more each round.
+snapshot of everything waiting (the benchmark's backlog grows to tens of thousands), so
+a kiosk that reconnected every round would time those snapshots, not the issues.
 The server's group commit puts everything that arrived during one commit into the next
 transaction. The kiosks run in their own process (the `websockets` client on uvloop), so
 on a two-core machine they share the CPU with the server, as a benchmark's clients must.

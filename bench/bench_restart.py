@@ -25,7 +25,7 @@ from bench.common import ROOT, open_config, start_server  # noqa: E402
 from config import office as office_config  # noqa: E402
 from server.engine import Actor, Engine  # noqa: E402
 from server.engine.model import ticket_id  # noqa: E402
-from server.store.sqlite import TICKET_COLUMNS, Store, ticket_keys  # noqa: E402
+from server.store.sqlite import TICKET_COLUMNS, Store, encode_part  # noqa: E402
 
 EVENT_NAMES = ("ticket_issued", "ticket_called", "service_started", "ticket_finished")
 
@@ -47,14 +47,13 @@ def build_history(db: Path, days: int, per_day: int, cfg) -> int:
             rows.append((seq, f"{day}T09:00:00+07:00", day, "kiosk-1",
                          EVENT_NAMES[i % 4], payload))
         conn.executemany("INSERT INTO events VALUES (?,?,?,?,?,?)", rows)
-        first_key = ticket_keys(day)[0]
-        tickets = [(first_key + n, ticket_id(day.replace("-", ""), f"A{n:03d}"), day, f"A{n:03d}",
+        tickets = [(ticket_id(day.replace("-", ""), f"A{n:03d}"), day, f"A{n:03d}",
                     "paspor-baru", "pemeriksaan-berkas", "reguler", "done", f"tok{day}{n}",
                     "id", f"{day}T09:00:00+07:00", f"{day}T09:00:00+07:00", None, None, None,
                     "loket-1", "budi", 0, 0, None, None, n % 2, "paspor-baru/reguler")
                    for n in range(per_day // 4)]
-        conn.executemany(f"INSERT INTO tickets(key, {','.join(TICKET_COLUMNS)}) "
-                         f"VALUES (?, {','.join('?' * len(TICKET_COLUMNS))})", tickets)
+        conn.executemany(f"INSERT INTO tickets({','.join(TICKET_COLUMNS)}) "
+                         f"VALUES ({','.join('?' * len(TICKET_COLUMNS))})", tickets)
     conn.execute("COMMIT")
     store.seq = seq
     # today: a live morning through the real engine, committed like the hub does
@@ -67,7 +66,7 @@ def build_history(db: Path, days: int, per_day: int, cfg) -> int:
                                              "lane": "reguler"}, kiosk, now)
         events += [(engine.iso(now), engine.day.isoformat(), "kiosk-1", n, d)
                    for n, d in out.events]
-    store.commit_batch(events, engine.drain_changes(), [])
+    store.commit_encoded([encode_part(events, engine.drain_changes(), [])])
     total = store.seq
     store.close()
     return total

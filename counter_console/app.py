@@ -8,19 +8,14 @@ connection.
 from __future__ import annotations
 
 import argparse
-import logging
 import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from PySide6.QtWidgets import QApplication
-
 from counter_console.desk import Desk
-from counter_console.screens import ConsoleWindow
+from counter_console.window import ConsoleWindow
 from office_client import credentials
 from office_client.connection import OfficeConnection
-
-log = logging.getLogger("antrean.console")
 
 
 @dataclass
@@ -51,14 +46,14 @@ def build_console(url: str, token: str | None, device: str | None = None, lang: 
 
 
 def main(args: argparse.Namespace) -> int:
-    from office_client import gui_gc
+    from counter_console.style import FONT_FAMILY
+    from office_client.app_shell import AppShell
     try:
         creds, creds_path = credentials.from_args(args, "counter")
     except credentials.CredentialsError as exc:
         print(f"antrean: {exc}", file=sys.stderr)
         return 1
-    app = QApplication.instance() or QApplication(sys.argv[:1])
-    gui_gc.install(app)
+    shell = AppShell("antrean-counter", FONT_FAMILY)
     console = build_console(creds.server, creds.token, creds.device,
                             counter=getattr(args, "counter", None),
                             cert_sha256=creds.cert_sha256, credentials_path=creds_path)
@@ -72,15 +67,5 @@ def main(args: argparse.Namespace) -> int:
             return 2
         bridge = ButtonBridge(console.desk, args.buttons, mapping)
         bridge.start()
-    console.connection.start()
-    if getattr(args, "windowed", False):
-        console.window.resize(1366, 768)
-        console.window.show()
-    else:
-        console.window.showFullScreen()
-    try:
-        return int(app.exec())
-    finally:
-        if bridge is not None:
-            bridge.stop()
-        console.connection.stop()
+    shell.show(console.window, windowed=getattr(args, "windowed", False), size=(1366, 768))
+    return shell.run(console.connection, bridge.stop if bridge else lambda: None)

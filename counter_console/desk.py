@@ -22,7 +22,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from i18n import t
-from office_client.model import OfficeModel
+from i18n.formats import format_clock, format_duration
+from office_client.model import OfficeModel, parse_time
 
 Send = Callable[[str, dict[str, Any], Callable[[dict[str, Any]], None]], str]
 Listener = Callable[[], None]
@@ -43,35 +44,6 @@ ACTION_ORDER = tuple(SHORTCUTS)
 PAUSE_PRESETS = ("pause_break", "pause_prayer", "pause_system", "pause_meeting", "pause_other")
 # device states worth an officer's attention (anything but ok)
 DEVICE_PROBLEMS = ("paper_near_end", "paper_out", "cover_open", "offline", "unknown")
-
-
-def parse_time(value: Any) -> datetime | None:
-    if not isinstance(value, str) or not value:
-        return None
-    try:
-        parsed = datetime.fromisoformat(value)
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
-
-
-def minutes_text(seconds: float | None, lang: str) -> str:
-    if seconds is None:
-        return "—"
-    minutes = max(0, int(seconds // 60))
-    if minutes < 60:
-        return t("console.minutes", lang, n=minutes)
-    return t("console.hours_minutes", lang, h=minutes // 60, m=minutes % 60)
-
-
-def clock_text(seconds: float | None) -> str:
-    """mm:ss (or h:mm:ss) for live timers."""
-    if seconds is None:
-        return "—"
-    total = max(0, int(seconds))
-    h, rest = divmod(total, 3600)
-    m, s = divmod(rest, 60)
-    return f"{h}:{m:02d}:{s:02d}" if h else f"{m:02d}:{s:02d}"
 
 
 def _whole(value: Any) -> str:
@@ -161,6 +133,7 @@ class DeskView:
     state: str  # logged_out | idle | called | serving | paused
     state_text: str
     office_name: str
+    clock_text: str  # the office's time of day, "07:49 WIB"
     counter_id: str | None
     counter_name: str
     officer_name: str
@@ -454,8 +427,9 @@ class Desk:
             "waited": params.get("waited_min", "?"),
             "cap": params.get("cap_min", "?"),
             "after": params.get("after", "?"),
-            "slot": (parse_time(params.get("slot")) or self.now()).astimezone(
-                self._tz()).strftime("%H:%M") if params.get("slot") else "?",
+            "slot": format_clock(parse_time(params.get("slot")) or self.now(),
+                                 self.model.office.get("timezone"), with_zone=False)
+            if params.get("slot") else "?",
             "officer": params.get("officer") or "",
             "service": self.service_name(params["service"]) if params.get("service") else "",
             "stage": self.stage_name(params.get("stage")),
@@ -463,13 +437,6 @@ class Desk:
         key = f"console.reason_{code}"
         text = t(key, self.lang, **values)
         return text if text != key else str(reason.get("text") or code)
-
-    def _tz(self) -> Any:
-        try:
-            from zoneinfo import ZoneInfo
-            return ZoneInfo(self.model.office.get("timezone") or "Asia/Jakarta")
-        except Exception:  # an unknown zone name must not break the screen
-            return UTC
 
     def _seconds_since(self, value: Any, until: datetime | None = None) -> float | None:
         start = parse_time(value)
@@ -482,10 +449,11 @@ class Desk:
         called = parse_time(ticket.get("called_at"))
         queued = ticket.get("queued_at") or ticket.get("issued_at")
         waited = self._seconds_since(queued, called) if called else self._seconds_since(queued)
-        at_counter = clock_text(self._seconds_since(ticket.get("called_at")))
+        at_counter = format_duration(self._seconds_since(ticket.get("called_at")), lang)
         if ticket.get("status") == "serving" and ticket.get("started_at"):
             at_counter = t("console.at_counter_serving", lang, total=at_counter,
-                           serving=clock_text(self._seconds_since(ticket["started_at"])))
+                           serving=format_duration(self._seconds_since(ticket["started_at"]),
+                                                   lang))
         lane = str(ticket.get("lane") or "")
         return TicketView(
             id=str(ticket.get("id") or ""), number=str(ticket.get("number") or "?"),
@@ -495,7 +463,8 @@ class Desk:
             lane_name=self.lane_name(lane), priority=self.model.lane_is_priority(lane),
             status=str(ticket.get("status") or ""),
             status_text=t(f"console.status_{ticket.get('status')}", lang),
-            waited_text=minutes_text(waited, lang), at_counter_text=at_counter,
+            waited_text=format_duration(waited, lang, smallest="minute"),
+            at_counter_text=at_counter,
             reason_text=self.reason_text(self.reasons.get(str(ticket.get("id")))
                                          or (self.counter or {}).get("call_reason")),
             recalls=int(ticket.get("recalls") or 0), booked=bool(ticket.get("booked")))
@@ -510,7 +479,8 @@ class Desk:
                 service_name=self.service_name(str(tk.get("service"))),
                 stage_name=self.stage_name(tk.get("stage")), lane=lane,
                 lane_name=self.lane_name(lane), priority=self.model.lane_is_priority(lane),
-                waited_text=minutes_text(waited, self.lang), waited_s=waited,
+                waited_text=format_duration(waited, self.lang, smallest="minute"),
+                waited_s=waited,
                 to_me=tk.get("to_counter") == self.counter_id, booked=bool(tk.get("booked"))))
         return rows
 
@@ -612,6 +582,7 @@ class Desk:
             lang=lang, screen="login" if state == "logged_out" else "desk", state=state,
             state_text=t(f"console.state_{state}", lang),
             office_name=str(self.model.office.get("name") or ""),
+            clock_text=format_clock(self.now(), self.model.office.get("timezone")),
             counter_id=self.counter_id,
             counter_name=str(counter.get("name") or self.counter_id or ""),
             officer_name=str(counter.get("officer_name") or counter.get("officer") or ""),
@@ -620,7 +591,7 @@ class Desk:
             actions=self.actions(), waiting=self.waiting_rows(), counts=self.count_rows(),
             alerts=self.alert_views(), served=int(stats.get("served") or 0),
             no_show=int(stats.get("no_show") or 0),
-            avg_service_text=clock_text(avg) if avg is not None else "—",
+            avg_service_text=format_duration(avg, lang),
             pause_reason=str(counter.get("pause_reason") or ""),
             login_counters=counters, bound_counter=self.bound_counter,
             login_enabled=self.enabled("login"))

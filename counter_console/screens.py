@@ -1,21 +1,15 @@
-"""The counter console's widgets: a thin view of `desk.Desk`.
-
-Owns the window layout (top bar, offline banner, current ticket, action buttons with their
-shortcuts, waiting list, counts, alerts, the officer's day), the login screen and the
-in-window dialogs (transfer, pause, confirm a call out of order). Widgets only draw
-`Desk.view()` and turn clicks and keys into `Desk` intents; nothing here decides what is
-allowed. Dialogs are overlays inside the window (not separate windows) so keyboard focus
-stays in one place and a screenshot shows them.
-"""
+"""The counter console's login and desk screens: thin views of `Desk.view()` that turn
+clicks into intents (`DeskScreen.action_triggered`, handled by the window) and decide
+nothing. The desk screen: action buttons with key caps, the current ticket, the officer's
+day, the waiting list, counts per service and lane, alerts."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from html import escape
 from itertools import zip_longest
 
-from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
-from PySide6.QtGui import QColor, QFont, QFontMetrics, QKeySequence, QPainter, QShortcut
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -23,12 +17,9 @@ from PySide6.QtWidgets import (
     QGridLayout,
     QHBoxLayout,
     QHeaderView,
-    QLabel,
     QLineEdit,
-    QMainWindow,
     QPushButton,
     QSizePolicy,
-    QStackedWidget,
     QStyle,
     QStyledItemDelegate,
     QStyleOptionViewItem,
@@ -38,95 +29,19 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from counter_console.desk import PAUSE_PRESETS, Desk, DeskView, Notice, WaitingRow
+from counter_console.desk import Desk, DeskView, WaitingRow
+from counter_console.style import (
+    FONT_FAMILY,
+    STATE_COLOURS,
+    lane_colour,
+    named_label,
+    repolish,
+    short_lane,
+)
 from i18n import t
 
-FONT_FAMILY = "DejaVu Sans"
-STATE_COLOURS = {"idle": "#334155", "called": "#1d4ed8", "serving": "#15803d",
-                 "paused": "#b45309", "logged_out": "#334155"}
-LANE_COLOURS = {"reguler": "#64748b", "disabilitas": "#0e7490", "lansia": "#7c3aed",
-                "ibu-anak": "#be185d"}
-PRIORITY_FALLBACK = "#c2410c"
 MAX_ALERTS = 4
 LONG_WAIT_S = 45 * 60  # the office's regular wait cap: such waits show in red
-
-STYLE = """
-QMainWindow, #root { background: #eef2f7; }
-QLabel { color: #0f172a; }
-#topbar { background: #0f172a; }
-#topbar QLabel { color: #e2e8f0; }
-#topCounter { color: white; font-size: 26px; font-weight: bold; }
-#topOffice { color: #94a3b8; font-size: 15px; }
-#topOfficer { color: #e2e8f0; font-size: 17px; }
-#topClock { color: white; font-size: 22px; font-weight: bold; }
-#langButton { background: #1e293b; color: #e2e8f0; border: 1px solid #475569;
-  border-radius: 6px; padding: 6px 12px; font-size: 14px; }
-#banner { background: #b91c1c; }
-#banner QLabel { color: white; font-size: 20px; font-weight: bold; }
-#notice { border-radius: 8px; }
-#notice QLabel { font-size: 17px; font-weight: bold; }
-#card { background: white; border-radius: 14px; border: 1px solid #cbd5e1; }
-#cardTitle { color: #475569; font-size: 15px; font-weight: bold; }
-#stateStrip { border-top-left-radius: 14px; border-top-right-radius: 14px; }
-#stateStrip QLabel { color: white; font-size: 22px; font-weight: bold; }
-#bigNumber { font-size: 140px; font-weight: bold; color: #0f172a; }
-#serviceLine { font-size: 22px; color: #1e293b; }
-#hint { font-size: 22px; color: #475569; }
-#tileCaption { color: #64748b; font-size: 14px; font-weight: bold; }
-#tileValue { color: #0f172a; font-size: 24px; font-weight: bold; }
-#reasonValue { color: #0f172a; font-size: 19px; font-weight: bold; }
-#statValue { color: #0f172a; font-size: 28px; font-weight: bold; }
-#statCaption { color: #64748b; font-size: 13px; }
-QPushButton#action { background: #1e293b; color: white; border: none; border-radius: 10px;
-  min-height: 58px; text-align: left; }
-QPushButton#action[primary="true"] { background: #1d4ed8; }
-QPushButton#action[danger="true"] { background: #9f1239; }
-QPushButton#action[good="true"] { background: #15803d; }
-QPushButton#action:disabled { background: #d5dbe3; }
-QPushButton#action[pending="true"] { background: #64748b; }
-#actionLabel { color: white; font-size: 17px; font-weight: bold; }
-#actionLabel:disabled { color: #8a94a3; }
-#keyChip { color: #0f172a; background: #f8fafc; border-radius: 5px; font-size: 14px;
-  font-weight: bold; padding: 3px 7px; font-family: "DejaVu Sans Mono"; }
-#keyChip:disabled { color: #8a94a3; background: #e8ecf1; }
-QTableWidget { background: white; border: none; font-size: 19px; gridline-color: #e2e8f0;
-  selection-background-color: #fde68a; selection-color: #0f172a; }
-QHeaderView::section { background: #f1f5f9; color: #475569; font-size: 14px;
-  font-weight: bold; border: none; padding: 6px; }
-#countsText { font-size: 15px; }
-#alertRow { font-size: 15px; font-weight: bold; padding: 5px 8px; border-radius: 6px; }
-#overlayCard { background: white; border-radius: 16px; }
-#dialogTitle { font-size: 26px; font-weight: bold; }
-#fieldLabel { font-size: 15px; color: #475569; font-weight: bold; }
-QComboBox, QLineEdit { font-size: 20px; padding: 8px; border: 2px solid #cbd5e1;
-  border-radius: 8px; background: white; color: #0f172a; min-height: 30px; }
-QComboBox:focus, QLineEdit:focus { border-color: #1d4ed8; }
-QPushButton#dialogButton { font-size: 18px; font-weight: bold; padding: 12px 24px;
-  border-radius: 10px; background: #e2e8f0; color: #0f172a; border: none; }
-QPushButton#dialogButton[primary="true"] { background: #1d4ed8; color: white; }
-QPushButton#dialogButton:disabled { background: #e5e7eb; color: #9ca3af; }
-#loginCard { background: white; border-radius: 18px; border: 1px solid #cbd5e1; }
-#loginTitle { font-size: 34px; font-weight: bold; }
-#loginSub { font-size: 17px; color: #475569; }
-#loginError { font-size: 17px; color: #b91c1c; font-weight: bold; }
-"""
-
-
-def _label(text: str = "", name: str | None = None, wrap: bool = False) -> QLabel:
-    label = QLabel(text)
-    if name:
-        label.setObjectName(name)
-    label.setWordWrap(wrap)
-    return label
-
-
-def _repolish(widget: QWidget) -> None:
-    widget.style().unpolish(widget)
-    widget.style().polish(widget)
-
-
-def lane_colour(lane: str, priority: bool) -> str:
-    return LANE_COLOURS.get(lane) or (PRIORITY_FALLBACK if priority else "#64748b")
 
 
 class ActionButton(QPushButton):
@@ -141,8 +56,8 @@ class ActionButton(QPushButton):
         layout = QHBoxLayout(self)
         layout.setContentsMargins(12, 6, 12, 6)
         layout.setSpacing(10)
-        self.chip = _label("", "keyChip")
-        self.text_label = _label("", "actionLabel", wrap=True)
+        self.chip = named_label("", "keyChip")
+        self.text_label = named_label("", "actionLabel", wrap=True)
         for w in (self.chip, self.text_label):
             w.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
         layout.addWidget(self.chip, 0, Qt.AlignmentFlag.AlignVCenter)
@@ -155,242 +70,7 @@ class ActionButton(QPushButton):
         self.setAccessibleName(f"{label} ({shortcut})")
         if self.property("pending") != pending:
             self.setProperty("pending", pending)
-            _repolish(self)
-
-
-class Overlay(QWidget):
-    """Dims the window and holds one dialog card; Esc cancels, Enter accepts."""
-
-    accepted = Signal()
-    cancelled = Signal()
-    closed = Signal()  # after accept or cancel: the window gives the focus back
-
-    def __init__(self, parent: QWidget) -> None:
-        super().__init__(parent)
-        self.lang = ""  # of the texts shown (see retranslate)
-        self.hide()
-        outer = QVBoxLayout(self)
-        outer.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.card = QFrame()
-        self.card.setObjectName("overlayCard")
-        self.card.setMinimumWidth(620)
-        self.card.setMaximumWidth(760)
-        outer.addWidget(self.card, 0, Qt.AlignmentFlag.AlignCenter)
-        self.body = QVBoxLayout(self.card)
-        self.body.setContentsMargins(32, 28, 32, 28)
-        self.body.setSpacing(12)
-        parent.installEventFilter(self)
-        self.cancelled.connect(self.close_dialog)
-
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        if watched is self.parent() and event.type() == QEvent.Type.Resize:
-            self.setGeometry(self.parentWidget().rect())
-        return False
-
-    def paintEvent(self, event: object) -> None:
-        painter = QPainter(self)
-        painter.fillRect(self.rect(), QColor(15, 23, 42, 150))
-
-    def open(self) -> None:
-        self.setGeometry(self.parentWidget().rect())
-        self.show()
-        self.raise_()
-
-    def open_fresh(self, lang: str, blank: tuple[QComboBox | QLineEdit, ...],
-                   focus: QWidget) -> None:
-        """Open with nothing kept from last time: `blank` is emptied first, so
-        `retranslate` fills in the defaults for what is on the desk now."""
-        for widget in blank:
-            widget.clear()
-        self.retranslate(lang)
-        self.open()
-        focus.setFocus()
-
-    def close_dialog(self) -> None:
-        self.hide()
-        self.closed.emit()
-
-    def retranslate(self, lang: str) -> None:
-        """Put every text in `lang`, keeping what the officer chose or typed. Called when
-        the dialog opens and when the language changes while it is open (F12)."""
-        self.lang = lang
-
-    def keyPressEvent(self, event: object) -> None:
-        key = event.key()
-        if key == Qt.Key.Key_Escape:
-            self.cancelled.emit()
-        elif key in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
-            self.accepted.emit()
-        else:
-            super().keyPressEvent(event)
-
-
-class DialogCard(QObject):
-    """Common parts of an overlay dialog: title, fields, OK/Cancel with key hints."""
-
-    def __init__(self, overlay: Overlay) -> None:
-        super().__init__(overlay)
-        self.overlay = overlay
-        self.title = _label("", "dialogTitle", wrap=True)
-        self.text = _label("", "hint", wrap=True)
-        self.text.setStyleSheet("font-size: 18px;")
-        self.fields = QGridLayout()
-        self.fields.setHorizontalSpacing(16)
-        self.fields.setVerticalSpacing(10)
-        self.ok = QPushButton()
-        self.ok.setObjectName("dialogButton")
-        self.ok.setProperty("primary", True)
-        self.cancel = QPushButton()
-        self.cancel.setObjectName("dialogButton")
-        buttons = QHBoxLayout()
-        buttons.addStretch(1)
-        buttons.addWidget(self.cancel)
-        buttons.addWidget(self.ok)
-        body = overlay.body
-        body.addWidget(self.title)
-        body.addWidget(self.text)
-        body.addLayout(self.fields)
-        body.addSpacing(8)
-        body.addLayout(buttons)
-        self.ok.clicked.connect(overlay.accepted)
-        self.cancel.clicked.connect(overlay.cancelled)
-
-    def set_buttons(self, lang: str) -> None:
-        self.ok.setText(f"{t('console.dialog_ok', lang)}  ⏎")
-        self.cancel.setText(f"{t('console.dialog_cancel', lang)}  Esc")
-
-    def add_field(self, row: int, caption: QLabel, widget: QWidget) -> None:
-        caption.setObjectName("fieldLabel")
-        self.fields.addWidget(caption, row, 0)
-        self.fields.addWidget(widget, row, 1)
-
-
-class TransferDialog(Overlay):
-    def __init__(self, parent: QWidget, desk: Desk) -> None:
-        super().__init__(parent)
-        self.desk = desk
-        self.card_parts = DialogCard(self)
-        self.service = QComboBox()
-        self.stage = QComboBox()
-        self.counter = QComboBox()
-        self.note = QLineEdit()
-        self.note.setMaxLength(500)
-        self.captions = [QLabel() for _ in range(4)]
-        for row, widget in enumerate((self.service, self.stage, self.counter, self.note)):
-            self.card_parts.add_field(row, self.captions[row], widget)
-        self.service.currentIndexChanged.connect(self._service_changed)
-        self.accepted.connect(self._accept)
-        self.card_parts.text.hide()
-
-    def open_for(self) -> None:
-        self.open_fresh(self.desk.lang, (self.service, self.note), self.service)
-
-    def retranslate(self, lang: str) -> None:
-        super().retranslate(lang)
-        keep = (self.service.currentData(), self.stage.currentData(),
-                self.counter.currentData())
-        opts = self.desk.transfer_options()
-        self._opts = opts
-        ticket = self.desk.current_ticket or {}
-        self.card_parts.title.setText(t("console.transfer_title", lang,
-                                        number=ticket.get("number", "")))
-        for label, key in zip(self.captions, ("transfer_service", "transfer_stage",
-                                              "transfer_counter", "transfer_note"), strict=True):
-            label.setText(t(f"console.{key}", lang))
-        self.card_parts.set_buttons(lang)
-        self.service.blockSignals(True)
-        self.service.clear()
-        for sid, name in opts.services:
-            self.service.addItem(name, sid)
-        self.service.setCurrentIndex(max(0, self.service.findData(keep[0] or
-                                                                  opts.default_service)))
-        self.service.blockSignals(False)
-        self._service_changed()
-        stage = keep[1] if keep[0] else opts.default_stage
-        if stage:
-            self.stage.setCurrentIndex(max(0, self.stage.findData(stage)))
-        if keep[0]:
-            self.counter.setCurrentIndex(max(0, self.counter.findData(keep[2])))
-
-    def _service_changed(self) -> None:
-        sid = self.service.currentData()
-        lang = self.lang
-        self.stage.clear()
-        for st, name in self._opts.stages.get(sid, []):
-            self.stage.addItem(name, st)
-        self.counter.clear()
-        self.counter.addItem(t("console.transfer_any_counter", lang), None)
-        for cid, name in self._opts.counters.get(sid, []):
-            if cid != self.desk.counter_id:
-                self.counter.addItem(name, cid)
-
-    def _accept(self) -> None:
-        if self.desk.transfer(self.service.currentData(), self.stage.currentData(),
-                              self.counter.currentData(), self.note.text()):
-            self.close_dialog()
-
-
-class PauseDialog(Overlay):
-    def __init__(self, parent: QWidget, desk: Desk) -> None:
-        super().__init__(parent)
-        self.desk = desk
-        self.card_parts = DialogCard(self)
-        self.reason = QComboBox()
-        self.text = QLineEdit()
-        self.text.setMaxLength(150)
-        self.captions = [QLabel(), QLabel()]
-        self.card_parts.add_field(0, self.captions[0], self.reason)
-        self.card_parts.add_field(1, self.captions[1], self.text)
-        self.card_parts.text.hide()
-        self.accepted.connect(self._accept)
-
-    def open_for(self) -> None:
-        self.open_fresh(self.desk.lang, (self.reason, self.text), self.reason)
-
-    def retranslate(self, lang: str) -> None:
-        super().retranslate(lang)
-        self.card_parts.title.setText(t("console.pause_title", lang))
-        self.captions[0].setText(t("console.pause_reason", lang))
-        self.captions[1].setText(t("console.pause_text", lang))
-        self.card_parts.set_buttons(lang)
-        keep = self.reason.currentData()
-        self.reason.clear()
-        for preset in PAUSE_PRESETS:
-            self.reason.addItem(t(f"console.{preset}", lang), preset)
-        self.reason.setCurrentIndex(max(0, self.reason.findData(keep)))
-
-    def _accept(self) -> None:
-        if self.desk.pause(self.reason.currentData(), self.text.text()):
-            self.close_dialog()
-
-
-class ConfirmCallDialog(Overlay):
-    def __init__(self, parent: QWidget, desk: Desk) -> None:
-        super().__init__(parent)
-        self.desk = desk
-        self.card_parts = DialogCard(self)
-        self.ticket_id = ""
-        self.row: WaitingRow | None = None
-        self.accepted.connect(self._accept)
-
-    def open_for(self, row: WaitingRow) -> None:
-        self.ticket_id = row.id
-        self.row = row
-        self.open_fresh(self.desk.lang, (), self)
-
-    def retranslate(self, lang: str) -> None:
-        super().retranslate(lang)
-        # the row as the desk now names it (service and lane in the new language)
-        row = next((r for r in self.desk.waiting_rows() if r.id == self.ticket_id), self.row)
-        self.card_parts.title.setText(t("console.confirm_call_title", lang, number=row.number))
-        self.card_parts.text.setText(t("console.confirm_call_text", lang,
-                                       service=row.service_name, lane=row.lane_name,
-                                       waited=row.waited_text))
-        self.card_parts.set_buttons(lang)
-
-    def _accept(self) -> None:
-        self.desk.call_ticket(self.ticket_id)
-        self.close_dialog()
+            repolish(self)
 
 
 class LoginScreen(QWidget):
@@ -406,19 +86,19 @@ class LoginScreen(QWidget):
         lay = QVBoxLayout(card)
         lay.setContentsMargins(40, 36, 40, 36)
         lay.setSpacing(10)
-        self.title = _label("", "loginTitle")
-        self.subtitle = _label("", "loginSub", wrap=True)
-        self.officer_caption = _label("", "fieldLabel")
+        self.title = named_label("", "loginTitle")
+        self.subtitle = named_label("", "loginSub", wrap=True)
+        self.officer_caption = named_label("", "fieldLabel")
         self.officer = QLineEdit()
         self.officer.setMaxLength(64)
-        self.pin_caption = _label("", "fieldLabel")
+        self.pin_caption = named_label("", "fieldLabel")
         self.pin = QLineEdit()
         self.pin.setEchoMode(QLineEdit.EchoMode.Password)
         self.pin.setMaxLength(12)
-        self.counter_caption = _label("", "fieldLabel")
+        self.counter_caption = named_label("", "fieldLabel")
         self.counter = QComboBox()
-        self.bound = _label("", "tileValue")
-        self.error = _label("", "loginError", wrap=True)
+        self.bound = named_label("", "tileValue")
+        self.error = named_label("", "loginError", wrap=True)
         self.button = QPushButton()
         self.button.setObjectName("dialogButton")
         self.button.setProperty("primary", True)
@@ -490,10 +170,6 @@ class LaneDelegate(QStyledItemDelegate):
         painter.restore()
 
 
-def short_lane(name: str, limit: int = 18) -> str:
-    return name if len(name) <= limit else name[: limit - 1].rstrip(" ,&") + "…"
-
-
 class DeskScreen(QWidget):
     """The working screen: actions left, the current ticket centre, the queue right."""
 
@@ -549,28 +225,28 @@ class DeskScreen(QWidget):
         self.strip.setObjectName("stateStrip")
         strip_lay = QHBoxLayout(self.strip)
         strip_lay.setContentsMargins(22, 10, 22, 10)
-        self.state_label = _label()
-        self.recalls_label = _label()
+        self.state_label = named_label()
+        self.recalls_label = named_label()
         strip_lay.addWidget(self.state_label, 1)
         strip_lay.addWidget(self.recalls_label)
         card.addWidget(self.strip)
         card.addStretch(1)
-        self.caption = _label("", "tileCaption")
+        self.caption = named_label("", "tileCaption")
         self.caption.setContentsMargins(26, 0, 26, 0)
         card.addWidget(self.caption)
-        self.number = _label("", "bigNumber")
+        self.number = named_label("", "bigNumber")
         self.number.setContentsMargins(22, 0, 22, 0)
         card.addWidget(self.number)
         badge_row = QHBoxLayout()
         badge_row.setContentsMargins(26, 0, 26, 0)
-        self.lane_badge = _label()
+        self.lane_badge = named_label()
         badge_row.addWidget(self.lane_badge)
         badge_row.addStretch(1)
         card.addLayout(badge_row)
-        self.service_line = _label("", "serviceLine", wrap=True)
+        self.service_line = named_label("", "serviceLine", wrap=True)
         self.service_line.setContentsMargins(26, 0, 26, 0)
         card.addWidget(self.service_line)
-        self.hint = _label("", "hint", wrap=True)
+        self.hint = named_label("", "hint", wrap=True)
         self.hint.setContentsMargins(26, 6, 26, 0)
         card.addWidget(self.hint)
         card.addStretch(1)
@@ -579,10 +255,10 @@ class DeskScreen(QWidget):
         tiles.setContentsMargins(26, 0, 26, 0)
         tiles.setHorizontalSpacing(30)
         tiles.setVerticalSpacing(2)
-        self.tile_captions = [_label("", "tileCaption") for _ in range(3)]
-        self.waited = _label("", "tileValue")
-        self.at_counter = _label("", "tileValue", wrap=True)  # "04:16 (dilayani 03:46)"
-        self.reason = _label("", "reasonValue", wrap=True)
+        self.tile_captions = [named_label("", "tileCaption") for _ in range(3)]
+        self.waited = named_label("", "tileValue")
+        self.at_counter = named_label("", "counterTimes", wrap=True)  # 2 lines when serving
+        self.reason = named_label("", "reasonValue", wrap=True)
         tiles.addWidget(self.tile_captions[0], 0, 0)
         tiles.addWidget(self.waited, 1, 0)
         tiles.addWidget(self.tile_captions[1], 0, 1)
@@ -600,10 +276,10 @@ class DeskScreen(QWidget):
         self.day_card.setObjectName("card")
         day = QHBoxLayout(self.day_card)
         day.setContentsMargins(20, 8, 20, 8)
-        self.day_title = _label("", "cardTitle")
+        self.day_title = named_label("", "cardTitle")
         day.addWidget(self.day_title)
-        self.stat_values = [_label("", "statValue") for _ in range(3)]
-        self.stat_captions = [_label("", "statCaption") for _ in range(3)]
+        self.stat_values = [named_label("", "statValue") for _ in range(3)]
+        self.stat_captions = [named_label("", "statCaption") for _ in range(3)]
         for val, cap in zip(self.stat_values, self.stat_captions, strict=True):
             box = QVBoxLayout()
             box.setSpacing(0)
@@ -620,8 +296,8 @@ class DeskScreen(QWidget):
         list_lay = QVBoxLayout(list_card)
         list_lay.setContentsMargins(14, 12, 14, 12)
         head = QHBoxLayout()
-        self.list_title = _label("", "cardTitle")
-        self.list_count = _label("", "cardTitle")
+        self.list_title = named_label("", "cardTitle")
+        self.list_count = named_label("", "cardTitle")
         head.addWidget(self.list_title, 1)
         head.addWidget(self.list_count)
         list_lay.addLayout(head)
@@ -647,7 +323,7 @@ class DeskScreen(QWidget):
         self.table.setColumnWidth(3, 100)
         self.table.doubleClicked.connect(lambda _i: self.action_triggered.emit("call_ticket"))
         list_lay.addWidget(self.table, 1)
-        self.empty_label = _label("", "hint", wrap=True)
+        self.empty_label = named_label("", "hint", wrap=True)
         self.empty_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
         list_lay.addWidget(self.empty_label, 1)
         right.addWidget(list_card, 1)
@@ -658,9 +334,9 @@ class DeskScreen(QWidget):
         counts_lay = QVBoxLayout(self.counts_card)
         counts_lay.setContentsMargins(14, 10, 14, 10)
         counts_lay.setSpacing(6)
-        self.counts_title = _label("", "cardTitle")
+        self.counts_title = named_label("", "cardTitle")
         counts_lay.addWidget(self.counts_title)
-        self.counts_label = _label("", "countsText", wrap=True)
+        self.counts_label = named_label("", "countsText", wrap=True)
         self.counts_label.setTextFormat(Qt.TextFormat.RichText)
         counts_lay.addWidget(self.counts_label)
         right.addWidget(self.counts_card)
@@ -671,12 +347,12 @@ class DeskScreen(QWidget):
         alerts_lay = QVBoxLayout(self.alerts_card)
         alerts_lay.setContentsMargins(14, 10, 14, 10)
         alerts_lay.setSpacing(6)
-        self.alerts_title = _label("", "cardTitle")
+        self.alerts_title = named_label("", "cardTitle")
         alerts_lay.addWidget(self.alerts_title)
-        self.alert_labels = [_label("", "alertRow", wrap=True) for _ in range(MAX_ALERTS)]
+        self.alert_labels = [named_label("", "alertRow", wrap=True) for _ in range(MAX_ALERTS)]
         for label in self.alert_labels:
             alerts_lay.addWidget(label)
-        self.no_alerts = _label("", "statCaption")
+        self.no_alerts = named_label("", "statCaption")
         alerts_lay.addWidget(self.no_alerts)
         right.addWidget(self.alerts_card)
         self._row_ids: list[str] = []
@@ -834,189 +510,3 @@ class DeskScreen(QWidget):
             label.show()
         self.no_alerts.setVisible(not alerts)
         self.no_alerts.setText(t("console.no_alerts", view.lang))
-
-
-
-class ConsoleWindow(QMainWindow):
-    """Top bar + banner + notice over the login or desk screen, plus the overlays."""
-
-    def __init__(self, desk: Desk, clock_text: Callable[[], str] | None = None) -> None:
-        super().__init__()
-        self.desk = desk
-        self.clock_text = clock_text or (lambda: desk.now().astimezone(desk._tz())
-                                         .strftime("%H:%M"))
-        self.setStyleSheet(STYLE)
-        self.setFont(QFont(FONT_FAMILY, 11))
-        root = QWidget()
-        root.setObjectName("root")
-        self.setCentralWidget(root)
-        lay = QVBoxLayout(root)
-        lay.setContentsMargins(0, 0, 0, 0)
-        lay.setSpacing(0)
-
-        top = QFrame()
-        top.setObjectName("topbar")
-        top.setFixedHeight(64)
-        top_lay = QHBoxLayout(top)
-        top_lay.setContentsMargins(20, 6, 20, 6)
-        self.top_counter = _label("", "topCounter")
-        self.top_office = _label("", "topOffice")
-        self.top_officer = _label("", "topOfficer")
-        self.conn_dot = _label("●")
-        self.conn_text = _label("", "topOfficer")
-        self.lang_button = QPushButton()
-        self.lang_button.setObjectName("langButton")
-        self.lang_button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
-        self.lang_button.clicked.connect(self.toggle_language)
-        self.top_clock = _label("", "topClock")
-        names = QVBoxLayout()
-        names.setSpacing(0)
-        names.addWidget(self.top_counter)
-        names.addWidget(self.top_office)
-        top_lay.addLayout(names)
-        top_lay.addStretch(1)
-        top_lay.addWidget(self.top_officer)
-        top_lay.addSpacing(20)
-        top_lay.addWidget(self.conn_dot)
-        top_lay.addWidget(self.conn_text)
-        top_lay.addSpacing(20)
-        top_lay.addWidget(self.lang_button)
-        top_lay.addSpacing(16)
-        top_lay.addWidget(self.top_clock)
-        lay.addWidget(top)
-
-        self.banner = QFrame()
-        self.banner.setObjectName("banner")
-        banner_lay = QHBoxLayout(self.banner)
-        banner_lay.setContentsMargins(20, 10, 20, 10)
-        self.banner_label = _label("", wrap=True)
-        banner_lay.addWidget(self.banner_label)
-        lay.addWidget(self.banner)
-
-        self.notice = QFrame()
-        self.notice.setObjectName("notice")
-        notice_lay = QHBoxLayout(self.notice)
-        notice_lay.setContentsMargins(20, 8, 20, 8)
-        self.notice_label = _label("", wrap=True)
-        notice_lay.addWidget(self.notice_label)
-        notice_wrap = QVBoxLayout()
-        notice_wrap.setContentsMargins(16, 10, 16, 0)
-        notice_wrap.addWidget(self.notice)
-        lay.addLayout(notice_wrap)
-
-        self.stack = QStackedWidget()
-        self.login_screen = LoginScreen(desk)
-        self.desk_screen = DeskScreen(desk)
-        self.stack.addWidget(self.login_screen)
-        self.stack.addWidget(self.desk_screen)
-        lay.addWidget(self.stack, 1)
-        self.desk_screen.action_triggered.connect(self.trigger)
-
-        self.transfer_dialog = TransferDialog(root, desk)
-        self.pause_dialog = PauseDialog(root, desk)
-        self.confirm_dialog = ConfirmCallDialog(root, desk)
-        for dialog in self.dialogs:
-            dialog.closed.connect(self._dialog_closed)
-
-        self.shortcuts: list[QShortcut] = []
-        for key, seq in (("call_next", "F1"), ("recall", "F2"), ("start_service", "F3"),
-                         ("finish", "F4"), ("no_show", "F5"), ("transfer", "F6"),
-                         ("pause", "F7"), ("call_ticket", "F8"), ("logout", "Ctrl+L"),
-                         ("language", "F12")):
-            shortcut = QShortcut(QKeySequence(seq), self)
-            shortcut.setContext(Qt.ShortcutContext.WindowShortcut)
-            shortcut.activated.connect(lambda k=key: self.trigger(k))
-            self.shortcuts.append(shortcut)
-
-        desk.listeners.append(self.refresh)
-        self.ticker = QTimer(self)
-        self.ticker.timeout.connect(self.refresh)  # live "at counter" clock and waits
-        self.ticker.start(1000)
-        self._last_screen = ""
-        self.refresh()
-
-    @property
-    def dialogs(self) -> tuple[Overlay, ...]:
-        return (self.transfer_dialog, self.pause_dialog, self.confirm_dialog)
-
-    def dialog_open(self) -> bool:
-        return any(d.isVisible() for d in self.dialogs)
-
-    def _dialog_closed(self) -> None:
-        self.desk_screen.table.setFocus()
-        self.refresh()
-
-    def toggle_language(self) -> None:
-        self.desk.set_lang("en" if self.desk.lang == "id" else "id")
-
-    def trigger(self, key: str) -> None:
-        """A button or shortcut: the desk decides; dialogs collect details first."""
-        if key == "language":
-            self.toggle_language()
-            return
-        if self.dialog_open() or self.stack.currentWidget() is not self.desk_screen:
-            return
-        desk = self.desk
-        if key == "transfer":
-            if desk.enabled("transfer"):
-                self.transfer_dialog.open_for()
-        elif key == "pause":
-            if desk.state() == "paused":
-                desk.resume()
-            elif desk.enabled("pause"):
-                self.pause_dialog.open_for()
-        elif key == "call_ticket":
-            if not desk.enabled("call_ticket"):
-                return
-            row = self.desk_screen.selected_row()
-            if row is None:
-                desk.notice = Notice("info", t("console.select_first", desk.lang))
-                desk.changed()
-                self.desk_screen.table.setFocus()
-                return
-            self.confirm_dialog.open_for(row)
-        else:
-            getattr(desk, key)()
-
-    def refresh(self) -> None:
-        view = self.desk.view()
-        lang = view.lang
-        self.setWindowTitle(f"{t('console.app_title', lang)} — {view.counter_name}".rstrip(" —"))
-        self.top_counter.setText(view.counter_name or t("console.app_title", lang))
-        self.top_office.setText(view.office_name)
-        self.top_officer.setText(view.officer_name)
-        online = view.connection == "online"
-        self.conn_dot.setStyleSheet(f"color: {'#22c55e' if online else '#ef4444'};"
-                                    "font-size: 22px;")
-        self.conn_text.setText(t("console.online", lang) if online
-                               else t("common.offline", lang))
-        self.lang_button.setText(f"{t('common.lang_toggle', lang)}  F12")
-        self.top_clock.setText(self.clock_text())
-        self.banner.setVisible(view.banner is not None)
-        self.banner_label.setText(view.banner or "")
-        message = view.pending_text or (view.notice.text if view.notice else None)
-        show_notice = bool(message) and not (view.screen == "login" and not view.pending_text)
-        self.notice.setVisible(show_notice)
-        if show_notice:
-            error = view.notice is not None and view.notice.kind == "error" and \
-                not view.pending_text
-            bg, fg = (("#fee2e2", "#991b1b") if error else ("#dbeafe", "#1e3a8a"))
-            self.notice.setStyleSheet(f"#notice {{ background: {bg}; }}"
-                                      f"#notice QLabel {{ color: {fg}; }}")
-            self.notice_label.setText(message or "")
-        screen = self.desk_screen if view.screen == "desk" else self.login_screen
-        for dialog in self.dialogs:  # F12 while a dialog is open: it follows
-            if dialog.isVisible() and dialog.lang != lang:
-                dialog.retranslate(lang)
-        if view.screen == "login":
-            for dialog in self.dialogs:
-                dialog.hide()
-            self.login_screen.show_view(view)
-        else:
-            self.desk_screen.show_view(view)
-        if self.stack.currentWidget() is not screen:
-            self.stack.setCurrentWidget(screen)
-            if screen is self.login_screen:
-                self.login_screen.officer.setFocus()
-            else:
-                self.desk_screen.table.setFocus()

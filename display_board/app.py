@@ -12,7 +12,6 @@ from __future__ import annotations
 import argparse
 import logging
 import queue
-import signal
 import sys
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -187,9 +186,10 @@ class BoardController(QObject):
 def main(args: argparse.Namespace) -> int:
     from PySide6.QtCore import Qt
     from PySide6.QtGui import QKeySequence, QShortcut
-    from PySide6.QtWidgets import QApplication
 
-    from office_client import credentials, gui_gc
+    from display_board.screens import FONT_FAMILY
+    from office_client import credentials
+    from office_client.app_shell import AppShell
 
     try:
         open_displays(list(getattr(args, "led", None) or []))  # validate before any window
@@ -201,8 +201,7 @@ def main(args: argparse.Namespace) -> int:
     except credentials.CredentialsError as exc:
         print(f"antrean: {exc}", file=sys.stderr)
         return 1
-    app = QApplication.instance() or QApplication(sys.argv[:1])
-    gui_gc.install(app)
+    shell = AppShell("antrean-display", FONT_FAMILY)
     controller = BoardController(
         creds.server, token=creds.token, device=creds.device,
         zone=getattr(args, "zone", None), counters=getattr(args, "counters", None),
@@ -210,30 +209,15 @@ def main(args: argparse.Namespace) -> int:
         led_specs=list(getattr(args, "led", None) or []),
         cert_sha256=creds.cert_sha256, credentials_path=creds_path)
     screen = controller.screen
-    QShortcut(QKeySequence("Ctrl+Q"), screen, activated=app.quit)
+    QShortcut(QKeySequence("Ctrl+Q"), screen, activated=shell.app.quit)
     QShortcut(QKeySequence("F11"), screen, activated=lambda: screen.showNormal()
               if screen.isFullScreen() else screen.showFullScreen())
-    if getattr(args, "windowed", False):
-        screen.resize(1366, 768)
-        screen.show()
-    else:
+    if not getattr(args, "windowed", False):
         screen.setCursor(Qt.CursorShape.BlankCursor)  # nobody uses a mouse on a hall TV
-        screen.showFullScreen()
-    # Ctrl+C in a terminal: Python only sees signals when the interpreter runs.
-    signal.signal(signal.SIGINT, lambda *_: app.quit())
-    signal.signal(signal.SIGTERM, lambda *_: app.quit())
-    tick = QTimer()
-    tick.start(250)
-    tick.timeout.connect(lambda: None)
-    controller.start()
-    try:
-        return int(app.exec())
-    finally:
+    shell.show(screen, windowed=getattr(args, "windowed", False), size=(1366, 768))
+
+    def stop() -> None:
         controller.stop()
-        tick.stop()
-        # Tear Qt objects down while the interpreter is still whole: left to Python's
-        # finalizer, PySide may crash on exit.
-        screen.close()
-        screen.deleteLater()
         controller.deleteLater()
-        app.processEvents()
+
+    return shell.run(controller.connection, stop, start=controller.start)

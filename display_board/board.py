@@ -20,10 +20,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from i18n import t
-from office_client.model import OfficeModel
+from i18n.formats import format_clock, format_date
+from office_client.model import OfficeModel, parse_time
 
 RECENT_S = 60.0  # a call older than this (e.g. missed while offline) is shown, not spoken
 FLASH_S = 6.0
@@ -31,46 +31,7 @@ FLASH_TICK_MS = 500
 LAST_CALLS = 6
 ANNOUNCED_MEMORY = 2000  # keys kept; a day of a busy office is a few hundred calls
 
-# Office time zones as Indonesians write them after the clock.
-TZ_ABBR = {"Asia/Jakarta": "WIB", "Asia/Pontianak": "WIB", "Asia/Makassar": "WITA",
-           "Asia/Jayapura": "WIT"}
-
 CallKey = tuple[str, str, int]
-
-
-def parse_time(text: Any) -> datetime | None:
-    """An ISO timestamp from the wire as an aware datetime (None if missing or bad)."""
-    if not isinstance(text, str) or not text:
-        return None
-    try:
-        value = datetime.fromisoformat(text)
-    except ValueError:
-        return None
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
-
-
-def office_zone(name: str | None) -> ZoneInfo:
-    try:
-        return ZoneInfo(name or "Asia/Jakarta")
-    except (ZoneInfoNotFoundError, ValueError):
-        return ZoneInfo("Asia/Jakarta")
-
-
-def format_clock(now: datetime, tz_name: str | None = "Asia/Jakarta",
-                 lang: str = "id") -> tuple[str, str]:
-    """("Senin, 23 November 2026", "08:15 WIB") in the office's time zone."""
-    zone = office_zone(tz_name)
-    local = now.astimezone(zone)
-    abbr = TZ_ABBR.get(zone.key) or local.strftime("%Z")
-    day = t(f"board.day_{local.weekday()}", lang)
-    month = t(f"board.month_{local.month}", lang)
-    return f"{day}, {local.day} {month} {local.year}", f"{local:%H:%M} {abbr}"
-
-
-def clock_line(now: datetime, tz_name: str | None = "Asia/Jakarta", lang: str = "id") -> str:
-    """"Senin, 23 November 2026 08:15 WIB"."""
-    date, time = format_clock(now, tz_name, lang)
-    return f"{date} {time}"
 
 
 @dataclass(frozen=True)
@@ -369,8 +330,8 @@ class Board:
         return "   •   ".join(x for x in lines if x)
 
     def view(self, now: datetime | None = None, lang: str = "id") -> BoardView:
-        date_text, time_text = format_clock(self.server_now(now),
-                                            self.model.office.get("timezone"), lang)
+        server_now, zone = self.server_now(now), self.model.office.get("timezone")
+        date_text, time_text = format_date(server_now, zone, lang), format_clock(server_now, zone)
         return BoardView(
             office_name=str(self.model.office.get("name") or ""),
             date_text=date_text, time_text=time_text,

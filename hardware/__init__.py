@@ -11,10 +11,11 @@ from pathlib import Path
 
 
 def _cache_escpos_capabilities() -> None:
-    # python-escpos parses its 35-profile YAML (~0.4 s) at import unless it finds a pickle,
-    # and by default looks for that pickle in a fresh mkdtemp() each process, i.e. never.
-    # A per-user cache dir (not a shared /tmp dir: the file is unpickled) makes kiosk
-    # start-up fast. Set before anything imports escpos.
+    # python-escpos parses the YAML of all its printer profiles at import unless it finds
+    # a pickle of them, and by default looks for that pickle in a fresh mkdtemp() each
+    # process, i.e. never. A per-user cache dir (not a shared /tmp dir: the file is
+    # unpickled) lets a kiosk skip that parse at start-up. Set before anything imports
+    # escpos.
     if "ESCPOS_CAPABILITIES_PICKLE_DIR" in os.environ:
         return
     base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")

@@ -2,15 +2,17 @@
 
 Owns `open_printer(spec, profile)` and the `TicketPrinter` interface the kiosk uses.
 python-escpos builds every job (ticket_layout.write_ticket into an in-memory `Dummy`), so a
-job is one byte string sent in one write: fast (< 30 ms to build) and never half-sent
-because of a slow command. Serial and network transports are our own thin code because
-status needs short, bounded reads (python-escpos' `paper_status()` reports "paper
-adequate" when the printer says nothing); USB and CUPS go through python-escpos.
+job is one byte string, built before the printer is touched and sent in one write: never
+half-sent because of a slow command. Serial and network transports are our own thin code
+because status needs short, bounded reads (python-escpos' `paper_status()` reports "paper
+adequate" when the printer says nothing); USB goes through python-escpos, CUPS through its
+own `lp` and `lpstat` commands.
 """
 
 from __future__ import annotations
 
 import logging
+import os
 import re
 import shutil
 import socket
@@ -383,34 +385,57 @@ class UsbTicketPrinter(TicketPrinter):
 
 
 class CupsTicketPrinter(TicketPrinter):
-    """A raw CUPS queue, submitted with `lp -o raw` (CUPS is one-way: status unknown)."""
+    """A raw CUPS queue, through the CUPS command-line client: `lpstat -p` for the queue's
+    state, `lp -o raw` for the job (the bytes go to the printer untouched).
+
+    The commands, not pycups (which python-escpos' CupsPrinter needs): pycups builds from
+    source against libcups2-dev with a C compiler and Python's headers, which an office
+    PC has no business carrying; `lp` comes with CUPS itself. CUPS is one-way: a queue
+    that is stopped or missing is "offline", a ready one "unknown" (paper not reported)."""
 
     def __init__(self, spec: str, profile: PrinterProfile, queue: str) -> None:
         super().__init__(spec, profile)
         self.queue = queue
 
-    def _send(self, job: bytes) -> None:
-        lp = shutil.which("lp")
-        if lp is None:
-            raise PrinterError("offline", f"{self.spec}: the CUPS 'lp' command is not installed")
+    def _cups(self, command: str, *args: str, job: bytes | None = None
+              ) -> subprocess.CompletedProcess[bytes]:
+        path = shutil.which(command)
+        if path is None:
+            raise PrinterError("offline", f"{self.spec}: the CUPS '{command}' command is not "
+                               "installed (Debian package cups-client)")
         try:
-            done = subprocess.run(
-                [lp, "-d", self.queue, "-t", "antrean-ticket", "-o", "raw"],
-                input=job,
-                capture_output=True,
-                timeout=10,
-                check=False,
-            )
+            # LC_ALL=C: lpstat's words are read below, not shown
+            return subprocess.run([path, *args], input=job, capture_output=True, timeout=10,
+                                  check=False, env={**os.environ, "LC_ALL": "C"})
         except (OSError, subprocess.TimeoutExpired) as exc:
-            raise PrinterError("offline", f"{self.spec}: {exc}") from exc
+            raise PrinterError("offline", f"{self.spec}: {command}: {exc}") from exc
+
+    def _queue_state(self) -> PrinterStatus:
+        done = self._cups("lpstat", "-p", self.queue)
+        text = done.stdout.decode(errors="replace")
+        if done.returncode != 0 or not text.startswith(f"printer {self.queue} "):
+            reason = done.stderr.decode(errors="replace").strip() or "no such queue"
+            return PrinterStatus("offline", f"{self.spec}: {reason}")
+        first, _, rest = text.partition("\n")
+        if " disabled " in f"{first} ":
+            why = rest.strip() or "the queue is stopped"
+            return PrinterStatus("offline", f"{self.spec}: CUPS queue stopped: {why}")
+        return PrinterStatus("unknown", "CUPS queue ready (CUPS does not report the paper)")
+
+    def _send(self, job: bytes) -> None:
+        state = self._queue_state()
+        if state.state == "offline":  # a stopped queue would hold the job, unprinted
+            raise PrinterError("offline", state.detail)
+        done = self._cups("lp", "-d", self.queue, "-t", "antrean-ticket", "-o", "raw", job=job)
         if done.returncode != 0:
             reason = done.stderr.decode(errors="replace").strip() or f"exit {done.returncode}"
             raise PrinterError("offline", f"{self.spec}: lp failed: {reason}")
 
     def status(self) -> PrinterStatus:
-        if shutil.which("lp") is None:
-            return PrinterStatus("offline", "the CUPS 'lp' command is not installed")
-        return PrinterStatus("unknown", "CUPS queues do not report paper status")
+        try:
+            return self._queue_state()
+        except PrinterError as exc:
+            return PrinterStatus(exc.status, str(exc))
 
 
 class DummyTicketPrinter(TicketPrinter):

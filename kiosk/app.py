@@ -40,20 +40,14 @@ def main(args: argparse.Namespace) -> int:
         print(f"antrean kiosk: {exc}", file=sys.stderr)
         return 1
 
-    from PySide6.QtGui import QFont
-    from PySide6.QtWidgets import QApplication
-
     from kiosk.controller import KioskController
     from kiosk.devices import ScannerReader
     from kiosk.flow import KioskFlow
     from kiosk.screens import FONT_FAMILY, KioskWindow
-    from office_client import gui_gc
+    from office_client.app_shell import AppShell
     from office_client.connection import OfficeConnection
 
-    app = QApplication.instance() or QApplication(sys.argv[:1])
-    gui_gc.install(app)
-    app.setApplicationName("antrean-kiosk")
-    app.setFont(QFont(FONT_FAMILY))
+    shell = AppShell("antrean-kiosk", FONT_FAMILY)
     connection = OfficeConnection(creds.server, "kiosk", creds.device or "kiosk", creds.token,
                                   cert_sha256=creds.cert_sha256, credentials_path=creds_path)
     flow = KioskFlow(connection.model,
@@ -68,20 +62,9 @@ def main(args: argparse.Namespace) -> int:
             log.warning("voice guide disabled: %s", exc)
     controller = KioskController(connection, printer, flow, voice=voice)
     window = KioskWindow(controller)
-    scanner = None
     if getattr(args, "scanner", None):
         scanner = ScannerReader(args.scanner)
         scanner.start()
         controller.attach_scanner(scanner)
-    if getattr(args, "windowed", False):
-        window.resize(1280, 800)
-        window.show()
-    else:
-        window.showFullScreen()
-    connection.start()
-    try:
-        return int(app.exec())
-    finally:
-        connection.stop()
-        controller.stop()
-        window.close()
+    shell.show(window, windowed=getattr(args, "windowed", False), size=(1280, 800))
+    return shell.run(connection, controller.stop)

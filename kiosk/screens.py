@@ -8,8 +8,7 @@ only the office name, the clock and instructions.
 
 from __future__ import annotations
 
-from datetime import datetime
-from zoneinfo import ZoneInfo
+from datetime import UTC, datetime
 
 from PySide6.QtCore import QRectF, Qt
 from PySide6.QtGui import QColor, QKeyEvent, QPainter, QPainterPath, QPen
@@ -22,8 +21,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from hardware.ticket_layout import format_issued_at
 from i18n import t
+from i18n.formats import format_clock, format_date
 from kiosk.controller import KioskController
 from kiosk.flow import Banner, KioskFlow
 from kiosk.widgets import (
@@ -79,10 +78,10 @@ class Header(Painted):
         self.date_text = ""
         self.portrait = False
 
-    def set_texts(self, office: str, title: str, subtitle: str, now: datetime, lang: str
-                  ) -> None:
-        date_text = format_issued_at(now, lang).rsplit(" ", 2)[0]
-        time_text = f"{now:%H:%M}"
+    def set_texts(self, office: str, title: str, subtitle: str, now: datetime,
+                  zone: str | None, lang: str) -> None:
+        date_text = format_date(now, zone, lang)
+        time_text = format_clock(now, zone)
         values = (office, title, subtitle, time_text, date_text)
         if values != (self.office, self.title, self.subtitle, self.time_text, self.date_text):
             self.office, self.title, self.subtitle, self.time_text, self.date_text = values
@@ -714,14 +713,7 @@ class KioskWindow(QWidget):
         return self.controller.flow
 
     def now(self) -> datetime:
-        if callable(self._now):
-            return self._now()
-        tz_name = self.flow.model.office.get("timezone") or "Asia/Jakarta"
-        try:
-            tz = ZoneInfo(tz_name)
-        except (KeyError, ValueError):
-            tz = ZoneInfo("Asia/Jakarta")
-        return datetime.now(tz)
+        return self._now() if callable(self._now) else datetime.now(UTC)
 
     def _apply_orientation(self) -> None:
         portrait = self.height() > self.width()
@@ -765,7 +757,8 @@ class KioskWindow(QWidget):
         if not self.portrait:
             subtitle = ""
         self.header.refresh(theme)
-        self.header.set_texts(flow.office_name(), title, subtitle, self.now(), flow.lang)
+        self.header.set_texts(flow.office_name(), title, subtitle, self.now(),
+                              flow.model.office.get("timezone"), flow.lang)
         self.banner.refresh(theme)
         self.banner.set_banner(flow.banner() if flow.screen != "ticket" else None)
         page = self.pages[flow.screen]

@@ -10,10 +10,22 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from enum import Enum
 from typing import Any
 
 RECENT_CALLS = 20
+
+
+def parse_time(text: Any) -> datetime | None:
+    """An ISO timestamp from the wire as an aware datetime (None if missing or bad)."""
+    if not isinstance(text, str) or not text:
+        return None
+    try:
+        value = datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
 class Applied(Enum):

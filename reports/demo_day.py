@@ -2,7 +2,7 @@
 
 `Recorder` drives `server.engine.Engine` with explicit times and writes what it emits
 into a real `Store` exactly as the hub does (events with the engine's day, changed rows,
-one `commit_batch` per command). `simulate_days` plays a plausible busy week (seeded, so
+one commit per command). `simulate_days` plays a plausible busy week (seeded, so
 the example report is the same every time).
 """
 
@@ -16,7 +16,7 @@ from typing import Any
 
 from config.office import OfficeConfig
 from server.engine.core import Actor, Engine, Outcome
-from server.store.sqlite import Store
+from server.store.sqlite import Store, encode_part
 
 KIOSK = Actor("kiosk", "kiosk-1")
 ADMIN = Actor("admin", "admin-1")
@@ -34,7 +34,7 @@ class Recorder:
         rows = [(at, day, actor, str(name), data) for name, data in events]
         changes = self.engine.drain_changes()
         if rows or changes:
-            self.store.commit_batch(rows, changes, [])
+            self.store.commit_encoded([encode_part(rows, changes, [])])
 
     def do(self, name: str, args: dict[str, Any], actor: Actor, now: datetime,
            check: bool = True) -> Outcome:

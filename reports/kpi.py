@@ -412,7 +412,7 @@ def retention_fold(config: OfficeConfig) -> Callable[..., Agg]:
 
 def stored_day_events(conn: sqlite3.Connection, day: date) -> list[EventRow]:
     """A day's report events as the database holds them (see `day_events`)."""
-    where, params = events_of_days(conn, day.isoformat(),
+    where, params = events_of_days(day.isoformat(),
                                    (day + timedelta(days=1)).isoformat())
     names = sorted(REPORT_EVENTS)
     out = []

@@ -50,7 +50,7 @@ def read_period(db: sqlite_utils.Database, date_from: date, date_to: date) -> Pe
     out = PeriodData()
     names = sorted(REPORT_EVENTS)
     marks = ",".join("?" * len(names))
-    days, params = events_of_days(db.conn, date_from.isoformat(),
+    days, params = events_of_days(date_from.isoformat(),
                                   (date_to + timedelta(days=1)).isoformat())
     rows = db.execute(
         f"SELECT seq, at, day, name, payload FROM events WHERE {days} "
@@ -62,7 +62,7 @@ def read_period(db: sqlite_utils.Database, date_from: date, date_to: date) -> Pe
             continue  # a damaged row must not sink the whole report
         if isinstance(data, dict):
             out.events.append(EventRow(seq, at, day, name, data))
-    days, params = events_of_days(db.conn, None, date_to.isoformat())
+    days, params = events_of_days(None, date_to.isoformat())
     last = db.execute(f"SELECT max(at) FROM events WHERE {days}", params).fetchone()[0]
     out.last_event_at = datetime.fromisoformat(last) if last else None
     if db["daily_aggregates"].exists():

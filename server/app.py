@@ -4,12 +4,14 @@ a background thread (demo, tests, benchmarks)."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import fcntl
 import logging
 import os
 import signal
 import ssl
 import threading
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Iterator
 from datetime import datetime
 from pathlib import Path
 from typing import Any, TypeVar
@@ -17,10 +19,51 @@ from typing import Any, TypeVar
 from config.office import OfficeConfig
 from server.hub.report_hooks import ReportHooks
 from server.hub.websocket import Hub, utc_now
-from server.store.sqlite import open_for_server
+from server.store.sqlite import StoreError, open_for_server
 
 log = logging.getLogger("antrean.server")
 T = TypeVar("T")
+LOCK_SUFFIX = ".lock"
+
+
+class DatabaseInUse(StoreError):
+    """Another process holds the database: a running server, or a restore in progress."""
+
+
+def lock_path(db_path: str | Path) -> Path:
+    return Path(f"{db_path}{LOCK_SUFFIX}")
+
+
+@contextlib.contextmanager
+def hold_database(db_path: str | Path) -> Iterator[None]:
+    """Hold the database's lock file (`antrean.db.lock`, an exclusive `flock`) for as long
+    as the block runs: a server holds it while it serves, `antrean restore` while it
+    replaces the file, so neither can pull the database from under the other. The kernel
+    lets go of it when the process ends, however it ends. Opened read-only: whoever made
+    the file (root, at install or restore), the server's user can lock it."""
+    path = lock_path(db_path)
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_CREAT | os.O_CLOEXEC, 0o644)
+    except OSError as exc:
+        raise StoreError(f"{path}: cannot open the lock file: {exc.strerror}") from None
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise DatabaseInUse(f"{db_path} is in use: a server is running on it (or a "
+                                f"restore is under way; it holds {path})") from None
+        yield
+    finally:
+        os.close(fd)  # releases the lock
+
+
+def database_in_use(db_path: str | Path) -> bool:
+    """Whether a server (or a restore) holds the database right now."""
+    try:
+        with hold_database(db_path):
+            return False
+    except DatabaseInUse:
+        return True
 
 
 def loop_name(tls: bool = False) -> str:
@@ -62,8 +105,19 @@ async def serve(config: OfficeConfig, db_path: str | Path, host: str, port: int,
     """Run the server until `stop` is set (or SIGINT/SIGTERM in the main thread).
 
     The database is opened by `open_for_server`: a database that was there is never
-    silently replaced by an empty one (DatabaseRefused) unless `create` says so.
+    silently replaced by an empty one (DatabaseRefused) unless `create` says so. Its lock
+    is held throughout (`hold_database`; DatabaseInUse when another holds it).
     `reports`: the report pages and retention, from whoever composes the server."""
+    with hold_database(db_path):
+        await _serve(config, db_path, host, port, ready, stop, clock, url_from_bind,
+                     hub_ready, ssl_context, create, reports)
+
+
+async def _serve(config: OfficeConfig, db_path: str | Path, host: str, port: int,
+                 ready: Callable[[str, int], None] | None, stop: asyncio.Event | None,
+                 clock: Callable[[], datetime], url_from_bind: bool,
+                 hub_ready: Callable[[Hub], None] | None, ssl_context: ssl.SSLContext | None,
+                 create: bool, reports: ReportHooks | None) -> None:
     store = open_for_server(db_path, create=create)
     hub = Hub(config, store, clock, reports)
     bound_host, bound_port = await hub.start(host, port, ssl=ssl_context)

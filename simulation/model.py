@@ -424,7 +424,7 @@ def from_database(sc: Scenario, db_path: str | Path, day: date) -> Scenario:
     try:
         conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
         try:
-            where, params = events_of_days(conn, day.isoformat(), day.isoformat())
+            where, params = events_of_days(day.isoformat(), day.isoformat())
             rows = conn.execute(f"SELECT name, payload FROM events WHERE {where} AND name IN "
                                 "('ticket_issued', 'ticket_finished') ORDER BY seq",
                                 params).fetchall()

@@ -13,7 +13,7 @@ import pytest  # noqa: E402
 
 from config import office as office_config  # noqa: E402
 
-# As in the apps (office_client/gui_gc.py): the cyclic GC never runs by itself, because it
+# As in the apps (office_client/app_shell.py): the cyclic GC never runs by itself, because it
 # could run in a worker or Qt thread and destroy Qt objects there, which crashes Qt. Each
 # test's garbage is collected after it, here, on the main (GUI) thread.
 gc.disable()

@@ -23,11 +23,6 @@ def test_bench_issue_runs_and_counts_distinct_numbers():
     assert tickets[0] == tickets[2] and int(tickets[0]) > 0, text  # "N tickets, N distinct"
 
 
-def test_bench_commit_pages_counts_pages():
-    text = run_bench("bench/bench_commit_pages.py", "--rounds", "3")
-    assert "raw one-row commit (baseline)" in text and "call_next" in text, text
-
-
 def test_bench_restart_builds_history_and_starts():
     text = run_bench("bench/bench_restart.py", "--days", "3", "--events-per-day", "40")
     assert "start to first /health, a year of history" in text, text
@@ -35,3 +30,10 @@ def test_bench_restart_builds_history_and_starts():
 
 def test_bench_simulate_day_runs():
     assert "simulate()" in run_bench("bench/bench_simulate_day.py")
+
+
+def test_bench_call_to_board_runs_both_apps_and_the_server_only_baseline():
+    text = run_bench("bench/bench_call_to_board.py", "--calls", "3", "--warmup", "1",
+                     "--backlog", "2")
+    assert "console F1 → number painted on the board" in text and "(3 calls)" in text, text
+    assert "server only, call_next → ticket_called" in text, text

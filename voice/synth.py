@@ -147,7 +147,7 @@ def wav_duration(path: Path) -> float:
 
 
 class EspeakVoice:
-    """Text to speech with the espeak-ng command (offline, ~20 ms per sentence)."""
+    """Text to speech with the espeak-ng command (offline; a sentence at a time)."""
 
     def __init__(
         self,

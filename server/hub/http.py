@@ -123,14 +123,16 @@ class Routes:
     """The HTTP side, given what it needs by the hub that serves it (it knows no hub):
     `health()`, `ticket(token)` (an applicant's view of their ticket, None if no such
     token), `run_command(name, args, actor)` (through the hub's writer, durable),
-    `take_report(token)` (a one-time link's request, once) and `report_page(request)` (on
-    a thread: status, content type, body, CSP; None when no reports are composed in)."""
+    `take_report(token)` (a one-time link's request, once), `report_page(request)` (on
+    a thread: status, content type, body, CSP; None when no reports are composed in) and
+    `metrics(bearer_token)` (GET /metrics: status, body, content type)."""
 
     health: Callable[[], dict[str, Any]]
     ticket: Callable[[str], dict[str, Any] | None]
     run_command: Callable[[str, dict[str, Any], Actor], Awaitable[dict[str, Any]]]
     take_report: Callable[[str], ReportRequest | None]
     report_page: Callable[[ReportRequest | None], tuple[int, str, bytes, str]] | None
+    metrics: Callable[[str | None], Awaitable[tuple[int, bytes, str]]] | None = None
 
     def route(self, request: Any) -> Response | None | Awaitable[Response]:
         """websockets' `process_request`: a Response for an HTTP path, None for `/ws`."""
@@ -157,6 +159,8 @@ class Routes:
         match = REPORT_RE.match(path)
         if match:
             return self.report(match.group(1))
+        if path == "/metrics" and self.metrics is not None:
+            return self.metrics_page(request.headers.get("Authorization", ""))
         if path == "/tablet":
             return page("tablet.html")
         if path == "/display":
@@ -186,6 +190,16 @@ class Routes:
         else:
             status = 404 if result["error"]["code"] == ErrorCode.NOT_FOUND else 400
         return json_response({k: v for k, v in result.items() if k != "id"}, status)
+
+    async def metrics_page(self, authorization: str) -> Response:
+        """GET /metrics with `Authorization: Bearer TOKEN` (Prometheus' `authorization`)."""
+        scheme, _, token = authorization.partition(" ")
+        status, body, content_type = await self.metrics(
+            token.strip() if scheme.lower() == "bearer" else None)
+        response = respond(status, body, content_type)
+        if status == 401:
+            response.headers["WWW-Authenticate"] = 'Bearer realm="antrean"'
+        return response
 
     async def report(self, token: str) -> Response:
         """GET /report/<token>: the report a `report_link` command asked for, once, within

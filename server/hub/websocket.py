@@ -27,6 +27,7 @@ import functools
 import hashlib
 import logging
 import secrets
+import time
 from collections import deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -46,11 +47,20 @@ from server.engine import Actor, Engine
 from server.hub import http
 from server.hub.clients import Client, TokenBucket
 from server.hub.links import ReportLinks
+from server.hub.metrics import CALL_COMMANDS, CONTENT_TYPE, HubMetrics, HubState
 from server.hub.report_hooks import ReportHooks
 from server.store import retention
 from server.store.sqlite import RESULT_TTL, Store, encode_part
 
 log = logging.getLogger("antrean.hub")
+event_log = logging.getLogger("antrean.events")
+# events logged at INFO (the others at DEBUG): what a technician looks for in the journal
+LOGGED_EVENTS = frozenset({
+    "counter_opened", "counter_paused", "counter_closed", "day_rolled_over", "device_status",
+    "alert", "alert_cleared", "officer_logged_in", "officer_logged_out", "bookings_imported",
+    "service_changed"})
+# who may read GET /metrics: a device paired with one of these roles (docs/security.md)
+METRICS_ROLES = frozenset({"monitor", "admin"})
 
 REPLAY_LIMIT = 2000  # a client further behind than this gets a snapshot instead
 SLOW_CLIENT_LIMIT = 2 * 1024 * 1024  # bytes sent and not yet acknowledged: then dropped
@@ -86,6 +96,7 @@ class Work:
     future: asyncio.Future | None = None  # "internal": an HTTP page's command
     reveal: dict[str, Any] | None = None  # added to this live reply only, never stored
     previous_actor: Actor | None = None  # a login's: the client's actor if it is refused
+    received: float = field(default_factory=time.perf_counter)  # for the metrics
 
 
 @dataclass
@@ -98,6 +109,7 @@ class Prepared:
     futures: list[tuple[asyncio.Future, dict[str, Any]]] = field(default_factory=list)
     welcomes: list[tuple[Client, int, dict[str, Any]]] = field(default_factory=list)
     encoded: Any = None  # what the commit writes (store.EncodedPart)
+    calls: list[float] = field(default_factory=list)  # when each call in it was received
 
 
 class Hub:
@@ -128,8 +140,16 @@ class Hub:
             health=self.health, ticket=self.ticket_public, run_command=self.run_command,
             take_report=lambda token: self.report_links.take(token, self.clock()),
             report_page=None if reports is None else
-            functools.partial(reports.page, store.path, config))
+            functools.partial(reports.page, store.path, config), metrics=self.metrics_page)
         self.hub_commands = {"report_link": self.report_links.command}
+        self.metrics = HubMetrics(HubState(
+            waiting=lambda: ((tk.service, tk.lane)
+                             for tk in self.engine.waiting_order(self.clock())),
+            lanes=lambda: ((svc.id, lane) for svc in self.config.services for lane in svc.lanes),
+            client_roles=lambda: (client.role for client in self.clients),
+            devices=lambda: self.engine.device_status.values(),
+            database_ok=lambda: self.store.health()["db"] == "ok",
+            now=lambda: self.clock().timestamp()))
         self.queue: asyncio.Queue[Work] = asyncio.Queue()
         self.server: websockets.asyncio.server.Server | None = None
         self.commits = 0  # groups committed (tests and benchmarks count them)
@@ -412,8 +432,10 @@ class Hub:
                 continue
             try:
                 if prepared.encoded:
+                    started = time.perf_counter()
                     (first, _), = await asyncio.to_thread(self.store.commit_encoded,
                                                           [prepared.encoded])
+                    self.metrics.committed(time.perf_counter() - started)
                     self.commits += 1
                 else:
                     first = self.store.seq + 1
@@ -453,6 +475,8 @@ class Hub:
                     p.replies.append((client, cached))
                     continue
                 outcome = engine.handle(msg["name"], msg["args"], work.actor, now)
+                if outcome.ok and msg["name"] in CALL_COMMANDS:
+                    p.calls.append(work.received)
                 reply = _result(msg["id"], outcome)
                 text = m.encode(reply)
                 if msg["name"] != "ping":
@@ -508,6 +532,11 @@ class Hub:
                 if public:
                     self._send(public, m.event_text(seq, at, name,
                                                     m.encode(m.public_event(name, data))))
+                self.metrics.event(name, data)
+                _log_event(name, seq, data)
+            sent = time.perf_counter()
+            for received in p.calls:
+                self.metrics.broadcast_after_call(sent - received)
             if any(name == "day_rolled_over" for _a, _d, _ac, name, _data in p.events):
                 self._spawn_purge()
         for client, text in p.replies:
@@ -614,12 +643,34 @@ class Hub:
         wire["seq"] = self.store.seq
         return wire
 
+    async def metrics_page(self, token: str | None) -> tuple[int, bytes, str]:
+        """GET /metrics for a device paired as `monitor` or `admin` (its token as a
+        Bearer token): status, body, content type."""
+        device = await asyncio.to_thread(self.store.device_for_token, token) if token else None
+        if device is None or device.role not in METRICS_ROLES:
+            return 401, b'{"error":"unauthorized"}', http.JSON
+        return 200, self.metrics.render(), CONTENT_TYPE
+
     def health(self) -> dict[str, Any]:
         """`ok` is false (and GET /health answers 503) when the database is not healthy:
         `db`, `reason`, `last_commit` from `Store.health`."""
         db = self.store.health()
         return {"ok": db["db"] == "ok", "seq": self.store.seq, **db,
                 "clients": len(self.clients)}
+
+
+def _log_event(name: str, seq: int, data: dict[str, Any]) -> None:
+    """One log line about an event, with its name and seq as fields (--log-format json)."""
+    level = logging.INFO if name in LOGGED_EVENTS else logging.DEBUG
+    if not event_log.isEnabledFor(level):
+        return
+    counter = data.get("counter")
+    if isinstance(counter, dict):
+        counter = counter.get("id")
+    about = [value for value in (data.get("device"), counter, data.get("status"))
+             if isinstance(value, str) and value]
+    event_log.log(level, "%s seq=%d%s", name, seq, "".join(f" {v}" for v in about),
+                  extra={"event": name, "seq": seq})
 
 
 def _result(cmd_id: str, outcome: Any) -> dict[str, Any]:

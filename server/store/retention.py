@@ -46,12 +46,12 @@ class PurgeResult:
 def _candidate_days(conn: sqlite3.Connection, cutoff: date) -> list[str]:
     c = cutoff.isoformat()
     before = (cutoff - timedelta(days=1)).isoformat()
-    where, params = tickets_of_days(conn, None, before)
+    where, params = tickets_of_days(None, before)
     days = {r[0] for r in conn.execute(f"SELECT DISTINCT day FROM tickets WHERE {where}",
                                        params)}
     names = sorted(DELETE_EVENTS)
     marks = ",".join("?" * len(names))
-    where, params = events_of_days(conn, None, before)
+    where, params = events_of_days(None, before)
     days |= {r[0] for r in conn.execute(
         f"SELECT DISTINCT day FROM events WHERE {where} AND name IN ({marks})",
         [*params, *names])}
@@ -80,12 +80,12 @@ def purge(db_path: str | Path, config: OfficeConfig, fold: DayFold,
                 conn.executemany("INSERT INTO daily_aggregates(day, service, lane, metric, value)"
                                  " VALUES (?,?,?,?,?)",
                                  [(iso, s, ln, m, v) for (s, ln, m), v in merged.items()])
-                where, params = tickets_of_days(conn, iso, iso)
+                where, params = tickets_of_days(iso, iso)
                 result.tickets_deleted += conn.execute(
                     f"DELETE FROM tickets WHERE {where}", params).rowcount
                 names = sorted(DELETE_EVENTS)
                 marks = ",".join("?" * len(names))
-                where, params = events_of_days(conn, iso, iso)
+                where, params = events_of_days(iso, iso)
                 result.events_deleted += conn.execute(
                     f"DELETE FROM events WHERE {where} AND name IN ({marks})",
                     [*params, *names]).rowcount
@@ -103,7 +103,7 @@ def purge(db_path: str | Path, config: OfficeConfig, fold: DayFold,
 
 def _scrub_kept(conn: sqlite3.Connection, iso: str) -> None:
     """Kept events of a purged day must not carry a ticket (its phone-page token)."""
-    where, params = events_of_days(conn, iso, iso)
+    where, params = events_of_days(iso, iso)
     rows = conn.execute(f"SELECT seq, payload FROM events WHERE {where} AND payload LIKE "
                         "'%\"ticket\"%'", params).fetchall()
     for seq, payload in rows:

@@ -1,10 +1,10 @@
 """The durable store: SQLite (WAL, synchronous=FULL) through sqlite-utils.
 
-Owns the schema and every read and write of the database. The hub commits once per
-group of commands (`begin_commit` on its loop, `finish_commit` on its commit thread):
+Owns every read and write of the database; its layout and migrations are in `schema.py`.
+The hub's writer task commits each group of commands with `commit_encoded` (on a thread):
 events, changed tickets/counters/bookings, the engine's meta record and the command
 results go in ONE transaction, so a result is only sent after its effects survived an
-fsync (group commit amortises that fsync over everything that arrived meanwhile).
+fsync (group commit shares that fsync among everything that arrived meanwhile).
 
 `events` is append-only: the audit trail and the source of every report.
 
@@ -25,6 +25,7 @@ Failures are never hidden:
   which creates one where there is none, as the first setup steps need; the marker rule
   is the server's alone, and a database they create in place of a lost one has a new id,
   which the server refuses.
+- A database of a newer schema than this code knows is refused (`StoreError`).
 
 Officer logins are limited per (device, officer id) in `login_failures`: see
 `Store.verify_officer`.
@@ -44,26 +45,27 @@ import secrets
 import sqlite3
 import threading
 import time
-from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import sqlite_utils
 
-from protocol.messages import encode, result_ok
-from server.engine.model import Changes
+from protocol.messages import encode
+from server.engine.model import Changes, ticket_id
+from server.store import schema
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 1
+# a ticket's and a counter's record (as the engine writes them), in column order
 TICKET_COLUMNS = ("id", "day", "number", "service", "stage", "lane", "status", "token", "lang",
                   "issued_at", "queued_at", "called_at", "started_at", "finished_at",
                   "counter", "officer", "recalls", "transfers", "booking_slot",
                   "reserved_counter", "surveyed", "issued_as")
 COUNTER_COLUMNS = ("id", "status", "officer", "officer_name", "device", "ticket",
                    "pause_reason", "consecutive_priority", "call_reason", "session")
+
 _ticket_row = operator.itemgetter(*TICKET_COLUMNS)  # record -> row, in column order
 _counter_row = operator.itemgetter(*COUNTER_COLUMNS)
 RESULT_TTL = timedelta(hours=24)
@@ -83,7 +85,7 @@ EXPECTED_SUFFIX = ".expected"
 
 
 class StoreError(Exception):
-    """The database cannot be used (missing, corrupt, read-only)."""
+    """The database cannot be used (missing, corrupt, read-only, of a newer schema)."""
 
 
 class DatabaseRefused(StoreError):
@@ -102,8 +104,7 @@ class EncodedPart:
     bookings: list[dict[str, Any]]
     removed_bookings: list[str]
     meta: str | None
-    # device, command id, at, result JSON or None, index of the part's event it is in
-    results: list[tuple[str, str, str, str | None, int | None]]
+    results: list[tuple[str, str, str, str]]  # device, command id, at, result JSON
     forget_results_before: str | None = None  # delete older command results (ISO time)
 
     def __bool__(self) -> bool:  # anything for the database to do
@@ -113,18 +114,11 @@ class EncodedPart:
 
 
 def encode_part(events: list[tuple[str, str, str, str, dict[str, Any]]], changes: Changes,
-                results: list[tuple],
+                results: list[tuple[str, str, str, str]],
                 forget_results_before: str | None = None) -> EncodedPart:
     """Serialise one batch: events (at, day, actor, name, data), changed records, and the
-    command results (device, id, at, result JSON[, result data]). Payloads are encoded as
-    the wire encodes them: the stored text is what goes into every event frame.
-
-    A result whose data is the very `ticket` object of one of the batch's events (an
-    issued ticket: half a kiosk commit's bytes) is stored as that event, not a second
-    copy: its JSON becomes None and the store keeps the event's seq, from which
-    `recent_results` rebuilds the same bytes."""
-    in_event = {id(ev[4]["ticket"]): i for i, ev in enumerate(events)
-                if type(ev[4]) is dict and "ticket" in ev[4]}
+    command results (device, id, at, result JSON). Payloads are encoded as the wire
+    encodes them: the stored text is what goes into every event frame."""
     return EncodedPart(
         events=[(at, day, actor, name, encode(data))
                 for at, day, actor, name, data in events],
@@ -133,97 +127,44 @@ def encode_part(events: list[tuple[str, str, str, str, dict[str, Any]]], changes
         bookings=list(changes.bookings),
         removed_bookings=list(changes.removed_bookings),
         meta=encode(changes.meta) if changes.meta is not None else None,
-        # (device, id, at, JSON, None), or (device, id, at, None, index of its event)
-        results=[(r[0], r[1], r[2], r[3], None)
-                 if len(r) < 5 or (i := in_event.get(id(r[4]))) is None
-                 else (r[0], r[1], r[2], None, i) for r in results],
+        results=list(results),
         forget_results_before=forget_results_before)
 
 
-def events_of_days(conn: sqlite3.Connection, first: str | None, last: str
-                   ) -> tuple[str, list[Any]]:
+def events_of_days(first: str | None, last: str) -> tuple[str, list[Any]]:
     """An SQL condition (and its parameters) on `events` for the days `first`..`last`
-    (ISO dates, inclusive; `first` None: from the beginning). Events are numbered in
-    the order they happen and their day never goes back, so a day's events are a range
-    of seq, found in `event_days` (each day's first seq): a scan of the table's own key,
-    with no index on day to write for every event. A database older than 0.4 that was
-    not opened by the server since falls back to the day column."""
-    try:
-        low = 0 if first is None else conn.execute(
-            "SELECT min(first_seq) FROM event_days WHERE day >= ?", [first]).fetchone()[0]
-        high = conn.execute("SELECT min(first_seq) FROM event_days WHERE day > ?",
-                            [last]).fetchone()[0]
-    except sqlite3.OperationalError:  # no event_days table
-        if first is None:
-            return "day <= ?", [last]
-        return "day BETWEEN ? AND ?", [first, last]
-    if low is None:
-        return "0", []
-    if high is None:
-        return "seq >= ?", [low]
-    return "seq >= ? AND seq < ?", [low, high]
-
-
-# A ticket's row is keyed by an integer: its office day, then the order it was first
-# written in that day (day_number * TICKET_KEYS_PER_DAY + n). New tickets are appended at
-# the end of the table's B-tree, where SQLite splits a full page by starting a new one
-# (its "quick balance", only for integer keys), and a day's tickets are a key range.
-# Keyed by the text id (0.4), every commit of 8 new tickets rebalanced neighbouring
-# pages: 4-5 WAL pages for ~1.5 KB of rows, measured.
-TICKET_KEYS_PER_DAY = 10_000_000
-
-
-def _day_number(day: str) -> int:
-    """"2026-11-23" -> 20261123."""
-    if len(day) != 10 or day[4] != "-" or day[7] != "-":
-        raise ValueError(f"not an ISO date: {day!r}")
-    return int(day[:4] + day[5:7] + day[8:])
-
-
-def ticket_keys(day: str) -> tuple[int, int]:
-    """[low, high) of the keys of one day's tickets (day: ISO date)."""
-    low = _day_number(day) * TICKET_KEYS_PER_DAY
-    return low, low + TICKET_KEYS_PER_DAY
-
-
-def tickets_of_days(conn: sqlite3.Connection, first: str | None, last: str
-                    ) -> tuple[str, list[Any]]:
-    """An SQL condition (and its parameters) on `tickets` for the days `first`..`last`
-    (ISO dates, inclusive; `first` None: from the beginning): a range of the table's key.
-    A database older than 0.5 that was not opened by the server since falls back to the
-    day column."""
-    if not any(row[1] == "key" for row in conn.execute("PRAGMA table_info(tickets)")):
-        if first is None:
-            return "day <= ?", [last]
-        return "day BETWEEN ? AND ?", [first, last]
-    high = ticket_keys(last)[1]
+    (ISO dates, inclusive; `first` None: from the beginning)."""
     if first is None:
-        return "key < ?", [high]
-    return "key >= ? AND key < ?", [ticket_keys(first)[0], high]
+        return "day <= ?", [last]
+    return "day BETWEEN ? AND ?", [first, last]
 
 
-class _DayKeys:
-    """The keys of one day's tickets by id, as in the table, and the next free key."""
+def tickets_of_days(first: str | None, last: str) -> tuple[str, list[Any]]:
+    """An SQL condition (and its parameters) on `tickets` for the days `first`..`last`
+    (ISO dates, inclusive; `first` None: from the beginning): a range of the ids, which
+    begin with their day (`t_20261123_A001`)."""
+    after_last = ticket_id(_compact(date.fromisoformat(last) + timedelta(days=1)), "")
+    if first is None:
+        return "id < ?", [after_last]
+    return "id >= ? AND id < ?", [ticket_id(_compact(date.fromisoformat(first)), ""),
+                                  after_last]
 
-    __slots__ = ("keys", "next", "end")
 
-    def __init__(self, day: str, rows: Iterable[tuple[str, int]]) -> None:
-        low, self.end = ticket_keys(day)
-        self.keys: dict[str, int] = dict(rows)  # (id, key) of the day's rows
-        self.next = max(self.keys.values(), default=low - 1) + 1
+def _compact(day: date) -> str:
+    return day.strftime("%Y%m%d")
 
 
 def _upsert(table: str, columns: tuple[str, ...], key: str = "id") -> str:
-    # An upsert updates a changed row where it is. INSERT OR REPLACE would delete it and
-    # insert it under a new rowid, rewriting a page of every index of the table too: a
-    # call's commit (ticket + counter) wrote three pages more.
+    # An upsert updates a changed row where it is; INSERT OR REPLACE would delete it and
+    # insert it anew, under a new rowid, and rewrite a page of each of its indexes.
     return (f"INSERT INTO {table}({','.join(columns)}) "
             f"VALUES ({','.join('?' * len(columns))}) ON CONFLICT({key}) DO UPDATE SET "
             + ",".join(f"{c}=excluded.{c}" for c in columns if c != key))
 
 
-_INSERT_TICKET = _upsert("tickets", ("key", *TICKET_COLUMNS), key="key")
-_INSERT_COUNTER = _upsert("counters", COUNTER_COLUMNS)
+_UPSERT_TICKET = _upsert("tickets", TICKET_COLUMNS)
+_UPSERT_COUNTER = _upsert("counters", COUNTER_COLUMNS)
+_UPSERT_META = _upsert("meta", ("key", "value"), key="key")
 
 
 @dataclass(frozen=True, slots=True)
@@ -255,164 +196,45 @@ def hash_pin(pin: str, salt: bytes) -> str:
 
 
 class Store:
+    """Two connections: `writer` runs the commits (one at a time, `write_lock`), so that
+    while a COMMIT waits for its fsync on the writer task's thread, `conn` serves every
+    other read and write (the event loop's replays, devices, officers' logins; `lock`)."""
+
     def __init__(self, path: str | Path, *, synchronous: str = "FULL") -> None:
         self.path = str(path)
-        try:
-            conn = self._connect(synchronous)
-            # The hot path's own connection: the hub opens a transaction on it on its event
-            # loop and commits it on its commit thread (see begin_commit).
-            self.writer = self._connect(synchronous)
-        except sqlite3.Error as exc:
-            raise StoreError(f"{self.path}: cannot open database: {exc}") from None
-        self.conn = conn
-        self.db = sqlite_utils.Database(conn)
-        # `conn`: everything but the hot path, one thread at a time (RLock).
         self.lock = threading.RLock()
-        # `writer`: held from begin_commit to finish_commit, which may run on another
-        # thread, so a plain Lock (an RLock must be released by its owner).
         self.write_lock = threading.Lock()
         self.failed = False  # a commit failed; see _abort
-        self._pending_seq = 0  # the newest seq once the open commit lands
-        # the keys of the tickets of the newest day or two, by id (see _ticket_key)
-        self._ticket_keys: dict[str, _DayKeys] = {}
         # the last commit: (ok, time.time(), error or None); None before the first
         self._last_commit: tuple[bool, float, str | None] | None = None
         self._login_failures_pruned = -math.inf  # time.monotonic() of the last prune
         try:
-            self._create_schema()
-            self.seq = self._max_seq()
-            self.database_id: str = self._database_id()
+            self.conn = self._connect(synchronous)
+            self.writer = self._connect(synchronous)
+        except sqlite3.Error as exc:
+            raise StoreError(f"{self.path}: cannot open database: {exc}") from None
+        try:
+            schema.migrate(self.conn)
+            self.seq: int = self.conn.execute("SELECT max(seq) FROM events").fetchone()[0] or 0
+            row = self.conn.execute("SELECT value FROM meta WHERE key = 'database_id'"
+                                    ).fetchone()
+            if row is None:
+                raise sqlite3.DatabaseError("it has no database id")
+            self.database_id: str = row[0]
             self._writer_max_pages: int = self.writer.execute(
                 "PRAGMA max_page_count").fetchone()[0]
-        except sqlite3.DatabaseError as exc:
+        except schema.NewerSchema as exc:
+            self.close()
+            raise StoreError(f"{self.path}: {exc}: upgrade Antrean to open it") from None
+        except sqlite3.Error as exc:
+            self.close()
             raise StoreError(f"{self.path}: not a usable Antrean database: {exc}") from None
+        self.db = sqlite_utils.Database(self.conn)
         # the file this store writes to: the commits check the path still names it
         self._file_identity = self._identity()
         if self._file_identity is None:
             self.close()
             raise StoreError(f"{self.path}: the database file vanished while it was opened")
-
-    # ------------------------------------------------------------------ schema
-    def _create_schema(self) -> None:
-        db = self.db
-        with self.lock:
-            db["events"].create({"seq": int, "at": str, "day": str, "actor": str, "name": str,
-                                 "payload": str}, pk="seq", if_not_exists=True)
-            self._key_tickets_by_day()
-            db["counters"].create({c: (int if c == "consecutive_priority" else str)
-                                   for c in COUNTER_COLUMNS}, pk="id", if_not_exists=True)
-            for column in ("call_reason", "session"):  # added after v0.1
-                if column not in db["counters"].columns_dict:
-                    db["counters"].add_column(column, str)
-            db["meta"].create({"key": str, "value": str}, pk="key", if_not_exists=True)
-            db["bookings"].create({"code": str, "service": str, "slot_start": str,
-                                   "slot_end": str, "lane": str, "ticket": str}, pk="code",
-                                  if_not_exists=True)
-            db["devices"].create({"name": str, "role": str, "token_hash": str, "counter": str,
-                                  "created_at": str, "revoked_at": str}, pk="name",
-                                 if_not_exists=True)
-            db["officers"].create({"id": str, "name": str, "pin_hash": str, "salt": str,
-                                   "failed": int, "locked_until": str, "created_at": str},
-                                  pk="id", if_not_exists=True)
-            # Command results are appended, in commit order, with no key: the hub answers
-            # re-sends from memory and reads the table only at start (all of the last
-            # 24 h), so nothing looks a result up by (device, id) on disk. A key's index
-            # took 4-8 of a 4-ticket commit's ~15 WAL pages (the ids of 8 kiosks land in
-            # 8 places); appended rows take 1-2.
-            self._unkey_command_results()
-            db["command_results"].create({"device": str, "id": str, "at": str, "result": str,
-                                          "event": int}, if_not_exists=True)
-            if "event" not in db["command_results"].columns_dict:  # added in 0.5
-                db["command_results"].add_column("event", int)
-            # wrong PINs per (device, officer id): see verify_officer
-            self.conn.execute(
-                "CREATE TABLE IF NOT EXISTS login_failures (device TEXT NOT NULL, officer TEXT "
-                "NOT NULL, failures INTEGER NOT NULL, lockouts INTEGER NOT NULL, locked_until "
-                "TEXT, last_failed_at TEXT NOT NULL, PRIMARY KEY (device, officer)) "
-                "WITHOUT ROWID")
-            db["daily_aggregates"].create({"day": str, "service": str, "lane": str,
-                                           "metric": str, "value": float},
-                                          pk=("day", "service", "lane", "metric"),
-                                          if_not_exists=True)
-            # Every index is written on every commit: only those something reads. A ticket
-            # is found by its token in the engine (today's tickets), never in the table,
-            # and old command results are deleted at start and hourly, by a scan of at
-            # most a day's rows.
-            # (Both indexes existed before 0.2; measured: a group's COMMIT ~15% shorter.)
-            self.conn.execute("DROP INDEX IF EXISTS idx_tickets_token")
-            self.conn.execute("DROP INDEX IF EXISTS idx_command_results_at")
-            self._index_event_days()
-            db["meta"].upsert({"key": "schema_version", "value": str(SCHEMA_VERSION)}, pk="key")
-
-    def _index_event_days(self) -> None:
-        """Each day's first event (see `events_of_days`). Before 0.4 an index on
-        events(day) did this, at the cost of a B-tree insert per event and a WAL page per
-        commit: built from it here once, then dropped."""
-        if not self.db["event_days"].exists():
-            with self.conn:  # one transaction: all or nothing
-                self.conn.execute("BEGIN IMMEDIATE")
-                self.conn.execute("CREATE TABLE event_days (day TEXT PRIMARY KEY, "
-                                  "first_seq INTEGER NOT NULL) WITHOUT ROWID")
-                self.conn.execute("INSERT INTO event_days(day, first_seq) SELECT day, "
-                                  "min(seq) FROM events WHERE day IS NOT NULL GROUP BY day")
-                self.conn.execute("DROP INDEX IF EXISTS idx_events_day")
-        row = self.conn.execute("SELECT max(day) FROM event_days").fetchone()
-        self._event_day = self._pending_event_day = row[0]
-
-    def _key_tickets_by_day(self) -> None:
-        """Tickets live in a table keyed by day and order of issue (`TICKET_KEYS_PER_DAY`),
-        with no index: one B-tree to write per ticket, appended to. A ticket's id is found
-        through the key of today's tickets, kept in memory (`_ticket_key`). Older
-        layouts (0.3: a rowid table with an index on day; 0.4: keyed by the text id) are
-        moved here in one transaction at start (a year of tickets: ~8 s, once);
-        a ticket without an id or a proper day, which an older table let in, stays
-        behind."""
-        table = self.db["tickets"]
-        columns = ", ".join(f"{c} INTEGER" if c in ("recalls", "transfers", "surveyed") else
-                            ("id TEXT NOT NULL" if c == "id" else f"{c} TEXT")
-                            for c in TICKET_COLUMNS)
-        definition = f"(key INTEGER PRIMARY KEY, {columns})"
-        if not table.exists():
-            self.conn.execute(f"CREATE TABLE tickets {definition}")
-            return
-        if "key" in table.columns_dict:
-            return
-        log.info("moving tickets to a table keyed by day and order of issue (once; a year "
-                 "of tickets takes several seconds)")
-        kept = [c for c in TICKET_COLUMNS if c in table.columns_dict]
-        day_number = "CAST(substr(day, 1, 4) || substr(day, 6, 2) || substr(day, 9, 2) AS INTEGER)"
-        self._rebuild_table(
-            "tickets", definition, ["key", *kept],
-            "FROM tickets WHERE id IS NOT NULL AND "
-            "day GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]'",
-            values=f"{day_number} * {TICKET_KEYS_PER_DAY} - 1 + row_number() OVER "
-                   f"(PARTITION BY day ORDER BY issued_at, id), {', '.join(kept)}")
-        log.info("tickets moved")
-
-    def _unkey_command_results(self) -> None:
-        """Before 0.3 command results had a (device, id) primary key: move them to a
-        table without one (a day's worth of rows at most: quick)."""
-        table = self.db["command_results"]
-        if not table.exists() or table.pks == ["rowid"]:
-            return
-        self._rebuild_table("command_results", "(device TEXT, id TEXT, at TEXT, result TEXT)",
-                            ["device", "id", "at", "result"], "ORDER BY at")
-        log.info("command results moved to a table without a key")
-
-    def _rebuild_table(self, name: str, definition: str, columns: list[str],
-                       select_rest: str = "", values: str | None = None) -> None:
-        """Give a table a new layout, keeping its rows (the named columns, or `values`
-        computed for them: `SELECT {values} {select_rest}`), in one transaction: all or
-        nothing. Its indexes go with the old table."""
-        names = ", ".join(columns)
-        select = (f"SELECT {values} {select_rest}" if values is not None else
-                  f"SELECT {names} FROM {name} {select_rest}")
-        with self.conn:
-            self.conn.execute("BEGIN IMMEDIATE")
-            self.conn.execute(f"CREATE TABLE {name}_rebuilt {definition}")
-            self.conn.execute(f"INSERT INTO {name}_rebuilt({names}) {select}")
-            self.conn.execute(f"DROP TABLE {name}")
-            self.conn.execute(f"ALTER TABLE {name}_rebuilt RENAME TO {name}")
 
     def _connect(self, synchronous: str) -> sqlite3.Connection:
         conn = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None,
@@ -422,19 +244,12 @@ class Store:
         conn.execute("PRAGMA foreign_keys=ON")
         return conn
 
-    def _max_seq(self) -> int:
-        row = self.conn.execute("SELECT max(seq) FROM events").fetchone()
-        return row[0] or 0
+    def close(self) -> None:
+        with self.write_lock, self.lock:
+            self.writer.close()
+            self.conn.close()
 
-    def _database_id(self) -> str:
-        """This database's id (random, made when it is first opened): what its marker
-        holds (see `open_for_server`). A backup is a copy, so it carries the same id."""
-        with self.lock:
-            self.conn.execute("INSERT OR IGNORE INTO meta(key, value) VALUES "
-                              "('database_id', ?)", (secrets.token_hex(16),))
-            return self.conn.execute(
-                "SELECT value FROM meta WHERE key = 'database_id'").fetchone()[0]
-
+    # ------------------------------------------------------------------ health
     def _identity(self) -> tuple[int, int] | None:
         """(device, inode) of the file at the path, None when there is none."""
         try:
@@ -455,11 +270,6 @@ class Store:
         if identity != self._file_identity:
             return "the database file was replaced by another file while the server ran"
         return None
-
-    def close(self) -> None:
-        with self.write_lock, self.lock:
-            self.writer.close()
-            self.conn.close()
 
     def health(self) -> dict[str, Any]:
         """`db` "ok" | "error", `reason` (why not ok, short) and `last_commit` (`ok`, `at`
@@ -482,15 +292,12 @@ class Store:
                     "at": datetime.fromtimestamp(last[1], UTC).isoformat(
                         timespec="milliseconds")}}
 
-    def healthy(self) -> bool:
-        return self.health()["db"] == "ok"
-
     def limit_pages(self, pages: int | None) -> int:
-        """Let the hot path's commits grow the database to `pages` pages at most (None:
-        SQLite's own limit again), as a full disk does: a commit that needs more fails with
+        """Let the commits grow the database to `pages` pages at most (None: SQLite's own
+        limit again), as a full disk does: a commit that needs more fails with
         SQLITE_FULL. SQLite keeps at least the current size (so 1: no room to grow; 0 would
         not set anything, hence at least 1 here). Returns the current size in pages. For
-        tests and drills of a full disk; the other connection is not limited."""
+        tests and drills of a full disk; `conn` is not limited."""
         with self.write_lock:
             size = self.writer.execute("PRAGMA page_count").fetchone()[0]
             limit = self._writer_max_pages if pages is None else max(1, int(pages))
@@ -498,167 +305,84 @@ class Store:
         return size
 
     # ------------------------------------------------------------------ the hot path
-    def commit_batch(self, events: list[tuple[str, str, str, str, dict[str, Any]]],
-                     changes: Changes,
-                     results: Iterable[tuple[str, str, str, str]]) -> int:
-        """Write one batch atomically and durably; returns the seq of its first event.
-
-        events: (at_iso, day, actor, name, data); results: (device, command id, at, json).
-        """
-        return self.commit_parts([(events, changes, list(results))])[0][0]
-
-    def commit_parts(self, parts: list[tuple[list, Changes, list]]) -> list[tuple[int, int]]:
-        """Write several batches in ONE transaction (one fsync), in order; returns each
-        part's (first seq, last seq)."""
-        return self.commit_encoded([encode_part(*part) for part in parts])
-
     def commit_encoded(self, parts: list[EncodedPart]) -> list[tuple[int, int]]:
-        """`commit_parts` for batches already serialised by `encode_part`."""
-        ranges = self.begin_commit(parts)
-        self.finish_commit()
-        return ranges
-
-    def begin_commit(self, parts: list[EncodedPart], meta: str | None = None
-                     ) -> list[tuple[int, int]]:
-        """First half of a commit: open the transaction and write every part; returns each
-        part's (first seq, last seq). `finish_commit` must follow, from any thread.
-        `meta`, when given, is the engine meta to store (else the newest part's).
-
-        The hub calls this on its event loop and `finish_commit` on its commit thread:
-        inserting is quick CPU work that needs the GIL, while COMMIT (the WAL write and
-        the fsync) is one long call that runs without it, so the loop goes on parsing and
-        preparing the next group meanwhile. Splitting there, not committing whole on a
-        thread: every statement a thread runs must win the GIL back from the busy loop."""
-        self.write_lock.acquire()
-        try:
+        """Write batches (from `encode_part`) in ONE transaction, in order, and commit it:
+        durable when this returns. Returns each part's (first seq, last seq); a part
+        without events gets (first, first - 1). Refused, and rolled back, when the path no
+        longer names the file the store opened: a commit to a deleted or replaced file
+        would be lost at the next start."""
+        with self.write_lock:
             if self.failed:
                 raise StoreError("an earlier commit failed; waiting for the engine reload")
             conn = self.writer
-            seq = self.seq
-            ranges: list[tuple[int, int]] = []
-            conn.execute("BEGIN IMMEDIATE")
+            problem = None
             try:
-                # the meta record is the whole engine meta: only the newest one counts
-                if meta is None:
-                    meta = next((p.meta for p in reversed(parts) if p.meta is not None), None)
-                events: list[tuple] = []
-                tickets: list[tuple] = []
-                counters: list[tuple] = []
-                results: list[tuple] = []
-                for part in parts:
-                    first = seq + 1
-                    events.extend((first + i, *row) for i, row in enumerate(part.events))
-                    seq += len(part.events)
-                    ranges.append((first, seq))
-                    tickets.extend(part.tickets)
-                    counters.extend(part.counters)
-                    results.extend(r if r[4] is None else (*r[:4], first + r[4])
-                                   for r in part.results)
-                    # bookings keep their order: an import may add and remove the same code
-                    if part.bookings:
-                        conn.executemany(
-                            "INSERT OR REPLACE INTO bookings(code, service, slot_start, "
-                            "slot_end, lane, ticket) VALUES (:code,:service,:slot_start,"
-                            ":slot_end,:lane,:ticket)", part.bookings)
-                    if part.removed_bookings:
-                        conn.executemany("DELETE FROM bookings WHERE code = ?",
-                                         [(c,) for c in part.removed_bookings])
-                if events:
-                    conn.executemany("INSERT INTO events(seq, at, day, actor, name, payload) "
-                                     "VALUES (?,?,?,?,?,?)", events)
-                    day = self._pending_event_day
-                    if events[-1][2] != day:  # a new day began in this commit
-                        for row in events:
-                            if row[2] != day:
-                                day = row[2]
-                                conn.execute("INSERT OR IGNORE INTO event_days(day, first_seq)"
-                                             " VALUES (?, ?)", (day, row[0]))
-                        self._pending_event_day = day
-                if tickets:
-                    key = self._ticket_key
-                    conn.executemany(_INSERT_TICKET, [(key(conn, row[0], row[1]), *row)
-                                                      for row in tickets])
-                if counters:
-                    conn.executemany(_INSERT_COUNTER, counters)
-                if meta is not None:
-                    # UPDATE rewrites the row where it is; INSERT OR REPLACE deletes it and
-                    # inserts it anew, writing the key's index page too (one WAL page more)
-                    changed = conn.execute("UPDATE meta SET value = ? WHERE key = 'engine'",
-                                           (meta,)).rowcount
-                    if not changed:
-                        conn.execute("INSERT INTO meta(key, value) VALUES ('engine', ?)",
-                                     (meta,))
-                if results:  # each command once: the hub answers a re-send from memory
-                    conn.executemany("INSERT INTO command_results(device, id, at, result, "
-                                     "event) VALUES (?,?,?,?,?)", results)
-                cutoff = max((p.forget_results_before for p in parts
-                              if p.forget_results_before), default=None)
-                if cutoff is not None:
-                    conn.execute("DELETE FROM command_results WHERE at < ?", (cutoff,))
+                conn.execute("BEGIN IMMEDIATE")
+                ranges = self._write(conn, parts)
+                problem = self.file_problem()
+                if problem is not None:
+                    raise StoreError(f"{self.path}: {problem}; nothing was committed")
+                conn.execute("COMMIT")
             except BaseException as exc:
-                self._abort(exc)
+                self._abort(exc, problem)
                 raise
-            self._pending_seq = seq
-            return ranges
-        except BaseException:
-            self.write_lock.release()
-            raise
-
-    def finish_commit(self) -> None:
-        """Second half: COMMIT (durable when it returns). Safe to call from any thread.
-        Refused, and rolled back, when the path no longer names the file the store writes
-        to: a commit to a deleted or replaced file would be lost at the next start."""
-        problem = None
-        try:
-            problem = self.file_problem()
-            if problem is not None:
-                raise StoreError(f"{self.path}: {problem}; nothing was committed")
-            self.writer.execute("COMMIT")
-            self.seq = self._pending_seq
-            self._event_day = self._pending_event_day
+            if ranges:
+                self.seq = ranges[-1][1]
             self._last_commit = (True, time.time(), None)
-        except BaseException as exc:
-            self._abort(exc, problem)
-            raise
-        finally:
-            self.write_lock.release()
+            return ranges
 
-    def _ticket_key(self, conn: sqlite3.Connection, ticket_id: str, day: str) -> int:
-        """The key of a ticket's row: the one it has, or the next of its day for a new
-        ticket. A day's keys are read from the table once, when its first ticket is
-        written (a new day's: none); only the two newest days stay in memory, since the
-        engine holds today's tickets and, at the rollover, yesterday's leftovers."""
-        days = self._ticket_keys
-        keys = days.get(day)
-        if keys is None:
-            keys = days[day] = _DayKeys(day, conn.execute(
-                "SELECT id, key FROM tickets WHERE key >= ? AND key < ?", ticket_keys(day)))
-            for old in sorted(days)[:-2]:
-                del days[old]
-        key = keys.keys.get(ticket_id)
-        if key is None:
-            key = keys.keys[ticket_id] = keys.next
-            if key >= keys.end:
-                raise StoreError(f"more than {TICKET_KEYS_PER_DAY} tickets on {day}")
-            keys.next += 1
-        return key
+    def _write(self, conn: sqlite3.Connection, parts: list[EncodedPart]
+               ) -> list[tuple[int, int]]:
+        seq = self.seq
+        ranges: list[tuple[int, int]] = []
+        events: list[tuple] = []
+        tickets: list[tuple] = []
+        counters: list[tuple] = []
+        results: list[tuple] = []
+        for part in parts:
+            events.extend((seq + 1 + i, *row) for i, row in enumerate(part.events))
+            ranges.append((seq + 1, seq + len(part.events)))
+            seq += len(part.events)
+            tickets.extend(part.tickets)
+            counters.extend(part.counters)
+            results.extend(part.results)
+            # bookings keep their order: an import may add and remove the same code
+            if part.bookings:
+                conn.executemany("INSERT OR REPLACE INTO bookings(code, service, slot_start, "
+                                 "slot_end, lane, ticket) VALUES (:code, :service, "
+                                 ":slot_start, :slot_end, :lane, :ticket)", part.bookings)
+            if part.removed_bookings:
+                conn.executemany("DELETE FROM bookings WHERE code = ?",
+                                 [(c,) for c in part.removed_bookings])
+        conn.executemany("INSERT INTO events(seq, at, day, actor, name, payload) "
+                         "VALUES (?,?,?,?,?,?)", events)
+        conn.executemany(_UPSERT_TICKET, tickets)
+        conn.executemany(_UPSERT_COUNTER, counters)
+        # the meta record is the whole engine meta: only the newest one counts
+        meta = next((p.meta for p in reversed(parts) if p.meta is not None), None)
+        if meta is not None:
+            conn.execute(_UPSERT_META, ("engine", meta))
+        conn.executemany("INSERT INTO command_results(device, id, at, result) "
+                         "VALUES (?,?,?,?)", results)
+        cutoff = max((p.forget_results_before for p in parts if p.forget_results_before),
+                     default=None)
+        if cutoff is not None:
+            conn.execute("DELETE FROM command_results WHERE at < ?", (cutoff,))
+        return ranges
 
-    def _abort(self, exc: BaseException | None = None, problem: str | None = None) -> None:
+    def _abort(self, exc: BaseException, problem: str | None) -> None:
         # Later batches were built on this one: refuse them until the hub has rebuilt its
         # state from what is really on disk (clear_failure).
         self.failed = True
         # for health(): what went wrong, without the file's path
-        error = problem or (str(exc) or type(exc).__name__ if exc is not None else "aborted")
-        self._last_commit = (False, time.time(), error)
-        self._pending_event_day = self._event_day
-        self._ticket_keys.clear()  # may hold keys of rows that were not written: reread
+        self._last_commit = (False, time.time(), problem or str(exc) or type(exc).__name__)
         if self.writer.in_transaction:
             with contextlib.suppress(sqlite3.Error):
                 self.writer.execute("ROLLBACK")
 
     def clear_failure(self) -> None:
-        with self.write_lock:
-            self.failed = False
+        """The hub has reloaded its state from the database: commits are taken again."""
+        self.failed = False
 
     # ------------------------------------------------------------------ restart
     def load_state(self) -> tuple[dict[str, Any] | None, list[dict], list[dict], list[dict]]:
@@ -668,40 +392,20 @@ class Store:
             meta = json.loads(row[0]) if row else None
             tickets: list[dict] = []
             if meta:
-                tickets = list(self.db.query(
-                    f"SELECT key, {', '.join(TICKET_COLUMNS)} FROM tickets WHERE key >= ? "
-                    "AND key < ?", ticket_keys(meta["day"])))
+                where, params = tickets_of_days(meta["day"], meta["day"])
+                tickets = list(self.db.query(f"SELECT * FROM tickets WHERE {where}", params))
             counters = list(self.db.query("SELECT * FROM counters"))
             bookings = list(self.db.query("SELECT * FROM bookings WHERE ticket IS NULL"))
-        if meta:
-            # the writer's keys of the day, from this same read (see _ticket_key)
-            keys = _DayKeys(meta["day"], [(rec["id"], rec.pop("key")) for rec in tickets])
-            with self.write_lock:  # (taken after `lock` is let go: close takes both)
-                self._ticket_keys = {meta["day"]: keys}
         return meta, tickets, counters, bookings
 
     def recent_results(self, cutoff: str) -> list[tuple[str, str, str, str]]:
         """Command results from `cutoff` on, in commit order: (device, id, at, JSON); older
         ones are deleted. `cutoff` is formatted like the stored times (the office's
-        offset), so the two compare as strings. A result kept as its event's seq is
-        rebuilt from that event's `ticket`, as it was sent."""
+        offset), so the two compare as strings."""
         with self.lock:
             self.conn.execute("DELETE FROM command_results WHERE at < ?", (cutoff,))
-            rows = self.conn.execute(
-                "SELECT r.device, r.id, r.at, r.result, e.payload FROM command_results r "
-                "LEFT JOIN events e ON r.result IS NULL AND e.seq = r.event "
-                "ORDER BY r.rowid").fetchall()
-        out = []
-        for device, cmd_id, at, text, payload in rows:
-            if text is None:
-                try:
-                    text = encode(result_ok(cmd_id, json.loads(payload)["ticket"]))
-                except (TypeError, ValueError, KeyError):
-                    # its event is gone (purged): a re-send of it is run again
-                    log.warning("result of %s/%s cannot be rebuilt", device, cmd_id)
-                    continue
-            out.append((device, cmd_id, at, text))
-        return out
+            return self.conn.execute("SELECT device, id, at, result FROM command_results "
+                                     "ORDER BY rowid").fetchall()
 
     def events_since(self, seq: int, limit: int = 10_000, upto: int | None = None
                      ) -> list[tuple[int, str, str, dict]]:
@@ -763,7 +467,6 @@ class Store:
         with self.lock:
             self.db["officers"].upsert({"id": officer_id, "name": name,
                                         "pin_hash": hash_pin(pin, salt), "salt": salt.hex(),
-                                        "failed": 0, "locked_until": None,
                                         "created_at": _utcnow()}, pk="id")
 
     def verify_officer(self, officer_id: str, pin: str, now: datetime, device: str

@@ -4,7 +4,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from counter_console.desk import SHORTCUTS, Desk, clock_text, minutes_text
+from counter_console.desk import SHORTCUTS, Desk
 from office_client.model import OfficeModel
 
 NOW = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)  # 09:00 WIB
@@ -117,7 +117,7 @@ def test_idle_enables_call_and_lists_waiting_in_order(desk):
     assert view.waiting[1].waited_text == "31 mnt"
     assert [(c.service_name, c.lane_name, c.count) for c in view.counts] == [
         ("Paspor Baru", "Umum", 1), ("Paspor Baru", "Lansia 60+", 1)]
-    assert (view.served, view.no_show, view.avg_service_text) == (4, 1, "05:30")
+    assert (view.served, view.no_show, view.avg_service_text) == (4, 1, "5 mnt 30 dtk")
     assert view.actions["call_next"].shortcut == SHORTCUTS["call_next"] == "F1"
 
 
@@ -133,7 +133,7 @@ def test_called_and_serving_states(desk):
     assert {k for k, a in view.actions.items() if a.enabled} == {
         "recall", "start_service", "no_show", "transfer"}
     cur = view.current
-    assert (cur.number, cur.waited_text, cur.at_counter_text) == ("A001", "19 mnt", "03:00")
+    assert (cur.number, cur.waited_text, cur.at_counter_text) == ("A001", "19 mnt", "3 mnt")
     assert cur.reason_text == "Jalur prioritas: Lansia 60+"
     desk.set_lang("en")
     assert desk.view().current.reason_text == "Priority lane: Elderly 60+"
@@ -142,7 +142,7 @@ def test_called_and_serving_states(desk):
     view = desk.view()
     assert view.state == "serving"
     assert {k for k, a in view.actions.items() if a.enabled} == {"finish", "transfer"}
-    assert view.current.at_counter_text == "03:00 (serving 01:00)"
+    assert view.current.at_counter_text == "3 min\n(serving 1 min)"
 
 
 @pytest.mark.parametrize("reason, text", [
@@ -260,7 +260,7 @@ def test_stats_follow_ticket_events(desk):
         assert desk.model.apply(msg).value == "applied"
         desk.on_event(msg)
     view = desk.view()
-    assert (view.served, view.no_show, view.avg_service_text) == (2, 1, "03:20")
+    assert (view.served, view.no_show, view.avg_service_text) == (2, 1, "3 mnt 20 dtk")
     assert "A002" in view.notice.text
 
 
@@ -291,7 +291,15 @@ def test_bad_input_never_crashes(desk):
     desk.view()
 
 
-def test_formatting():
-    assert minutes_text(None, "id") == "—"
-    assert minutes_text(75 * 60, "en") == "1 h 15 min"
-    assert clock_text(3725) == "1:02:05" and clock_text(-5) == "00:00"
+def test_times_in_words_and_the_offices_clock(desk):
+    """Durations read as words (never a clock-like 04:16); the clock is the office's."""
+    called = ticket("t1", "A001", status="called", queued=90, called_at=iso(75.5))
+    load(desk, [counter(tk=called)], [])
+    view = desk.view()
+    cur = view.current
+    assert (cur.waited_text, cur.at_counter_text) == ("14 mnt", "1 j 15 mnt 30 dtk")
+    assert view.clock_text == "09:00 WIB"
+    desk.set_lang("en")
+    assert desk.view().current.at_counter_text == "1 hr 15 min 30 sec"
+    desk.model.office["timezone"] = "Asia/Makassar"
+    assert desk.view().clock_text == "10:00 WITA"

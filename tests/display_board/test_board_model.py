@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from display_board.board import Board, BoardFilter, Flash, clock_line
+from display_board.board import Board, BoardFilter, Flash
 from display_board.leds import (
     LedPusher,
     LedSpecError,
@@ -85,10 +85,13 @@ def test_catalog_is_complete() -> None:
     assert missing_translations() == []
 
 
-def test_clock_in_indonesian() -> None:
-    assert clock_line(NOW) == "Senin, 23 November 2026 08:15 WIB"
-    assert clock_line(NOW, "Asia/Makassar") == "Senin, 23 November 2026 09:15 WITA"
-    assert clock_line(NOW, "Asia/Jayapura", "en") == "Monday, 23 November 2026 10:15 WIT"
+def test_clock_in_indonesian_in_the_offices_zone() -> None:
+    board = make_board()
+    view = board.view(NOW)
+    assert (view.date_text, view.time_text) == ("Senin, 23 November 2026", "08:15 WIB")
+    board.model.office["timezone"] = "Asia/Jayapura"
+    view = board.view(NOW, "en")
+    assert (view.date_text, view.time_text) == ("Monday, 23 November 2026", "10:15 WIT")
 
 
 def test_call_is_shown_and_announced_once() -> None:

@@ -11,7 +11,7 @@ from antrean import report as cli
 from antrean.cli import UserError
 from server.engine.model import Changes
 from server.store.backup import BackupError, backup
-from server.store.sqlite import Store
+from server.store.sqlite import Store, encode_part
 
 
 def test_backup_while_a_writer_commits(tmp_path):
@@ -27,7 +27,7 @@ def test_backup_while_a_writer_commits(tmp_path):
             at = datetime.now(UTC).isoformat()
             batch = [(at, "2025-03-03", "w", "ticket_issued", {"n": n + i, "pad": "x" * 200})
                      for i in range(20)]
-            store.commit_batch(batch, Changes(), [])
+            store.commit_encoded([encode_part(batch, Changes(), [])])
             n += 20
             written[0] = n
             if n >= 2000:

@@ -52,7 +52,7 @@ def test_full_disk_is_reported_and_the_queue_survives_it(live_server):
     board = device(live_server, "board-1")
     assert [t["number"] for t in board.welcome["snapshot"]["waiting"]] == acked
     with sqlite3.connect(live_server.db_path) as db:
-        assert [n for (n,) in db.execute("SELECT number FROM tickets ORDER BY key")] == acked
+        assert [n for (n,) in db.execute("SELECT number FROM tickets ORDER BY number")] == acked
 
     store.limit_pages(None)  # room again
     after = kiosk.ok("issue_ticket", service="paspor-baru", lane="reguler")

@@ -13,7 +13,7 @@ from antrean import simulate as cli
 from config import office as office_config
 from server.engine import Actor, Engine
 from server.engine.model import Changes
-from server.store.sqlite import Store
+from server.store.sqlite import Store, encode_part
 from simulation.model import Distribution, ScenarioError, Staffing
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "simulation" / "scenario.example.toml"
@@ -112,7 +112,7 @@ def test_replay_a_day_from_the_database(tmp_path, capsys):
         send("call_next", {"counter": "loket-5"}, officer, now)
         send("start_service", {"counter": "loket-5"}, officer, now)
         send("finish", {"counter": "loket-5"}, officer, now + timedelta(minutes=3 + k % 3))
-    store.commit_batch(events, Changes(), [])
+    store.commit_encoded([encode_part(events, Changes(), [])])
     store.close()
     code, out, err = run(capsys, "--from-db", str(db), "--day", "2025-03-04",
                          "--format", "json")

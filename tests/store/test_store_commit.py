@@ -1,6 +1,6 @@
-"""The store's two-phase commit: the hub writes a group on its event loop
-(`begin_commit`) and commits it on its commit thread (`finish_commit`). Real SQLite
-throughout; failures are made by the database itself (a trigger, a deferred foreign key)."""
+"""The store's commit: every part of a group in one transaction, durable when
+`commit_encoded` returns, all or nothing. Real SQLite throughout; failures are made by
+the database itself (a trigger, a size limit it enforces)."""
 
 from __future__ import annotations
 
@@ -21,37 +21,29 @@ def part(*names: str, result_id: str = "r1"):
     return encode_part(events, Changes(), [("kiosk-1", result_id, AT, '{"ok":true}')])
 
 
-def committed_events(path) -> list[tuple[int, str]]:
-    with sqlite3.connect(path) as other:  # what survives: another connection's view
-        return other.execute("SELECT seq, name FROM events ORDER BY seq").fetchall()
+def committed(path) -> tuple[list[tuple[int, str]], list[str]]:
+    """What survives: another connection's view of the events and the results."""
+    with sqlite3.connect(path) as other:
+        return (other.execute("SELECT seq, name FROM events ORDER BY seq").fetchall(),
+                [r for (r,) in other.execute("SELECT id FROM command_results ORDER BY rowid")])
 
 
-def test_begin_on_one_thread_finish_on_another(tmp_path):
+def test_a_group_is_committed_whole_with_each_parts_seq_range(tmp_path):
     store = Store(tmp_path / "a.db")
-    ranges = store.begin_commit([part("ticket_issued", "ticket_called"), part("alert")])
-    assert ranges == [(1, 2), (3, 3)]
-    # written but not committed: nobody else sees it, and the seq has not moved
-    assert committed_events(store.path) == []
-    assert store.seq == 0
-    errors: list[BaseException] = []
-
-    def commit() -> None:
-        try:
-            store.finish_commit()
-        except BaseException as exc:  # pragma: no cover - reported below
-            errors.append(exc)
-
-    worker = threading.Thread(target=commit)
+    ranges: list = []
+    # the hub commits on a thread: the connection must not be tied to the one that made it
+    worker = threading.Thread(target=lambda: ranges.extend(store.commit_encoded(
+        [part("ticket_issued", "ticket_called"), part(result_id="r2"), part("alert")])))
     worker.start()
     worker.join(10)
-    assert not errors
+    assert ranges == [(1, 2), (3, 2), (3, 3)]  # a part without events: an empty range
     assert store.seq == 3
-    assert committed_events(store.path) == [(1, "ticket_issued"), (2, "ticket_called"),
-                                            (3, "alert")]
+    assert committed(store.path) == ([(1, "ticket_issued"), (2, "ticket_called"),
+                                      (3, "alert")], ["r1", "r2", "r1"])
     # the payload JSON is stored as encoded, non-ASCII kept
-    assert store.events_since(0, 10, upto=3)[0][3] == {"n": 0, "teks": "antrean ✓"}
-    # and the next group follows on
-    assert store.commit_encoded([part("ticket_finished", result_id="r2")]) == [(4, 4)]
+    assert store.events_since(0, 10)[0][3] == {"n": 0, "teks": "antrean ✓"}
+    assert store.commit_encoded([part("ticket_finished", result_id="r3")]) == [(4, 4)]
+    assert store.health()["last_commit"]["ok"] is True
     store.close()
 
 
@@ -61,34 +53,32 @@ def test_a_failed_write_refuses_commits_until_the_hub_reloads(tmp_path):
     store.conn.execute("CREATE TRIGGER refuse BEFORE INSERT ON command_results "
                        "WHEN NEW.id = 'doomed' BEGIN SELECT RAISE(ABORT, 'disk says no'); END")
     with pytest.raises(sqlite3.IntegrityError, match="disk says no"):
-        store.begin_commit([part("ticket_called", result_id="doomed")])
-    assert store.failed and not store.writer.in_transaction
-    assert committed_events(store.path) == [(1, "ticket_issued")]
-    # batches prepared on the lost state are refused, without blocking
+        store.commit_encoded([part("ticket_called"), part("alert", result_id="doomed")])
+    assert store.failed and not store.writer.in_transaction and store.seq == 1
+    assert committed(store.path) == ([(1, "ticket_issued")], ["r1"])  # nothing of the group
+    health = store.health()
+    assert health["db"] == "error" and "disk says no" in health["reason"]
+    # batches prepared on the lost state are refused
     with pytest.raises(StoreError, match="earlier commit failed"):
-        store.begin_commit([part("ticket_finished", result_id="r9")])
+        store.commit_encoded([part("ticket_finished", result_id="r9")])
     store.clear_failure()
     assert store.commit_encoded([part("ticket_called", result_id="r3")]) == [(2, 2)]
+    assert store.health()["db"] == "ok"
     store.close()
 
 
-def test_a_failed_commit_rolls_back_everything_of_the_group(tmp_path):
+def test_a_commit_that_needs_more_room_than_there_is_leaves_nothing(tmp_path):
     store = Store(tmp_path / "c.db")
-    # A deferred foreign key is only checked at COMMIT: the failure happens in
-    # finish_commit, i.e. on the hub's commit thread, after every insert succeeded.
-    store.conn.executescript("""
-        CREATE TABLE parent(id INTEGER PRIMARY KEY);
-        CREATE TABLE child(p INTEGER REFERENCES parent(id) DEFERRABLE INITIALLY DEFERRED);
-        CREATE TRIGGER late AFTER INSERT ON command_results WHEN NEW.id = 'doomed'
-        BEGIN INSERT INTO child VALUES (42); END;
-    """)
-    store.begin_commit([part("ticket_issued"), part("ticket_called", result_id="doomed")])
-    with pytest.raises(sqlite3.IntegrityError, match="FOREIGN KEY"):
-        store.finish_commit()
-    assert store.failed and store.seq == 0
-    assert committed_events(store.path) == []
-    assert store.write_lock.acquire(timeout=1)  # released although the commit failed
-    store.write_lock.release()
+    store.commit_encoded([part("ticket_issued")])
+    store.limit_pages(1)  # as a full disk: SQLITE_FULL as soon as the file must grow
+    big = encode_part([(AT, DAY, "kiosk-1", "alert", {"pad": "x" * 4000})] * 50, Changes(), [])
+    with pytest.raises(sqlite3.OperationalError, match="full"):
+        store.commit_encoded([part("ticket_called", result_id="r2"), big])
+    assert store.failed and store.seq == 1
+    assert committed(store.path) == ([(1, "ticket_issued")], ["r1"])
+    assert "full" in store.health()["reason"]
+    store.limit_pages(None)
     store.clear_failure()
-    assert store.commit_encoded([part("ticket_issued", result_id="r4")]) == [(1, 1)]
+    assert store.commit_encoded([part("ticket_called", result_id="r2"), big]) == [(2, 2),
+                                                                                  (3, 52)]
     store.close()

@@ -8,7 +8,7 @@ import json
 from datetime import UTC, datetime, timedelta
 
 from server.engine import Actor, Engine
-from server.store.sqlite import Store
+from server.store.sqlite import Store, encode_part
 
 KIOSK = Actor("kiosk", "kiosk-1")
 OFFICER = Actor("counter", "console-1", "budi", "Budi Santoso", session="s-1")
@@ -28,7 +28,7 @@ class Office:
         outcome = self.engine.handle(name, args, actor, self.now)
         at = self.engine.iso(self.now)
         events = [(at, self.engine.day_iso(), "t", str(n), d) for n, d in outcome.events]
-        self.store.commit_batch(events, self.engine.drain_changes(), [])
+        self.store.commit_encoded([encode_part(events, self.engine.drain_changes(), [])])
         return outcome
 
     def restart(self) -> None:

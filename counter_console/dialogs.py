@@ -1,0 +1,258 @@
+"""The counter console's dialogs (transfer, pause, confirm a call out of order): overlays
+inside the window, not separate windows, so keyboard focus stays in one place and a
+screenshot shows them. They collect details for the `Desk`, which decides."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QEvent, QObject, Qt, Signal
+from PySide6.QtGui import QColor, QPainter
+from PySide6.QtWidgets import (
+    QComboBox,
+    QFrame,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from counter_console.desk import PAUSE_PRESETS, Desk, WaitingRow
+from counter_console.style import named_label
+from i18n import t
+
+
+class Overlay(QWidget):
+    """Dims the window and holds one dialog card; Esc cancels, Enter accepts."""
+
+    accepted = Signal()
+    cancelled = Signal()
+    closed = Signal()  # after accept or cancel: the window gives the focus back
+
+    def __init__(self, parent: QWidget) -> None:
+        super().__init__(parent)
+        self.lang = ""  # of the texts shown (see retranslate)
+        self.hide()
+        outer = QVBoxLayout(self)
+        outer.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.card = QFrame()
+        self.card.setObjectName("overlayCard")
+        self.card.setMinimumWidth(620)
+        self.card.setMaximumWidth(760)
+        outer.addWidget(self.card, 0, Qt.AlignmentFlag.AlignCenter)
+        self.body = QVBoxLayout(self.card)
+        self.body.setContentsMargins(32, 28, 32, 28)
+        self.body.setSpacing(12)
+        parent.installEventFilter(self)
+        self.cancelled.connect(self.close_dialog)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if watched is self.parent() and event.type() == QEvent.Type.Resize:
+            self.setGeometry(self.parentWidget().rect())
+        return False
+
+    def paintEvent(self, event: object) -> None:
+        painter = QPainter(self)
+        painter.fillRect(self.rect(), QColor(15, 23, 42, 150))
+
+    def open(self) -> None:
+        self.setGeometry(self.parentWidget().rect())
+        self.show()
+        self.raise_()
+
+    def open_fresh(self, lang: str, blank: tuple[QComboBox | QLineEdit, ...],
+                   focus: QWidget) -> None:
+        """Open with nothing kept from last time: `blank` is emptied first, so
+        `retranslate` fills in the defaults for what is on the desk now."""
+        for widget in blank:
+            widget.clear()
+        self.retranslate(lang)
+        self.open()
+        focus.setFocus()
+
+    def close_dialog(self) -> None:
+        self.hide()
+        self.closed.emit()
+
+    def retranslate(self, lang: str) -> None:
+        """Put every text in `lang`, keeping what the officer chose or typed. Called when
+        the dialog opens and when the language changes while it is open (F12)."""
+        self.lang = lang
+
+    def keyPressEvent(self, event: object) -> None:
+        key = event.key()
+        if key == Qt.Key.Key_Escape:
+            self.cancelled.emit()
+        elif key in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+            self.accepted.emit()
+        else:
+            super().keyPressEvent(event)
+
+
+class DialogCard(QObject):
+    """Common parts of an overlay dialog: title, fields, OK/Cancel with key hints."""
+
+    def __init__(self, overlay: Overlay) -> None:
+        super().__init__(overlay)
+        self.overlay = overlay
+        self.title = named_label("", "dialogTitle", wrap=True)
+        self.text = named_label("", "hint", wrap=True)
+        self.text.setStyleSheet("font-size: 18px;")
+        self.fields = QGridLayout()
+        self.fields.setHorizontalSpacing(16)
+        self.fields.setVerticalSpacing(10)
+        self.ok = QPushButton()
+        self.ok.setObjectName("dialogButton")
+        self.ok.setProperty("primary", True)
+        self.cancel = QPushButton()
+        self.cancel.setObjectName("dialogButton")
+        buttons = QHBoxLayout()
+        buttons.addStretch(1)
+        buttons.addWidget(self.cancel)
+        buttons.addWidget(self.ok)
+        body = overlay.body
+        body.addWidget(self.title)
+        body.addWidget(self.text)
+        body.addLayout(self.fields)
+        body.addSpacing(8)
+        body.addLayout(buttons)
+        self.ok.clicked.connect(overlay.accepted)
+        self.cancel.clicked.connect(overlay.cancelled)
+
+    def set_buttons(self, lang: str) -> None:
+        self.ok.setText(f"{t('console.dialog_ok', lang)}  ⏎")
+        self.cancel.setText(f"{t('console.dialog_cancel', lang)}  Esc")
+
+    def add_field(self, row: int, caption: QLabel, widget: QWidget) -> None:
+        caption.setObjectName("fieldLabel")
+        self.fields.addWidget(caption, row, 0)
+        self.fields.addWidget(widget, row, 1)
+
+
+class TransferDialog(Overlay):
+    def __init__(self, parent: QWidget, desk: Desk) -> None:
+        super().__init__(parent)
+        self.desk = desk
+        self.card_parts = DialogCard(self)
+        self.service = QComboBox()
+        self.stage = QComboBox()
+        self.counter = QComboBox()
+        self.note = QLineEdit()
+        self.note.setMaxLength(500)
+        self.captions = [QLabel() for _ in range(4)]
+        for row, widget in enumerate((self.service, self.stage, self.counter, self.note)):
+            self.card_parts.add_field(row, self.captions[row], widget)
+        self.service.currentIndexChanged.connect(self._service_changed)
+        self.accepted.connect(self._accept)
+        self.card_parts.text.hide()
+
+    def open_for(self) -> None:
+        self.open_fresh(self.desk.lang, (self.service, self.note), self.service)
+
+    def retranslate(self, lang: str) -> None:
+        super().retranslate(lang)
+        keep = (self.service.currentData(), self.stage.currentData(),
+                self.counter.currentData())
+        opts = self.desk.transfer_options()
+        self._opts = opts
+        ticket = self.desk.current_ticket or {}
+        self.card_parts.title.setText(t("console.transfer_title", lang,
+                                        number=ticket.get("number", "")))
+        for label, key in zip(self.captions, ("transfer_service", "transfer_stage",
+                                              "transfer_counter", "transfer_note"), strict=True):
+            label.setText(t(f"console.{key}", lang))
+        self.card_parts.set_buttons(lang)
+        self.service.blockSignals(True)
+        self.service.clear()
+        for sid, name in opts.services:
+            self.service.addItem(name, sid)
+        self.service.setCurrentIndex(max(0, self.service.findData(keep[0] or
+                                                                  opts.default_service)))
+        self.service.blockSignals(False)
+        self._service_changed()
+        stage = keep[1] if keep[0] else opts.default_stage
+        if stage:
+            self.stage.setCurrentIndex(max(0, self.stage.findData(stage)))
+        if keep[0]:
+            self.counter.setCurrentIndex(max(0, self.counter.findData(keep[2])))
+
+    def _service_changed(self) -> None:
+        sid = self.service.currentData()
+        lang = self.lang
+        self.stage.clear()
+        for st, name in self._opts.stages.get(sid, []):
+            self.stage.addItem(name, st)
+        self.counter.clear()
+        self.counter.addItem(t("console.transfer_any_counter", lang), None)
+        for cid, name in self._opts.counters.get(sid, []):
+            if cid != self.desk.counter_id:
+                self.counter.addItem(name, cid)
+
+    def _accept(self) -> None:
+        if self.desk.transfer(self.service.currentData(), self.stage.currentData(),
+                              self.counter.currentData(), self.note.text()):
+            self.close_dialog()
+
+
+class PauseDialog(Overlay):
+    def __init__(self, parent: QWidget, desk: Desk) -> None:
+        super().__init__(parent)
+        self.desk = desk
+        self.card_parts = DialogCard(self)
+        self.reason = QComboBox()
+        self.text = QLineEdit()
+        self.text.setMaxLength(150)
+        self.captions = [QLabel(), QLabel()]
+        self.card_parts.add_field(0, self.captions[0], self.reason)
+        self.card_parts.add_field(1, self.captions[1], self.text)
+        self.card_parts.text.hide()
+        self.accepted.connect(self._accept)
+
+    def open_for(self) -> None:
+        self.open_fresh(self.desk.lang, (self.reason, self.text), self.reason)
+
+    def retranslate(self, lang: str) -> None:
+        super().retranslate(lang)
+        self.card_parts.title.setText(t("console.pause_title", lang))
+        self.captions[0].setText(t("console.pause_reason", lang))
+        self.captions[1].setText(t("console.pause_text", lang))
+        self.card_parts.set_buttons(lang)
+        keep = self.reason.currentData()
+        self.reason.clear()
+        for preset in PAUSE_PRESETS:
+            self.reason.addItem(t(f"console.{preset}", lang), preset)
+        self.reason.setCurrentIndex(max(0, self.reason.findData(keep)))
+
+    def _accept(self) -> None:
+        if self.desk.pause(self.reason.currentData(), self.text.text()):
+            self.close_dialog()
+
+
+class ConfirmCallDialog(Overlay):
+    def __init__(self, parent: QWidget, desk: Desk) -> None:
+        super().__init__(parent)
+        self.desk = desk
+        self.card_parts = DialogCard(self)
+        self.ticket_id = ""
+        self.row: WaitingRow | None = None
+        self.accepted.connect(self._accept)
+
+    def open_for(self, row: WaitingRow) -> None:
+        self.ticket_id = row.id
+        self.row = row
+        self.open_fresh(self.desk.lang, (), self)
+
+    def retranslate(self, lang: str) -> None:
+        super().retranslate(lang)
+        # the row as the desk now names it (service and lane in the new language)
+        row = next((r for r in self.desk.waiting_rows() if r.id == self.ticket_id), self.row)
+        self.card_parts.title.setText(t("console.confirm_call_title", lang, number=row.number))
+        self.card_parts.text.setText(t("console.confirm_call_text", lang,
+                                       service=row.service_name, lane=row.lane_name,
+                                       waited=row.waited_text))
+        self.card_parts.set_buttons(lang)
+
+    def _accept(self) -> None:
+        self.desk.call_ticket(self.ticket_id)
+        self.close_dialog()
