@@ -1,16 +1,4 @@
-"""The Antrean wire protocol: message shapes shared by the server and every client."""
+"""The Antrean wire protocol: message shapes shared by the server and every client (all
+of `protocol.messages`)."""
 
 from protocol.messages import *  # noqa: F403
-from protocol.messages import (  # noqa: F401
-    COMMAND_ROLES,
-    EVENT_NAMES,
-    PROTOCOL_VERSION,
-    ErrorCode,
-    Event,
-    ProtocolError,
-    Role,
-    encode,
-    parse,
-    public_event,
-    public_snapshot,
-)

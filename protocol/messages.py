@@ -1,17 +1,24 @@
 """Every wire message of the Antrean protocol (v1), in one place.
 
 The server and all clients import this module; nothing here does I/O. It owns:
-the message constructors, frame parsing/validation, error codes, which role may send
-which command, and the event names. `docs/protocol.md` is the protocol's reference.
+the message constructors, frame parsing/validation, error codes, each command's spec
+(who may send it, its arguments), and the event names. `docs/protocol.md` is the
+protocol's reference.
 """
 
 from __future__ import annotations
 
 import json
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
 import orjson
+
+from i18n import LANGUAGES, t
 
 PROTOCOL_VERSION = 1
 DEFAULT_PORT = 8765
@@ -54,66 +61,196 @@ class ErrorCode(StrEnum):
     INTERNAL = "internal"
 
 
+# ---- commands: who may send each one, and its arguments ---------------------------
+# One spec per command (COMMANDS). Whoever answers a command checks it against its spec
+# (`check_args`) before acting on it: the queue engine, or the hub for what it answers.
+
+APPLICANT = "applicant"  # the phone page (HTTP, by a ticket's status token); no socket role
 DEVICE_STATUSES = ("ok", "paper_near_end", "paper_out", "cover_open", "offline", "unknown")
+REPORT_FORMATS = ("html", "xlsx", "csv", "pdf")
+NAME_CHARS = 100  # an id, a ticket number or token, a booking code, a PIN
+REASON_CHARS = 200  # a reason is one line on a console
+NOTE_CHARS = 500  # a transfer note, a device's status detail, an announcement's language
+# Free text is one plain line: no control characters (C0, DEL, C1), no line or paragraph
+# separators, no bidirectional overrides (they make a log line or a screen read other than
+# it is stored), no lone surrogates. A survey comment is typed in a text area: it may
+# have line breaks (CR, LF) and tabs.
+NOT_PLAIN = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069"
+                       "\ud800-\udfff]")
+_NOT_PLAIN_LINES = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029"
+                              "\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
 
-_K, _C, _D, _A = Role.KIOSK, Role.COUNTER, Role.DISPLAY, Role.ADMIN
-_T = Role.TABLET
-# who may ask for a one-time report link (a supervisor role joins this set later)
-REPORT_ROLES: frozenset[str] = frozenset({_A})
-# command name -> roles allowed to send it (the table of the spec, plus documented additions)
-COMMAND_ROLES: dict[str, frozenset[str]] = {
-    "issue_ticket": frozenset({_K}),
-    "check_in": frozenset({_K}),
-    "login": frozenset({_C}),
-    "logout": frozenset({_C}),
-    "call_next": frozenset({_C}),
-    "call_ticket": frozenset({_C}),
-    "recall": frozenset({_C}),
-    "start_service": frozenset({_C}),
-    "finish": frozenset({_C}),
-    "no_show": frozenset({_C}),
-    "transfer": frozenset({_C}),
-    "pause": frozenset({_C}),
-    "resume": frozenset({_C}),
-    "report_device_status": frozenset({_K, _D, _C}),
-    "set_announcement": frozenset({_A}),
-    "open_counter": frozenset({_A, _C}),
-    "close_counter": frozenset({_A, _C}),
-    "cancel": frozenset({_C, _A}),
-    "ping": frozenset(ROLES),
-    # additions
-    "import_bookings": frozenset({_A}),
-    "submit_survey": frozenset({_K, _C, _A}),
-    "tablet_survey": frozenset({_T}),
-    "report_link": REPORT_ROLES,
+
+class ArgError(ValueError):
+    """An argument that breaks its command's spec: `bad_request`, and the server's message
+    naming it (and free text's limit) in a language."""
+
+    code = ErrorCode.BAD_REQUEST
+
+    def __init__(self, arg: str, kind: Any = None) -> None:
+        super().__init__(arg)
+        limit = kind.limit if isinstance(kind, Text | Bilingual) else None
+        self.key = "err_bad_text" if limit else "err_bad_arg"
+        self.params = {"arg": arg, "limit": limit}
+
+    def message(self, lang: str) -> str:
+        return t(f"server.{self.key}", lang, **self.params)
+
+
+# The kinds of argument (ARGS), and what a value of each must be (`_checked`). An optional
+# argument that is absent is its kind's `default`, or None.
+
+@dataclass(frozen=True)
+class Str:
+    """A string naming something (an id, a ticket number or token, a code, a PIN), or one
+    of `values`."""
+    limit: int = NAME_CHARS
+    values: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Text:
+    """Free text: one plain line (`lines`: line breaks and tabs too)."""
+    limit: int
+    lines: bool = False
+    default: str | None = ""
+
+
+@dataclass(frozen=True)
+class Bilingual:
+    """{"id": text, "en": text}, each plain text; a string stands for both."""
+    limit: int
+
+
+@dataclass(frozen=True)
+class When:
+    """An ISO date and time (`date`: a date); without an offset, the office's zone."""
+    date: bool = False
+
+
+@dataclass(frozen=True)
+class Scores:
+    """Exactly `count` integers from `low` to `high`."""
+    count: int
+    low: int
+    high: int
+
+
+@dataclass(frozen=True)
+class Rows:
+    """A list of at most `limit` records; its command checks each one (naming its row)."""
+    limit: int
+
+
+Arg = Str | Text | Bilingual | When | Scores | Rows
+
+
+def _checked(kind: Arg, value: Any) -> Any:
+    """`value` as an argument of this kind takes it (or what it stands for); else
+    ValueError."""
+    match kind:
+        case Str() if isinstance(value, str) and len(value) <= kind.limit and (
+                not kind.values or value in kind.values):
+            return value
+        case Text() if isinstance(value, str) and len(value) <= kind.limit and not (
+                _NOT_PLAIN_LINES if kind.lines else NOT_PLAIN).search(value):
+            return value
+        case Bilingual() if isinstance(value, str | dict):
+            texts = dict.fromkeys(LANGUAGES, value) if isinstance(value, str) else value
+            return {lang: _checked(Text(kind.limit), texts.get(lang)) for lang in LANGUAGES}
+        case When() if isinstance(value, str) and len(value) <= 40:
+            return (date if kind.date else datetime).fromisoformat(value)
+        case Scores() if isinstance(value, list) and len(value) == kind.count and all(
+                type(a) is int and kind.low <= a <= kind.high for a in value):
+            return value
+        case Rows() if isinstance(value, list) and len(value) <= kind.limit:
+            return value
+    raise ValueError
+
+
+# Every argument of the protocol, by name: a name means one thing in every command.
+ARGS: dict[str, Arg] = {
+    "service": Str(), "lane": Str(), "stage": Str(), "counter": Str(), "to_counter": Str(),
+    "ticket": Str(), "booking_code": Str(), "officer": Str(), "pin": Str(),
+    "lang": Str(values=LANGUAGES), "status": Str(values=DEVICE_STATUSES),
+    "format": Str(values=REPORT_FORMATS), "from": When(date=True), "to": When(date=True),
+    "until": When(), "reason": Text(REASON_CHARS), "note": Text(NOTE_CHARS, default=None),
+    "detail": Text(NOTE_CHARS), "comment": Text(2000, lines=True),  # from a text area
+    "text": Bilingual(NOTE_CHARS), "answers": Scores(9, 1, 4), "bookings": Rows(5000),
 }
 
-# Required args per command (type checks beyond presence happen in the engine).
-COMMAND_REQUIRED_ARGS: dict[str, tuple[str, ...]] = {
-    "issue_ticket": ("service", "lane"),
-    "check_in": ("booking_code",),
-    "login": ("officer", "pin", "counter"),
-    "logout": (),
-    "call_next": ("counter",),
-    "call_ticket": ("counter", "ticket"),
-    "recall": ("counter",),
-    "start_service": ("counter",),
-    "finish": ("counter",),
-    "no_show": ("counter",),
-    "transfer": ("counter", "service"),
-    "pause": ("counter",),
-    "resume": ("counter",),
-    "report_device_status": ("status",),
-    "set_announcement": ("text",),
-    "open_counter": ("counter",),
-    "close_counter": ("counter",),
-    "cancel": ("ticket",),
-    "ping": (),
-    "import_bookings": ("bookings",),
-    "submit_survey": ("ticket", "answers"),
-    "tablet_survey": (),
-    "report_link": ("from", "to", "format"),
+
+@dataclass(frozen=True)
+class CommandSpec:
+    """Who may send a command; the arguments it requires (present, not null, not "") and
+    those it may have; who answers it: the queue `engine` or the `hub` (no queue state);
+    and the arguments the hub acts on before the engine gets the command."""
+    roles: frozenset[str]
+    required: tuple[str, ...] = ()
+    optional: tuple[str, ...] = ()
+    answered_by: str = "engine"
+    hub_checked: tuple[str, ...] = ()
+
+
+def _spec(roles: Iterable[str], required: tuple[str, ...] = (),
+          optional: tuple[str, ...] = (), **more: Any) -> CommandSpec:
+    return CommandSpec(frozenset(roles), required, optional, **more)
+
+
+_K, _C, _D, _A, _T = Role.KIOSK, Role.COUNTER, Role.DISPLAY, Role.ADMIN, Role.TABLET
+
+COMMANDS: dict[str, CommandSpec] = {
+    # a kiosk issues tickets
+    "issue_ticket": _spec({_K}, ("service", "lane"), ("lang",)),
+    "check_in": _spec({_K}, ("booking_code",), ("lang",)),
+    # an officer at a counter; the hub checks a login's PIN, and the engine takes the
+    # officer from the checked sender (its `Actor`)
+    "login": _spec({_C}, ("officer", "pin", "counter"), hub_checked=("officer", "pin")),
+    "logout": _spec({_C}),
+    "call_next": _spec({_C}, ("counter",)),
+    "call_ticket": _spec({_C}, ("counter", "ticket")),
+    "recall": _spec({_C}, ("counter",)),
+    "start_service": _spec({_C}, ("counter",)),
+    "finish": _spec({_C}, ("counter",)),
+    "no_show": _spec({_C}, ("counter",)),
+    "transfer": _spec({_C}, ("counter", "service"), ("stage", "lane", "to_counter", "note")),
+    "pause": _spec({_C}, ("counter",), ("reason",)),
+    "resume": _spec({_C}, ("counter",)),
+    "open_counter": _spec({_A, _C}, ("counter",)),
+    "close_counter": _spec({_A, _C}, ("counter",), ("reason",)),
+    "cancel": _spec({_C, _A}, ("ticket",), ("reason",)),
+    # the office's admin
+    "set_announcement": _spec({_A}, ("text",), ("until",)),
+    "import_bookings": _spec({_A}, ("bookings",)),
+    "report_link": _spec({_A}, ("from", "to", "format"), ("lang",), answered_by="hub"),
+    # several roles
+    "report_device_status": _spec({_K, _D, _C}, ("status",), ("detail",)),
+    "submit_survey": _spec({_K, _C, _A, APPLICANT}, ("ticket", "answers"), ("comment",)),
+    "tablet_survey": _spec({_T}),
+    "ping": _spec(ROLES),
 }
+
+
+def check_args(name: str, args: dict[str, Any], skip: tuple[str, ...] = ()) -> dict[str, Any]:
+    """`args` as command `name`'s spec has them: each required one present and of its kind
+    (ARGS), each optional one of its kind or (absent, null or "") its kind's default.
+    Arguments the spec does not name, and those in `skip`, are left out. Raises ArgError
+    naming the first bad argument."""
+    spec, checked = COMMANDS[name], {}
+    for arg in spec.required + spec.optional:
+        value, kind = args.get(arg), ARGS[arg]
+        if arg in skip:
+            continue
+        if value is None or value == "":
+            if arg in spec.required:
+                raise ArgError(arg)
+            checked[arg] = getattr(kind, "default", None)
+        else:
+            try:
+                checked[arg] = _checked(kind, value)
+            except ValueError:
+                raise ArgError(arg, kind) from None
+    return checked
 
 
 class Event(StrEnum):
@@ -237,10 +374,13 @@ def _validate_command(msg: dict) -> None:
         msg["args"] = args = {}
     if not isinstance(args, dict):
         raise ProtocolError(ErrorCode.BAD_REQUEST, "command: 'args' must be an object", msg["id"])
-    if msg["name"] not in COMMAND_ROLES:
+    spec = COMMANDS.get(msg["name"])
+    if spec is None:
         raise ProtocolError(ErrorCode.UNKNOWN_COMMAND, f"unknown command {msg['name']!r}",
                             msg["id"])
-    missing = [a for a in COMMAND_REQUIRED_ARGS[msg["name"]] if args.get(a) in (None, "")]
+    # a frame without what its command needs is a bad frame; the kind and bounds of each
+    # argument are checked where the command is answered (`check_args`)
+    missing = [a for a in spec.required if args.get(a) in (None, "")]
     if missing:
         raise ProtocolError(ErrorCode.BAD_REQUEST,
                             f"{msg['name']}: missing argument(s) {', '.join(missing)}", msg["id"])

@@ -300,8 +300,8 @@ class _Day:
     def close(self, t: float) -> None:
         self.closed = True
         eng = self.engine
-        self.result.left_at_closing = sum(len(line) for line in eng.lines.values()) + sum(
-            len(r) for r in eng.reserved.values())
+        self.result.left_at_closing = sum(len(line) for line in eng.lines.by_key.values()) + sum(
+            len(r) for r in eng.lines.reserved.values())
         self.result.in_service_at_closing = sum(1 for b in self.busy if b is not None)
         # After closing, only those already at work finish the queue.
         for i, on in enumerate(self.on):
@@ -340,8 +340,8 @@ class _Day:
     def call_next(self, i: int, t: float) -> None:
         # Peek (read only) whether any line this counter serves has someone: a refused
         # call_next costs the engine an exception and a translated message.
-        lines, cid = self.engine.lines, self.office.pool[i]
-        if not self.engine.reserved.get(cid) and not any(
+        lines, cid = self.engine.lines.by_key, self.office.pool[i]
+        if not self.engine.lines.reserved.get(cid) and not any(
                 lines.get(key) for key in self.office.serves[i]):
             self.idle.append(i)
             return

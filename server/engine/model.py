@@ -1,4 +1,5 @@
-"""Plain data the engine works on: tickets, counters, bookings, and their wire/record forms.
+"""Plain data the engine works on: tickets, counters, bookings, and their wire/record forms;
+a command as a handler gets it, and what came of it.
 
 Records (`to_record` / `from_record`) are what the store persists; wire dicts
 (`to_wire`) are what clients see. Times are aware datetimes inside, ISO strings outside.
@@ -12,28 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-
-def iso(dt: datetime | None, tz: Any) -> str | None:
-    return dt.astimezone(tz).isoformat(timespec="milliseconds") if dt else None
-
-
-class LastOf:
-    """`fn(x)`, remembered for the last `x` (the very object: held here, so its identity
-    cannot pass to another). A batch of commands shares one `now`, so it is put in office
-    time and formatted once for all of them, and the day once a day."""
-
-    __slots__ = ("fn", "key", "value")
-
-    def __init__(self, fn: Callable[[Any], Any]) -> None:
-        self.fn, self.key, self.value = fn, LastOf, None  # the class: never an argument
-
-    def __call__(self, x: Any) -> Any:
-        if x is not self.key:
-            self.key, self.value = x, self.fn(x)
-        return self.value
-
-
-_record_iso = LastOf(datetime.isoformat)  # every ticket of a batch: issued at its `now`
+from i18n import t
 
 
 def ticket_number(prefix: str, n: int) -> str:
@@ -54,10 +34,6 @@ def ticket_id(day_compact: str, number: str) -> str:
     """A ticket's id: its office day (YYYYMMDD) then its number, unique for ever (numbers
     start again every day)."""
     return f"t_{day_compact}_{number}"
-
-
-def parse_dt(value: str | None) -> datetime | None:
-    return datetime.fromisoformat(value) if value else None
 
 
 @dataclass(slots=True)
@@ -92,62 +68,33 @@ class Ticket:
     def to_wire(self, fmt: Callable[[datetime | None], str | None],
                 public_url: str) -> dict[str, Any]:
         """`fmt` formats a time for the wire (the engine's `iso`: office offset, ms)."""
-        called, started, finished, slot = (self.called_at, self.started_at,
-                                           self.finished_at, self.booking_slot)
-        return {
-            "id": self.id,
-            "number": self.number,
-            "service": self.service,
-            "stage": self.stage,
-            "lane": self.lane,
-            "status": self.status,
-            "issued_at": (issued := fmt(self.issued_at)),
-            # the same moment until the ticket is transferred: format it once
-            "queued_at": issued if self.queued_at is self.issued_at else fmt(self.queued_at),
-            "called_at": fmt(called) if called else None,
-            "started_at": fmt(started) if started else None,
-            "finished_at": fmt(finished) if finished else None,
-            "counter": self.counter,
-            "recalls": self.recalls,
-            "booked": slot is not None,
-            "booking_slot": fmt(slot) if slot else None,
-            "to_counter": self.reserved_counter,
-            "lang": self.lang,
-            "status_url": f"{public_url}/t/{self.token}",
-        }
+        issued = fmt(self.issued_at)  # and queued, until the ticket is transferred
+        return {"id": self.id, "number": self.number, "service": self.service,
+                "stage": self.stage, "lane": self.lane, "status": self.status,
+                "issued_at": issued,
+                "queued_at": issued if self.queued_at == self.issued_at else fmt(self.queued_at),
+                "called_at": fmt(self.called_at), "started_at": fmt(self.started_at),
+                "finished_at": fmt(self.finished_at), "counter": self.counter,
+                "recalls": self.recalls, "booked": self.booking_slot is not None,
+                "booking_slot": fmt(self.booking_slot), "to_counter": self.reserved_counter,
+                "lang": self.lang, "status_url": f"{public_url}/t/{self.token}"}
 
     def to_record(self) -> dict[str, Any]:
-        # Spelled out, field by field: this runs for every changed ticket of every commit
-        # (asdict deep-copies; a comprehension over getattr was twice as slow). A test
-        # checks that every field is here and comes back through from_record.
-        issued = _record_iso(self.issued_at)
-        queued, called, started = self.queued_at, self.called_at, self.started_at
-        finished, slot = self.finished_at, self.booking_slot
-        return {
-            "id": self.id, "day": self.day, "number": self.number, "service": self.service,
-            "stage": self.stage, "lane": self.lane, "status": self.status,
-            "token": self.token, "lang": self.lang, "issued_at": issued,
-            "queued_at": issued if queued is self.issued_at else queued.isoformat(),
-            "called_at": called.isoformat() if called else None,
-            "started_at": started.isoformat() if started else None,
-            "finished_at": finished.isoformat() if finished else None,
-            "counter": self.counter, "officer": self.officer, "recalls": self.recalls,
-            "transfers": self.transfers,
-            "booking_slot": slot.isoformat() if slot else None,
-            "reserved_counter": self.reserved_counter, "surveyed": self.surveyed,
-            "issued_as": self.issued_as,
-        }
+        rec = {name: getattr(self, name) for name in self.__dataclass_fields__}
+        for key in _TIMES:
+            rec[key] = rec[key].isoformat() if rec[key] else None
+        return rec
 
     @classmethod
     def from_record(cls, rec: dict[str, Any]) -> Ticket:
         values = dict(rec)
-        for key in ("issued_at", "queued_at", "called_at", "started_at", "finished_at",
-                    "booking_slot"):
-            values[key] = parse_dt(values.get(key))
+        for key in _TIMES:
+            values[key] = datetime.fromisoformat(values[key]) if values.get(key) else None
         values["surveyed"] = bool(values.get("surveyed"))  # stored as 0/1; NULL before 0.4
         return cls(**{k: values[k] for k in cls.__dataclass_fields__ if k in values})
 
 
+_TIMES = ("issued_at", "queued_at", "called_at", "started_at", "finished_at", "booking_slot")
 
 
 @dataclass(slots=True)
@@ -164,8 +111,7 @@ class CounterState:
     session: str | None = None  # hash of the logged-in officer's session secret
 
     def to_record(self) -> dict[str, Any]:
-        # not dataclasses.asdict: its deep copy was a third of a call's whole cost
-        rec = {name: getattr(self, name) for name in _COUNTER_FIELDS}
+        rec = {name: getattr(self, name) for name in self.__dataclass_fields__}
         rec["call_reason"] = json.dumps(self.call_reason) if self.call_reason else None
         return rec
 
@@ -176,9 +122,6 @@ class CounterState:
         values["call_reason"] = json.loads(reason) if isinstance(reason, str) else reason
         return cls(**values)
 
-
-
-_COUNTER_FIELDS = tuple(CounterState.__dataclass_fields__)
 
 @dataclass(slots=True)
 class Booking:
@@ -215,3 +158,47 @@ class Changes:
     def __bool__(self) -> bool:
         return bool(self.tickets or self.counters or self.bookings or self.removed_bookings
                     or self.meta is not None)
+
+
+@dataclass(frozen=True, slots=True)
+class Actor:
+    """Who sent a command."""
+
+    role: str
+    device: str | None = None
+    officer: str | None = None  # for counter role: verified by the shell at login
+    officer_name: str | None = None
+    counter: str | None = None  # the counter a paired device is bound to
+    session: str | None = None  # a logged-in officer's session (hash of its secret)
+
+
+@dataclass(slots=True)
+class Command:
+    """A command as its handler gets it: its checked arguments (`protocol.check_args`), who
+    sent it, when, and the events it causes so far."""
+
+    args: dict[str, Any]
+    actor: Actor
+    now: datetime
+    events: list[tuple[str, dict[str, Any]]]
+
+
+@dataclass(slots=True)
+class Outcome:
+    ok: bool
+    data: Any = None
+    error_code: str | None = None
+    error_message: str | None = None
+    events: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+
+
+class EngineError(Exception):
+    """A refused command: an error code and the server's message for it (i18n
+    `server.<key>` filled with `params`), in the office's language when it is answered."""
+
+    def __init__(self, code: str, key: str, **params: Any) -> None:
+        super().__init__(key)
+        self.code, self.key, self.params = code, key, params
+
+    def message(self, lang: str) -> str:
+        return t(f"server.{self.key}", lang, **self.params)

@@ -17,10 +17,13 @@ O(tickets). The order of rules, first match wins:
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from operator import attrgetter
 from typing import Any
 
+from config.office import Policy
 from server.engine.model import Ticket
 
 BOOKING_LINE = "@booking"
@@ -46,49 +49,37 @@ class Eligibility:
     booking: tuple[LineKey, ...]
 
 
-def _oldest(lines: dict[LineKey, dict[str, Ticket]], keys: tuple[LineKey, ...]
-            ) -> Ticket | None:
-    best: Ticket | None = None
-    for key in keys:
-        line = lines.get(key)
-        if line:
-            head = next(iter(line.values()))
-            if best is None or head.queued_at < best.queued_at:
-                best = head
-    return best
+def _first(lines: dict[LineKey, dict[str, Ticket]], keys: tuple[LineKey, ...],
+           order: Callable[[Ticket], Any]) -> Ticket | None:
+    """The first by `order` of these lines' heads (the earliest line wins a tie)."""
+    return min((next(iter(line.values())) for key in keys if (line := lines.get(key))),
+               key=order, default=None)
 
 
-def _earliest_booking(lines: dict[LineKey, dict[str, Ticket]], keys: tuple[LineKey, ...]
-                      ) -> Ticket | None:
-    best: Ticket | None = None
-    for key in keys:
-        line = lines.get(key)
-        if line:
-            head = next(iter(line.values()))  # booking lines are kept sorted by slot
-            if best is None or (head.booking_slot, head.queued_at) < (
-                    best.booking_slot, best.queued_at):
-                best = head
-    return best
+_QUEUED = attrgetter("queued_at")
+_SLOT = attrgetter("booking_slot", "queued_at")  # booking lines are kept in this order
 
 
 def pick(lines: dict[LineKey, dict[str, Ticket]], reserved: dict[str, Ticket] | None,
-         elig: Eligibility, now: datetime, *, wait_cap: timedelta, interleave_after: int,
-         consecutive_priority: int, booking_early: timedelta) -> tuple[Ticket, Reason] | None:
+         elig: Eligibility, now: datetime, rules: Policy,
+         consecutive_priority: int) -> tuple[Ticket, Reason] | None:
     """The ticket this counter should call now and the reason, or None if nothing waits."""
+    wait_cap = timedelta(minutes=rules.regular_wait_cap_minutes)
+    booking_early = timedelta(minutes=rules.booking_early_minutes)
     if reserved:
         ticket = next(iter(reserved.values()))
         return ticket, Reason("transfer", "transferred to this counter",
                               {"service": ticket.service, "stage": ticket.stage})
 
-    regular = _oldest(lines, elig.regular)
-    booked = _earliest_booking(lines, elig.booking)
+    regular = _first(lines, elig.regular, _QUEUED)
+    booked = _first(lines, elig.booking, _SLOT)
     # A booked ticket counts as regular for the cap once its slot window has opened.
     if booked is not None and booked.booking_slot - booking_early <= now:
         booked_since = max(booked.queued_at, booked.booking_slot - booking_early)
     else:
         booked_since = None
 
-    prio = _oldest(lines, elig.priority)
+    prio = _first(lines, elig.priority, _QUEUED)
     over_cap: list[tuple[datetime, Ticket]] = []
     if regular is not None and now - regular.queued_at > wait_cap:
         over_cap.append((regular.queued_at, regular))
@@ -104,7 +95,7 @@ def pick(lines: dict[LineKey, dict[str, Ticket]], reserved: dict[str, Ticket] | 
         return ticket, Reason("wait_cap", f"regular waited {waited} min > {cap}",
                               {"waited_min": waited, "cap_min": cap, "lane": ticket.lane})
 
-    if (interleave_after > 0 and consecutive_priority >= interleave_after
+    if (0 < rules.interleave_after <= consecutive_priority
             and prio is not None and (regular is not None or booked is not None)):
         ticket = regular if regular is not None else booked
         return ticket, Reason("interleave",

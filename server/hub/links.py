@@ -16,7 +16,6 @@ from datetime import date, datetime, timedelta
 from typing import Any, Generic, TypeVar
 
 from config.office import OfficeConfig
-from i18n import t
 from protocol import messages as m
 
 LINK_TTL = timedelta(seconds=60)
@@ -25,8 +24,6 @@ TOKEN_BYTES = 32  # 256 random bits
 REPORT_PATH = "/report/"
 
 Payload = TypeVar("Payload")
-FORMATS = ("html", "xlsx", "csv", "pdf")
-LANGUAGES = ("id", "en")
 
 
 @dataclass(frozen=True)
@@ -40,25 +37,13 @@ class ReportRequest:
 
     @classmethod
     def from_args(cls, args: Mapping[str, Any], default_lang: str) -> ReportRequest:
-        """From a `report_link` command's args (`from`, `to`: ISO dates, `format`,
-        optional `lang`); ValueError naming the first bad argument."""
-        try:
-            date_from = date.fromisoformat(args.get("from"))
-        except (TypeError, ValueError):
-            raise ValueError("from") from None
-        try:
-            date_to = date.fromisoformat(args.get("to"))
-        except (TypeError, ValueError):
-            raise ValueError("to") from None
-        if date_to < date_from:
-            raise ValueError("to")
-        fmt = args.get("format")
-        if fmt not in FORMATS:
-            raise ValueError("format")
-        lang = args.get("lang") or default_lang
-        if lang not in LANGUAGES:
-            raise ValueError("lang")
-        return cls(date_from, date_to, fmt, lang)
+        """From a `report_link` command's args (its spec in the protocol; `to` not before
+        `from`); ArgError naming the first bad argument."""
+        checked = m.check_args("report_link", dict(args))
+        if checked["to"] < checked["from"]:
+            raise m.ArgError("to")
+        return cls(checked["from"], checked["to"], checked["format"],
+                   checked["lang"] or default_lang)
 
 
 class OneTimeLinks(Generic[Payload]):
@@ -111,9 +96,8 @@ class ReportLinks(OneTimeLinks[ReportRequest]):
         lang = self.config.default_language
         try:
             request = ReportRequest.from_args(args, lang)
-        except ValueError as exc:
-            return m.result_error(cmd_id, m.ErrorCode.BAD_REQUEST,
-                                  t("server.err_bad_arg", lang, arg=str(exc)))
+        except m.ArgError as exc:
+            return m.result_error(cmd_id, exc.code, exc.message(lang))
         token, expires_at = self.create(request, now)
         expires = expires_at.astimezone(self.config.tz).isoformat(timespec="milliseconds")
         return m.result_ok(cmd_id, {"url": REPORT_PATH + token, "expires_at": expires})

@@ -70,9 +70,8 @@ HELLO_TIMEOUT = 10.0
 RESULT_PRUNE_EVERY = timedelta(hours=1)
 RESYNC_COST = 10  # a resync answers with a whole snapshot: it weighs as 10 frames
 # commands about one counter: a device paired to a counter may only send them for it
-COUNTER_BOUND_COMMANDS = frozenset({
-    "login", "call_next", "call_ticket", "recall", "start_service", "finish", "no_show", "transfer",
-    "pause", "resume", "open_counter", "close_counter"})
+COUNTER_BOUND_COMMANDS = frozenset(name for name, spec in m.COMMANDS.items()
+                                   if "counter" in spec.required)
 
 
 def utc_now() -> datetime:
@@ -309,7 +308,7 @@ class Hub:
     async def _command(self, client: Client, msg: dict[str, Any]) -> None:
         name, cmd_id, args = msg["name"], msg["id"], msg["args"]
         lang = self.config.default_language
-        if client.role not in m.COMMAND_ROLES[name]:
+        if client.role not in m.COMMANDS[name].roles:
             self._reply(client, m.result_error(
                 cmd_id, m.ErrorCode.FORBIDDEN,
                 t("server.err_forbidden_role", lang, name=name, role=client.role)))
@@ -334,12 +333,12 @@ class Hub:
         """Check the officer's PIN (on a thread: the KDF is slow on purpose), then let the
         engine log the officer in. The session secret goes to this connection only."""
         lang = self.config.default_language
-        args = msg["args"]
-        officer, pin, counter = args.get("officer"), args.get("pin"), args.get("counter")
-        if not all(isinstance(x, str) for x in (officer, pin, counter)):
-            self._reply(client, m.result_error(msg["id"], m.ErrorCode.BAD_REQUEST, t(
-                "server.err_bad_arg", lang, arg="officer/pin/counter")))
+        try:
+            args = m.check_args("login", msg["args"])
+        except m.ArgError as exc:
+            self._reply(client, m.result_error(msg["id"], exc.code, exc.message(lang)))
             return
+        officer, pin = args["officer"], args["pin"]
         verdict, name, minutes = await asyncio.to_thread(
             self.store.verify_officer, officer, pin, self.clock(), client.device)
         if verdict == "locked":

@@ -31,9 +31,9 @@ def test_every_pair_missing_from_the_table_is_refused(office, action, status):
     engine = Engine(office, at(9, 0))
     ticket = _ticket(status)
     with pytest.raises(EngineError) as info:
-        engine._move(ticket, action)
+        engine.move(ticket, action)
     assert info.value.code == "invalid_state"
-    assert status in info.value.message
+    assert status in info.value.message("en")
     assert ticket.status == status
 
 
@@ -309,7 +309,7 @@ def test_an_issue_leaves_the_meta_record_alone_and_restore_counts_from_the_ticke
 
 def test_a_service_closed_by_its_quota_is_written_to_the_meta_record(office):
     desk = Desk(office, at(8, 0))
-    svc = desk.engine._services["paspor-baru"]
+    svc = desk.engine.service_cfg["paspor-baru"]
     for lane, n in svc.quota.items():
         desk.engine.issued[f"paspor-baru/{lane}"] = n - 1 if lane == "reguler" else n
     desk.engine.take_meta()

@@ -59,7 +59,7 @@ def test_quota_per_service_and_lane(desk):
 
 def test_quota_on_every_lane_closes_the_service(office):
     desk = Desk(office, at(8, 0))
-    svc = desk.engine._services["paspor-baru"]
+    svc = desk.engine.service_cfg["paspor-baru"]
     for lane, n in svc.quota.items():
         desk.engine.issued[f"paspor-baru/{lane}"] = n - 1 if lane == "reguler" else n
     desk.issue()

@@ -77,11 +77,11 @@ class QueueDay(RuleBasedStateMachine):
         eng = self.engine
         state = eng.counters[cid]
         waiting = self.waiting_ids()
-        elig = eng._elig[cid]
-        regular = [tk for key in elig.regular for tk in eng.lines.get(key, {}).values()]
-        prio = [tk for key in elig.priority for tk in eng.lines.get(key, {}).values()]
+        elig = eng.lines.eligible[cid]
+        regular = [tk for key in elig.regular for tk in eng.lines.by_key.get(key, {}).values()]
+        prio = [tk for key in elig.priority for tk in eng.lines.by_key.get(key, {}).values()]
         over_cap = [tk for tk in regular if self.now - tk.queued_at > CAP]
-        reserved = bool(eng.reserved[cid])
+        reserved = bool(eng.lines.reserved[cid])
         interleave_due = 0 < K <= state.consecutive_priority
         out = self.run("call_next", officer(n), counter=cid)
         if not out.ok:
@@ -179,8 +179,8 @@ class QueueDay(RuleBasedStateMachine):
     @invariant()
     def no_ticket_lost(self):
         eng = self.engine
-        in_lines = [tid for line in eng.lines.values() for tid in line]
-        in_reserved = [tid for r in eng.reserved.values() for tid in r]
+        in_lines = [tid for line in eng.lines.by_key.values() for tid in line]
+        in_reserved = [tid for r in eng.lines.reserved.values() for tid in r]
         at_counters = [c.ticket for c in eng.counters.values() if c.ticket]
         places = in_lines + in_reserved + at_counters
         assert len(places) == len(set(places)), "a ticket is in two places"

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 from raw_http import raw_get
 
-from protocol.messages import COMMAND_REQUIRED_ARGS, COMMAND_ROLES
+from protocol.messages import COMMANDS
 from server.store.sqlite import Store
 from tests.integration.ws_helpers import WsClient, join
 
@@ -48,8 +48,8 @@ def test_a_tablet_may_only_ask_whose_survey_to_show(live_server, tablet_token):
             "text": "x", "bookings": [], "booking_code": "x", "from": "2026-12-07",
             "to": "2026-12-07", "format": "html"}
     allowed = {"tablet_survey", "ping"}
-    for name in sorted(set(COMMAND_ROLES) - allowed):
-        tablet.refused(name, "forbidden", **{a: args[a] for a in COMMAND_REQUIRED_ARGS[name]})
+    for name in sorted(set(COMMANDS) - allowed):
+        tablet.refused(name, "forbidden", **{a: args[a] for a in COMMANDS[name].required})
     assert tablet.ok("tablet_survey") == {"counter": "loket-3", "token": None}
     tablet.close()
     for name in ("console-3", "kiosk-1", "admin-1", "board-1"):
