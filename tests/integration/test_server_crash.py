@@ -18,21 +18,12 @@ from ws_helpers import join
 
 from antrean.demo_office import pair_demo_devices
 from server.store.sqlite import Store
+from tests.office_files import always_open_toml
 
 ROOT = Path(__file__).resolve().parents[2]
 KIOSKS = 6
 
 
-def always_open_toml(folder: Path) -> Path:
-    """The example office as TOML, open every day around the clock, no cut-offs."""
-    text = (ROOT / "config" / "office.example.toml").read_text(encoding="utf-8")
-    text = re.sub(r"(?m)^working_days = .*$", "working_days = [1, 2, 3, 4, 5, 6, 7]", text)
-    text = re.sub(r'(?m)^opening_time = .*$', 'opening_time = "00:00"', text)
-    text = re.sub(r'(?m)^closing_time = .*$', 'closing_time = "23:59"', text)
-    text = re.sub(r"(?m)^cutoff_time = .*\n", "", text)
-    path = folder / "office.toml"
-    path.write_text(text, encoding="utf-8")
-    return path
 
 
 def start_server(config: Path, db: Path) -> tuple[subprocess.Popen, str]:

@@ -23,20 +23,11 @@ from antrean.demo_office import pair_demo_devices
 from server.app import ServerThread
 from server.store.sqlite import DatabaseRefused, Store, expected_marker, read_marker
 from tests.integration.ws_helpers import WsClient, join
+from tests.office_files import always_open_toml
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def always_open_toml(folder: Path) -> Path:
-    """The example office as TOML, open every day around the clock, no cut-offs."""
-    text = (ROOT / "config" / "office.example.toml").read_text(encoding="utf-8")
-    text = re.sub(r"(?m)^working_days = .*$", "working_days = [1, 2, 3, 4, 5, 6, 7]", text)
-    text = re.sub(r'(?m)^opening_time = .*$', 'opening_time = "00:00"', text)
-    text = re.sub(r'(?m)^closing_time = .*$', 'closing_time = "23:59"', text)
-    text = re.sub(r"(?m)^cutoff_time = .*\n", "", text)
-    path = folder / "office.toml"
-    path.write_text(text, encoding="utf-8")
-    return path
 
 
 class CliServer:

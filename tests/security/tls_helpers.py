@@ -11,6 +11,8 @@ from pathlib import Path
 
 from websockets.sync.server import serve
 
+from tests.office_files import always_open_toml
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -26,6 +28,7 @@ class TlsServer:
         with self.log.open("w") as log_file:
             self.proc = subprocess.Popen(
                 [sys.executable, "-m", "antrean", "server", "--db", str(self.db),
+                 "--config", str(always_open_toml(self.db.parent)),
                  "--host", "127.0.0.1", "--port", str(self.port), "--tls-dir",
                  str(self.tls_dir)],
                 stdout=subprocess.PIPE, stderr=log_file, text=True, cwd=ROOT)
