@@ -6,8 +6,8 @@ The kiosks connect once, as in an office, and issue in timed rounds: a welcome c
 snapshot of everything waiting (the benchmark's backlog grows to tens of thousands), so
 a kiosk that reconnected every round would time those snapshots, not the issues.
 The server's group commit puts everything that arrived during one commit into the next
-transaction. The kiosks run in their own process (the `websockets` client on uvloop), so
-on a two-core machine they share the CPU with the server, as a benchmark's clients must.
+transaction. The kiosks run in their own process (`bench/kiosk_fleet.py`: websockets'
+Sans-I/O client protocol on uvloop), sharing the machine's cores with the server.
 
 Shared machines are noisy, so the two are measured in alternating rounds and compared by
 their medians.
@@ -16,14 +16,13 @@ their medians.
 takes 2 ms longer (`bench/slow_fsync.c`, built with gcc and loaded with LD_PRELOAD), as
 on an office mini-PC's eMMC or SATA disk. That is where group commit earns its keep.
 
-    python bench/bench_issue.py [--kiosks 8] [--seconds 2] [--rounds 3] [--fsync-ms MS]
+    python bench/bench_issue.py [--kiosks 8] [--seconds 2] [--rounds 5] [--fsync-ms MS]
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import multiprocessing as mp
 import os
 import sqlite3
@@ -46,58 +45,11 @@ from bench.common import (  # noqa: E402
 )
 
 
-class Fleet:
-    """The kiosks, each with its own connection, issuing one ticket after another."""
-
-    def __init__(self, url: str, tokens: dict[str, str]) -> None:
-        self.url, self.tokens = url, tokens
-        self.run_id = os.urandom(4).hex()  # ids must be new in every run: a re-send otherwise
-        self.sockets: dict[str, Any] = {}
-        self.sent = 0
-
-    async def connect(self) -> None:
-        from websockets.asyncio.client import connect
-        for name, token in self.tokens.items():
-            ws = await connect(self.url, compression=None, max_size=None)  # big welcomes
-            await ws.send(json.dumps({"type": "hello", "role": "kiosk", "device": name,
-                                      "token": token}))
-            await ws.recv()
-            self.sockets[name] = ws
-
-    async def round(self, seconds: float) -> tuple[float, list[str]]:
-        numbers: list[str] = []
-        start = last_ack = time.monotonic()
-        end = start + seconds
-
-        async def kiosk(name: str, ws: Any) -> None:
-            nonlocal last_ack
-            while time.monotonic() < end:
-                self.sent += 1
-                cid = f"{self.run_id}-{name}-{self.sent}"
-                await ws.send(json.dumps({"type": "command", "id": cid, "name": "issue_ticket",
-                                          "args": {"service": "informasi", "lane": "reguler"}}))
-                while True:
-                    frame = await ws.recv()
-                    if '"type":"result"' not in frame[:40]:
-                        continue  # a broadcast event: the load generator skips decoding it
-                    msg = json.loads(frame)
-                    if msg["id"] == cid:
-                        assert msg["ok"], msg
-                        numbers.append(msg["data"]["number"])
-                        last_ack = time.monotonic()
-                        break
-
-        await asyncio.gather(*(kiosk(n, ws) for n, ws in self.sockets.items()))
-        return len(numbers) / (last_ack - start), numbers
-
-    async def close(self) -> None:
-        await asyncio.gather(*(ws.close() for ws in self.sockets.values()))
-
-
 def _kiosk_process(port: int, tokens: dict[str, str], pipe: Any) -> None:
     """Connect the kiosks once, then run a round each time the parent says how long."""
     async def main() -> None:
-        fleet = Fleet(f"ws://127.0.0.1:{port}/ws", tokens)
+        from bench.kiosk_fleet import Fleet
+        fleet = Fleet(port, tokens)
         await fleet.connect()
         pipe.send("connected")
         loop = asyncio.get_running_loop()
@@ -158,7 +110,7 @@ def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--kiosks", type=int, default=8)
     ap.add_argument("--seconds", type=float, default=2.0)
-    ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--rounds", type=int, default=5)
     ap.add_argument("--fsync-ms", type=float, default=0.0,
                     help="make every fsync this much slower (a slower disk), both sides")
     args = ap.parse_args()
