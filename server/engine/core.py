@@ -53,6 +53,8 @@ class Engine:
                  token_factory: Callable[[], str] | None = None) -> None:
         self.config, self.tz, self.lang = config, config.tz, config.default_language
         self.public_url = config.office.public_url
+        self._iso_of: datetime | None = None  # see iso()
+        self._iso = ""
         # a ticket's secret status token (its phone page's link)
         self.new_token = token_factory or functools.partial(secrets.token_urlsafe, 16)
         self.lane_cfg = {lane.id: lane for lane in config.lanes}
@@ -144,8 +146,13 @@ class Engine:
         return self.day.isoformat()
 
     def iso(self, dt: datetime | None) -> str | None:
-        """A time for the wire: office offset, milliseconds."""
-        return None if dt is None else dt.astimezone(self.tz).isoformat(timespec="milliseconds")
+        """A time for the wire: office offset, milliseconds. The last one is remembered: a
+        batch's commands share one `now`, written into every ticket, event and result."""
+        if dt is None:
+            return None
+        if dt is not self._iso_of:
+            self._iso_of, self._iso = dt, dt.astimezone(self.tz).isoformat(timespec="milliseconds")
+        return self._iso
 
     def local_date(self, dt: datetime) -> date:
         return dt.astimezone(self.tz).date()
