@@ -65,6 +65,7 @@ METRICS_ROLES = frozenset({"monitor", "admin"})
 REPLAY_LIMIT = 2000  # a client further behind than this gets a snapshot instead
 SLOW_CLIENT_LIMIT = 2 * 1024 * 1024  # bytes sent and not yet acknowledged: then dropped
 BATCH_MAX = 512
+GATHER_MAX = 0.005  # seconds a commit waits, at most, for the clients it just answered
 TICK_SECONDS = 5.0
 HELLO_TIMEOUT = 10.0
 RESULT_PRUNE_EVERY = timedelta(hours=1)
@@ -419,10 +420,24 @@ class Hub:
         throws the engine state away and rebuilds it from disk; every command of that
         group is answered `internal`."""
         queue = self.queue
+        loop = asyncio.get_running_loop()
+        answered: set[Client] = set()  # the clients the last commit answered
+        last_commit = 0.0  # how long it took (seconds)
         while True:
             batch = [await queue.get()]
             while not queue.empty() and len(batch) < BATCH_MAX:
                 batch.append(queue.get_nowait())
+            # Group commit: the clients just answered send their next commands at once;
+            # waiting for them (at most as long as a commit takes) lets them share this
+            # commit's fsync instead of each waiting for one of its own.
+            deadline = loop.time() + min(last_commit, GATHER_MAX)
+            while answered - {work.client for work in batch} and len(batch) < BATCH_MAX:
+                try:
+                    batch.append(await asyncio.wait_for(queue.get(), deadline - loop.time()))
+                except TimeoutError:
+                    break
+                while not queue.empty() and len(batch) < BATCH_MAX:
+                    batch.append(queue.get_nowait())
             try:
                 prepared = self._prepare(batch)
             except Exception:
@@ -435,7 +450,8 @@ class Hub:
                     started = time.perf_counter()
                     (first, _), = await asyncio.to_thread(self.store.commit_encoded,
                                                           [prepared.encoded])
-                    self.metrics.committed(time.perf_counter() - started)
+                    last_commit = time.perf_counter() - started
+                    self.metrics.committed(last_commit)
                     self.commits += 1
                 else:
                     first = self.store.seq + 1
@@ -445,6 +461,7 @@ class Hub:
                 self._fail(batch)
                 continue
             self._deliver(prepared, first)
+            answered = {client for client, _ in prepared.replies}
 
     def _prepare(self, batch: list[Work]) -> Prepared:
         """Apply a batch to the engine; serialise what the commit writes."""
@@ -517,10 +534,13 @@ class Hub:
         return self.engine.iso(cutoff)  # as the stored times: the office's offset
 
     def _deliver(self, p: Prepared, first: int) -> None:
-        """A batch is durable now (its first event is `first`): its events to every live
-        client (each serialised once per audience), the senders' results, then the
-        welcomes."""
+        """A batch is durable now (its first event is `first`): the senders' results, its
+        events to every live client (each serialised once per audience), then the
+        welcomes. Results first: the senders (kiosks issuing, officers calling) go on at
+        once, and their next commands share the next commit."""
         last = first + len(p.events) - 1
+        for client, text in p.replies:
+            self._send([client], text)
         if p.events:
             staff = [c for c in self.clients if not c.public]
             public = [c for c in self.clients if c.public]
@@ -539,8 +559,6 @@ class Hub:
                 self.metrics.broadcast_after_call(sent - received)
             if any(name == "day_rolled_over" for _a, _d, _ac, name, _data in p.events):
                 self._spawn_purge()
-        for client, text in p.replies:
-            self._send([client], text)
         for future, reply in p.futures:
             if not future.done():
                 future.set_result(reply)
