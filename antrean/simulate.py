@@ -1,6 +1,6 @@
 """`antrean simulate`: flags, reading the inputs, and the printed report.
 
-server/cli.py defines the subcommand with `add_arguments(parser)` and calls
+antrean/cli.py defines the subcommand with `add_arguments(parser)` and calls
 `main(args)`; both are also usable alone (`python -m antrean.simulate --help`). A user
 mistake prints one line on stderr and exits 1, never a traceback.
 """

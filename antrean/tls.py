@@ -5,7 +5,7 @@
 compare the server's certificate against (`office_client/credentials.py`). Nobody has to
 run a certificate authority: devices trust this one certificate, not a CA.
 
-`antrean tls init` / `antrean tls fingerprint` (server/cli.py) call these; so will the
+`antrean tls init` / `antrean tls fingerprint` (antrean/cli.py) call these; so will the
 installer.
 """
 

@@ -1,6 +1,6 @@
 """`antrean kiosk`: builds the kiosk from command-line arguments and runs it.
 
-Arguments (server/cli.py): --server URL, --token T, --device NAME, --cert-sha256 FP,
+Arguments (antrean/cli.py): --server URL, --token T, --device NAME, --cert-sha256 FP,
 --printer SPEC, --printer-profile NAME, --scanner PORT, --windowed. Server, token and
 certificate pin come from the device's credentials file when not given
 (office_client/credentials.py). Environment knobs for installers:
