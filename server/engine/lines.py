@@ -67,10 +67,10 @@ class Lines:
         """Add a ticket to its line at the place its `queued_at` gives it (a ticket that
         joins again, or is moved, keeping its place or put at the front)."""
         self.add(ticket)
+        if ticket.reserved_counter not in self.reserved and self.key(ticket)[2] == BOOKING_LINE:
+            return  # a booking line is in slot order (`add` keeps it so)
         line = self.line_of(ticket)
         ordered = sorted(line.values(), key=attrgetter("queued_at"))
-        if self.key(ticket)[2] == BOOKING_LINE and ticket.reserved_counter not in self.reserved:
-            ordered = sorted(line.values(), key=attrgetter("booking_slot", "queued_at"))
         line.clear()
         line.update((tk.id, tk) for tk in ordered)
 

@@ -80,6 +80,7 @@ def test_no_pin_hash_or_token_in_events_other_snapshots_or_logs(live_server, cap
     assert paired["ok"]
     token = waiting.recv()["token"]
     supervisor(live_server.url, officer="dewi", pin=new_pin, device="web-2")
+    console.ok("login", officer="dewi", pin=new_pin, counter="loket-1")  # at a counter too
     conn = sqlite3.connect(live_server.db_path)
     hashes = [h for (h,) in conn.execute("SELECT pin_hash FROM officers")]
     hashes += [h for (h,) in conn.execute("SELECT token_hash FROM devices")]
