@@ -427,11 +427,14 @@ class Hub:
             batch = [await queue.get()]
             while not queue.empty() and len(batch) < BATCH_MAX:
                 batch.append(queue.get_nowait())
-            # Group commit: the clients just answered send their next commands at once;
-            # waiting for them (at most as long as a commit takes) lets them share this
-            # commit's fsync instead of each waiting for one of its own.
+            # Group commit: under load (several clients answered by the last commit) they
+            # send their next commands at once; waiting for them, at most as long as a
+            # commit takes, lets them share this commit's fsync instead of each waiting for
+            # one of its own. A lone client is not waited for: a person's next act is not
+            # due within milliseconds, and a call must not wait for a kiosk.
             deadline = loop.time() + min(last_commit, GATHER_MAX)
-            while answered - {work.client for work in batch} and len(batch) < BATCH_MAX:
+            while (len(answered) > 1 and answered - {work.client for work in batch}
+                   and len(batch) < BATCH_MAX):
                 try:
                     batch.append(await asyncio.wait_for(queue.get(), deadline - loop.time()))
                 except TimeoutError:
