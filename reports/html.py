@@ -130,8 +130,7 @@ def _skm_section(rep: Report, lang: str, tables: dict[str, Table]) -> str:
             f"<h3>{escape(L('view_skm_services', lang))}</h3>"
             f"{_table(tables['skm_services'], lang)}"
             f"<h3>{escape(tables['skm_profile'].title)}</h3>"
-            f"{_table(tables['skm_profile'], lang, 'profile')}{comment_html}"
-            f"{_signature(rep, lang)}</section>")
+            f"{_table(tables['skm_profile'], lang, 'profile')}{comment_html}</section>")
 
 
 CSS = """
@@ -212,6 +211,7 @@ table.profile { width: auto; min-width: 60%; }
   .cards { grid-template-columns: repeat(5, 1fr); }
   .card .big { font-size: 22px; }
   table { font-size: 9pt; }
+  tbody th:first-child, thead th:first-child { min-width: 11em; }
   .wide { page: wide; }
   h2 { break-before: auto; }
 }
@@ -270,6 +270,7 @@ def render_html(rep: Report, lang: str, form: str = "", error: str = "") -> str:
         "</div>",
         _skm_section(rep, lang, tables),
         _img(pics.get("skm") if "days" in pics else None, L("chart_skm", lang), "narrow"),
+        _signature(rep, lang),
         f"<section><h2>{escape(L('definitions', lang))}</h2><dl class='defs'>"
         + "".join(f"<dt>{escape(L(k, lang))}</dt><dd>{escape(L(d, lang))}</dd>"
                   for k, d in (("wait_mean", "def_wait"), ("svc_mean", "def_service"),

@@ -272,9 +272,10 @@ def profile_table(rep: Report, lang: str) -> Table:
     """Respondents by age group, gender, education and occupation (PermenPAN-RB 14/2017's
     respondent characteristics): count and share of the respondents, per answer."""
     n = rep.skm.respondents
-    rows = [[L(f"profile_{field}", lang), L(f"profile_{field}_{code}", lang), count,
-             count / n if n else None]
-            for field, counts in rep.profile.items() for code, count in counts.items()]
+    rows = [[L(f"profile_{field}", lang) if i == 0 else "", L(f"profile_{field}_{code}", lang),
+             count, count / n if n else None]
+            for field, counts in rep.profile.items()
+            for i, (code, count) in enumerate(counts.items())]
     return Table("skm_profile", L("view_skm_profile", lang),
                  [L("profile_question", lang), L("profile_answer", lang),
                   L("respondents", lang), L("share", lang)], rows,

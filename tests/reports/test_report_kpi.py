@@ -188,8 +188,10 @@ def test_respondent_profile_counts_every_respondent_once_per_question(rep):
                for counts in rep.profile.values())
     table = next(tb for tb in views(rep, "id") if tb.key == "skm_profile")
     rows = {(q, a): (n, share) for q, a, n, share in table.rows}
-    assert rows[("Umur", "60 tahun ke atas")] == (1, pytest.approx(1 / 3))
-    assert rows[("Jenis kelamin", "tidak menjawab")] == (2, pytest.approx(2 / 3))
+    assert rows[("Umur", "di bawah 20 tahun")] == (0, 0)  # the question, on its first row
+    assert rows[("", "60 tahun ke atas")] == (1, pytest.approx(1 / 3))
+    assert [q for q, *_ in table.rows if q] == ["Umur", "Jenis kelamin", "Pendidikan",
+                                                "Pekerjaan"]
 
 
 MONTHS_ID = ("Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus",
