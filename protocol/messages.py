@@ -137,12 +137,21 @@ class Scores:
 
 
 @dataclass(frozen=True)
+class Choices:
+    """A record of optional fields, each one of its codes: {"field": "code", ...}."""
+    fields: dict[str, tuple[str, ...]]
+
+    def __hash__(self) -> int:
+        return hash(tuple(self.fields))
+
+
+@dataclass(frozen=True)
 class Rows:
     """A list of at most `limit` records; its command checks each one (naming its row)."""
     limit: int
 
 
-Arg = Str | Text | Bilingual | When | Scores | Rows
+Arg = Str | Text | Bilingual | When | Scores | Choices | Rows
 
 
 def _checked(kind: Arg, value: Any) -> Any:
@@ -163,10 +172,24 @@ def _checked(kind: Arg, value: Any) -> Any:
         case Scores() if isinstance(value, list) and len(value) == kind.count and all(
                 type(a) is int and kind.low <= a <= kind.high for a in value):
             return value
+        case Choices() if isinstance(value, dict) and all(
+                isinstance(code, str) and code in kind.fields.get(field, ())
+                for field, code in value.items() if code is not None):
+            return {field: code for field, code in value.items() if code is not None}
         case Rows() if isinstance(value, list) and len(value) <= kind.limit:
             return value
     raise ValueError
 
+
+# The survey's optional respondent profile (PermenPAN-RB 14/2017's characteristics):
+# codes, never free text, so an answer cannot identify anyone; each question may be
+# skipped. Labels: i18n `report.profile_<field>_<code>`.
+SURVEY_PROFILE: dict[str, tuple[str, ...]] = {
+    "age": ("u20", "20_29", "30_39", "40_49", "50_59", "60_up"),
+    "gender": ("l", "p"),
+    "education": ("sd", "smp", "sma", "d1_d3", "d4_s1", "s2_s3"),
+    "occupation": ("pns", "tni_polri", "swasta", "wirausaha", "pelajar", "lainnya"),
+}
 
 # Every argument of the protocol, by name: a name means one thing in every command.
 ARGS: dict[str, Arg] = {
@@ -177,6 +200,7 @@ ARGS: dict[str, Arg] = {
     "until": When(), "reason": Text(REASON_CHARS), "note": Text(NOTE_CHARS, default=None),
     "detail": Text(NOTE_CHARS), "comment": Text(2000, lines=True),  # from a text area
     "text": Bilingual(NOTE_CHARS), "answers": Scores(9, 1, 4), "bookings": Rows(5000),
+    "profile": Choices(SURVEY_PROFILE),
 }
 
 
@@ -225,7 +249,8 @@ COMMANDS: dict[str, CommandSpec] = {
     "report_link": _spec({_A}, ("from", "to", "format"), ("lang",), answered_by="hub"),
     # several roles
     "report_device_status": _spec({_K, _D, _C}, ("status",), ("detail",)),
-    "submit_survey": _spec({_K, _C, _A, APPLICANT}, ("ticket", "answers"), ("comment",)),
+    "submit_survey": _spec({_K, _C, _A, APPLICANT}, ("ticket", "answers"),
+                           ("comment", "profile")),
     "tablet_survey": _spec({_T}),
     "ping": _spec(ROLES),
 }
