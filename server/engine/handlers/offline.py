@@ -144,7 +144,7 @@ def _sync_entry(eng: Engine, cmd: Command, kiosk: str, entry: Any,
         if not isinstance(value, str) or not 0 < len(value) <= NAME_CHARS:
             raise bad(field)
     lang = entry.get("lang") or eng.lang
-    if lang not in LANGUAGES:
+    if not isinstance(lang, str) or lang not in LANGUAGES:
         raise bad("lang")
     issued_at = _issued_at(eng, entry.get("issued_at"))
     if issued_at is None:
