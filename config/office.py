@@ -153,7 +153,7 @@ class Retention(Strict):
 class Kiosk(Strict):
     # numbers a kiosk may hold leased per service and lane, to issue from while the server
     # is unreachable (0: kiosks issue nothing offline)
-    offline_lease: int = Field(default=5, ge=0, le=100)
+    offline_lease: int = Field(default=5, ge=0, le=100, strict=True)
 
 
 class OfficeConfig(Strict):
