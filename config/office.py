@@ -158,6 +158,12 @@ class ReportSigner(Strict):
     place: str = Field(default="", max_length=60)  # the city written before the date
 
 
+class Kiosk(Strict):
+    # numbers a kiosk may hold leased per service and lane, to issue from while the server
+    # is unreachable (0: kiosks issue nothing offline)
+    offline_lease: int = Field(default=5, ge=0, le=100, strict=True)
+
+
 class OfficeConfig(Strict):
     office: Office
     lanes: list[Lane] = Field(min_length=1)
@@ -168,6 +174,7 @@ class OfficeConfig(Strict):
     retention: Retention = Retention()
     server: ServerLimits = ServerLimits()
     report: ReportSigner = ReportSigner()
+    kiosk: Kiosk = Kiosk()
     # filled by load(); not part of the file
     source: str = Field(default="<memory>", exclude=True)
 
