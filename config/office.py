@@ -150,6 +150,12 @@ class Retention(Strict):
     days: int = Field(default=90, ge=1)
 
 
+class Kiosk(Strict):
+    # numbers a kiosk may hold leased per service and lane, to issue from while the server
+    # is unreachable (0: kiosks issue nothing offline)
+    offline_lease: int = Field(default=5, ge=0, le=100)
+
+
 class OfficeConfig(Strict):
     office: Office
     lanes: list[Lane] = Field(min_length=1)
@@ -159,6 +165,7 @@ class OfficeConfig(Strict):
     booking: Booking = Booking()
     retention: Retention = Retention()
     server: ServerLimits = ServerLimits()
+    kiosk: Kiosk = Kiosk()
     # filled by load(); not part of the file
     source: str = Field(default="<memory>", exclude=True)
 

@@ -142,7 +142,14 @@ class Rows:
     limit: int
 
 
-Arg = Str | Text | Bilingual | When | Scores | Rows
+@dataclass(frozen=True)
+class Count:
+    """A whole number from `low` to `high` (a JSON integer, not a bool or a float)."""
+    low: int
+    high: int
+
+
+Arg = Str | Text | Bilingual | When | Scores | Rows | Count
 
 
 def _checked(kind: Arg, value: Any) -> Any:
@@ -165,6 +172,8 @@ def _checked(kind: Arg, value: Any) -> Any:
             return value
         case Rows() if isinstance(value, list) and len(value) <= kind.limit:
             return value
+        case Count() if type(value) is int and kind.low <= value <= kind.high:
+            return value
     raise ValueError
 
 
@@ -178,6 +187,10 @@ ARGS: dict[str, Arg] = {
     "detail": Text(NOTE_CHARS), "comment": Text(2000, lines=True),  # from a text area
     "text": Bilingual(NOTE_CHARS), "answers": Scores(9, 1, 4), "bookings": Rows(5000),
 }
+# A kiosk's offline issuing: numbers it asks to lease at once, offline tickets per sync.
+LEASE_COUNT_MAX = 100
+SYNC_BATCH_MAX = 100
+ARGS.update({"count": Count(1, LEASE_COUNT_MAX), "tickets": Rows(SYNC_BATCH_MAX)})
 
 
 @dataclass(frozen=True)
@@ -203,6 +216,10 @@ COMMANDS: dict[str, CommandSpec] = {
     # a kiosk issues tickets
     "issue_ticket": _spec({_K}, ("service", "lane"), ("lang",)),
     "check_in": _spec({_K}, ("booking_code",), ("lang",)),
+    # ... and through a LAN outage: numbers leased while online, tickets issued from them
+    # handed over when the server is back (server/engine/handlers/offline.py)
+    "lease_numbers": _spec({_K}, ("service", "lane", "count")),
+    "sync_offline": _spec({_K}, ("tickets",)),
     # an officer at a counter; the hub checks a login's PIN, and the engine takes the
     # officer from the checked sender (its `Actor`)
     "login": _spec({_C}, ("officer", "pin", "counter"), hub_checked=("officer", "pin")),
@@ -276,6 +293,8 @@ class Event(StrEnum):
     OFFICER_LOGGED_OUT = "officer_logged_out"
     BOOKINGS_IMPORTED = "bookings_imported"
     SURVEY_SUBMITTED = "survey_submitted"
+    NUMBERS_LEASED = "numbers_leased"  # a kiosk leased numbers for offline issuing
+    OFFLINE_TICKET_REFUSED = "offline_ticket_refused"  # a synced entry was refused
 
 
 EVENT_NAMES: frozenset[str] = frozenset(e.value for e in Event)
@@ -528,7 +547,8 @@ def _recent_call(call: Any) -> dict[str, Any] | None:
 # stream gap-free, and clients resync on a gap).
 _SAME = None  # a plain value (a code, a count, a time), passed as it is
 _PUBLIC_EVENT_KEYS: dict[str, dict[str, Any]] = {
-    "ticket_issued": {"ticket": public_ticket, "service_stats": PUBLIC_STATS_FIELDS},
+    "ticket_issued": {"ticket": public_ticket, "service_stats": PUBLIC_STATS_FIELDS,
+                      "offline": _SAME},
     "ticket_called": {"ticket": public_ticket, "counter": _SAME, "counter_name": _SAME,
                       "reason": PUBLIC_REASON_FIELDS, "service_stats": PUBLIC_STATS_FIELDS},
     "ticket_recalled": {"ticket": public_ticket, "counter": _SAME, "counter_name": _SAME,

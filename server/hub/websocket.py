@@ -58,7 +58,7 @@ event_log = logging.getLogger("antrean.events")
 LOGGED_EVENTS = frozenset({
     "counter_opened", "counter_paused", "counter_closed", "day_rolled_over", "device_status",
     "alert", "alert_cleared", "officer_logged_in", "officer_logged_out", "bookings_imported",
-    "service_changed"})
+    "service_changed", "numbers_leased", "offline_ticket_refused"})
 # who may read GET /metrics: a device paired with one of these roles (docs/security.md)
 METRICS_ROLES = frozenset({"monitor", "admin"})
 
@@ -685,7 +685,8 @@ def _log_event(name: str, seq: int, data: dict[str, Any]) -> None:
     counter = data.get("counter")
     if isinstance(counter, dict):
         counter = counter.get("id")
-    about = [value for value in (data.get("device"), counter, data.get("status"))
+    about = [value for value in (data.get("device"), data.get("kiosk"), counter,
+                                 data.get("status"), data.get("number"), data.get("code"))
              if isinstance(value, str) and value]
     event_log.log(level, "%s seq=%d%s", name, seq, "".join(f" {v}" for v in about),
                   extra={"event": name, "seq": seq})
