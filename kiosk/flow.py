@@ -624,11 +624,7 @@ class KioskFlow:
         if self.offline is None or self.connection != "online" or not self.model.loaded:
             return []
         issuer = self.offline
-        sent_at = issuer.wall()
-        ping = Request("ping", {}, lambda result: issuer.server_time(
-            (result.get("data") or {}).get("server_time"), sent_at) if result.get("ok")
-            else None)
-        return self._requests([ping, *issuer.sync_requests(),
+        return self._requests([issuer.ping(), *issuer.sync_requests(),
                                *issuer.lease_requests(self.model)])
 
     def set_connection(self, state: str) -> list[Action]:

@@ -66,6 +66,7 @@ class OfflineIssuer:
         self.status_base = str(journal.get_meta("status_base", "") or status_base)
         self.caps: dict[tuple[str, str], int] = {}  # learned per service/lane, per session
         self.leasing: set[tuple[str, str]] = set()  # lease_numbers in flight
+        self.best_rtt: timedelta | None = None  # the quickest ping since the last welcome
         self.syncing = False
         self.sync_progressed = False  # the last answer cleared something: send the next batch
         self.last_sync_error: dict[str, Any] | None = None
@@ -78,7 +79,16 @@ class OfflineIssuer:
         if server is None:
             return
         received = self.wall()
-        local = received if sent_at is None else sent_at + (received - sent_at) / 2
+        if sent_at is None:  # welcome: no round trip known, kept until a ping answers
+            local = received
+        else:
+            local, rtt = sent_at + (received - sent_at) / 2, received - sent_at
+            # A slow answer (a busy kiosk or server) says less: keep the best one's offset
+            # unless this one is nearly as quick.
+            if self.best_rtt is not None and rtt > self.best_rtt * 2 + timedelta(
+                    milliseconds=5):
+                return
+            self.best_rtt = rtt if self.best_rtt is None else min(rtt, self.best_rtt)
         offset = server - local
         tz = server.tzinfo
         utc_offset = tz.utcoffset(server) if tz is not None else None
@@ -100,6 +110,7 @@ class OfflineIssuer:
     # ------------------------------------------------------------------ welcome, model cache
     def welcomed(self, welcome: dict[str, Any], model: OfficeModel) -> list[Request]:
         """The server is there: correct the clock, remember the office, sync, top up."""
+        self.best_rtt = None
         self.server_time(welcome.get("server_time"))
         self.caps.clear()  # the office's share may have changed with a server restart
         if model.loaded:
@@ -110,7 +121,14 @@ class OfflineIssuer:
         dropped = self.journal.drop_other_days(today)
         if dropped:
             log.info("dropped %d leased numbers of another day", dropped)
-        return self.sync_requests() + self.lease_requests(model)
+        return [self.ping(), *self.sync_requests(), *self.lease_requests(model)]
+
+    def ping(self) -> Request:
+        """A ping whose answer corrects the clock offset by half its round trip."""
+        sent_at = self.wall()
+        return Request("ping", {}, lambda result: self.server_time(
+            (result.get("data") or {}).get("server_time"), sent_at) if result.get("ok")
+            else None)
 
     def cached_welcome(self) -> dict[str, Any] | None:
         """The last office snapshot as a welcome (seq 0), for a kiosk started offline."""
