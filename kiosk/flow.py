@@ -21,6 +21,7 @@ Rules kept here, in one place:
 from __future__ import annotations
 
 import logging
+import sqlite3
 import time
 import uuid
 from collections.abc import Callable
@@ -523,7 +524,11 @@ class KioskFlow:
             self.server_heard()
         background = self.background.pop(cmd_id, None)
         if background is not None:
-            background(result)
+            try:
+                background(result)
+            except sqlite3.Error as exc:  # the journal's disk: logged, the kiosk goes on
+                log.error("journal write failed for the answer to %s: %s", cmd_id, exc)
+                return []
             return self._offline_followups()
         p = self.pending
         if p is None or p.cmd_id != cmd_id:

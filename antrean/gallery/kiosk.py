@@ -244,11 +244,11 @@ def render_gallery(out_dir: Path) -> list[Path]:
         spin_until(lambda: flow.online, 15)
 
         written += _phone_shots(office, out, issued_id, issued_en)
-        issuer.journal.close()
-        shutil.rmtree(journal_dir, ignore_errors=True)
         controller.stop()
         conn.stop()
         window.close()
+        issuer.journal.close()
+        shutil.rmtree(journal_dir, ignore_errors=True)
     return written
 
 

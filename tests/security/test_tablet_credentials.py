@@ -46,7 +46,7 @@ def test_a_tablet_may_only_ask_whose_survey_to_show(live_server, tablet_token):
     args = {"counter": "loket-3", "officer": "budi", "pin": "1234", "service": "paspor-baru",
             "lane": "reguler", "ticket": "x", "answers": [4] * 9, "status": "ok",
             "text": "x", "bookings": [], "booking_code": "x", "from": "2026-12-07",
-            "to": "2026-12-07", "format": "html"}
+            "to": "2026-12-07", "format": "html", "count": 1, "tickets": []}
     allowed = {"tablet_survey", "ping"}
     for name in sorted(set(COMMANDS) - allowed):
         tablet.refused(name, "forbidden", **{a: args[a] for a in COMMANDS[name].required})
