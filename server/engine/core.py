@@ -93,6 +93,12 @@ class Engine:
         self.issuing_paused: dict[str, dict[str, str]] = {}  # service -> reason {id, en}
         self.quota_today: dict[str, dict[str, int]] = {}  # service -> {lane: quota}
         self.reprints: dict[str, dict[str, Any]] = {}  # request -> {ticket, kiosk, at}
+        # offline issuing (handlers/offline.py): kiosk -> "service/lane" -> {number:
+        # leased at}, the numbers each kiosk holds unused; the kiosk's id of each synced
+        # offline ticket -> [ticket id, digest of the entry]. Today's only: a new day
+        # starts without them (leases expire at the rollover).
+        self.leases: dict[str, dict[str, dict[str, str]]] = {}
+        self.offline_ids: dict[str, list[str]] = {}
 
     # ------------------------------------------------------------------ public API
     def handle(self, name: str, args: dict[str, Any], actor: Actor, now: datetime) -> Outcome:
@@ -236,7 +242,8 @@ class Engine:
                 "announcement": self.announcement, "device_status": self.device_status,
                 "alerts": self.alerts, "service_open": self.service_open,
                 "holidays": self.holidays, "issuing_paused": self.issuing_paused,
-                "quota_today": self.quota_today, "reprints": self.reprints}
+                "quota_today": self.quota_today, "reprints": self.reprints,
+                "leases": self.leases, "offline_ids": self.offline_ids}
 
     @classmethod
     def restore(cls, config: OfficeConfig, now: datetime, meta: dict[str, Any] | None,
@@ -264,6 +271,8 @@ class Engine:
             eng.quota_today = {s: q for s, q in (meta.get("quota_today") or {}).items()
                                if s in eng.service_cfg}
             eng.reprints = dict(meta.get("reprints") or {})
+            eng.leases = dict(meta.get("leases") or {})
+            eng.offline_ids = dict(meta.get("offline_ids") or {})
             # before 0.4 the meta record listed who answered the survey (growing all day,
             # rewritten on every commit); now each ticket's row says so: moved below
             surveyed = set(meta.get("surveyed", []))

@@ -30,6 +30,7 @@ VALID: dict[str, Any] = {
     "position": "front", "quota": 10, "supervisor": True, "disabled": False, "unlock": True,
     "day": "2024-01-08", "limit": 10, "days": [],
 }
+VALID.update({"count": 3, "tickets": []})  # a kiosk's offline issuing
 
 
 def test_every_engine_command_of_the_protocol_has_exactly_one_handler():

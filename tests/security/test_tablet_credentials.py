@@ -51,6 +51,7 @@ def test_a_tablet_may_only_ask_whose_survey_to_show(live_server, tablet_token):
             # the supervisor's (and `take_reprint`, a kiosk's)
             "reason": {"id": "x", "en": "x"}, "kiosk": "kiosk-1", "request": "x", "days": [],
             "name": "x", "code": "123456", "role": "kiosk"}
+    args.update({"count": 1, "tickets": []})  # a kiosk's offline issuing
     allowed = {"tablet_survey", "ping"}
     for name in sorted(set(COMMANDS) - allowed):
         result = call(tablet, name, {a: args[a] for a in COMMANDS[name].required})
