@@ -30,7 +30,6 @@ from central.schema import ensure_months, require_current
 from config.office import OfficeConfig
 
 log = logging.getLogger("antrean.central")
-IDLE_S = 30.0  # between rounds when everything was shipped
 CONNECT_TIMEOUT_S = 10
 STATEMENT_TIMEOUT_MS = 60_000
 FACT_FIELDS = ("id", "day", "service", "stage", "lane", "first_visit", "issued_at",
@@ -76,7 +75,7 @@ class Shipper:
     """Ships one office database's outbox to `config.central.url`."""
 
     def __init__(self, config: OfficeConfig, db_path: str | Path, url: str | None = None,
-                 *, idle_s: float = IDLE_S, max_backoff_s: float | None = None) -> None:
+                 *, idle_s: float | None = None, max_backoff_s: float | None = None) -> None:
         self.config = config
         self.db_path = str(db_path)
         self.url = url or config.central.url or ""
@@ -84,7 +83,7 @@ class Shipper:
             raise ValueError("no [central] url")
         self.office = config.office.id
         self.batch = config.central.batch_size
-        self.idle_s = idle_s
+        self.idle_s = config.central.interval_seconds if idle_s is None else idle_s
         self.max_backoff_s = (config.central.retry_max_seconds if max_backoff_s is None
                               else max_backoff_s)
         self._stop = threading.Event()

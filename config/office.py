@@ -157,6 +157,8 @@ class Central(Strict):
     # password: no message ever repeats it.
     url: str | None = None
     batch_size: int = Field(default=1000, ge=1, le=50_000)
+    # how often the shipper looks for new facts when everything was shipped
+    interval_seconds: float = Field(default=30, ge=0.1, le=3600)
     # after a failed round the shipper waits 1 s, then twice as long each time, up to this
     retry_max_seconds: float = Field(default=300, ge=0.1, le=3600)
 
