@@ -31,6 +31,7 @@ VALID: dict[str, Any] = {
     "day": "2024-01-08", "limit": 10, "days": [],
 }
 VALID.update({"count": 3, "tickets": []})  # a kiosk's offline issuing
+VALID.update({"profile": {"age": "30_39"}})  # the survey's respondent profile
 
 
 def test_every_engine_command_of_the_protocol_has_exactly_one_handler():

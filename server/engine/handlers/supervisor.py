@@ -100,7 +100,8 @@ def move_ticket(eng: Engine, cmd: Command) -> dict[str, Any]:
         eng.counter(to_counter)
         require_scope(eng, to_counter, ticket, (target, lane, stage), ErrorCode.BAD_REQUEST)
     previous = {"service": ticket.service, "stage": ticket.stage, "lane": ticket.lane,
-                "counter": ticket.reserved_counter}
+                "counter": ticket.reserved_counter, "queued_at": eng.iso(ticket.queued_at),
+                "called_at": None, "started_at": None}
     eng.lines.remove(ticket)
     ticket.service, ticket.stage, ticket.lane = target, stage, lane
     ticket.reserved_counter = to_counter
