@@ -5,6 +5,7 @@ calendar, people, the audit log, and who each stored event names as its actor.""
 from __future__ import annotations
 
 import json
+import sqlite3
 import threading
 from datetime import date
 
@@ -309,3 +310,18 @@ def test_a_re_sent_console_command_is_answered_once(live_server):
     other = supervisor(live_server.url, device="web-other")  # another console: its own
     assert call(other, "save_officer", {**args, "name": "Dewi L"}, cmd_id="save-1")["data"][
         "name"] == "Dewi L"
+
+
+def test_a_moved_ticket_is_one_visit_in_the_central_outbox(live_server):
+    kiosk, console = device(live_server, "kiosk-1"), device(live_server, "console-1")
+    sup = supervisor(live_server.url)
+    kiosk.ok("issue_ticket", **ISSUE)
+    sup.ok("move_ticket", ticket="A001", lane="lansia")  # keeps its place: its wait goes on
+    _login(console)
+    console.ok("call_next", counter="loket-1")
+    console.ok("start_service", counter="loket-1")
+    console.ok("finish", counter="loket-1")
+    conn = sqlite3.connect(live_server.db_path)
+    facts = conn.execute("SELECT lane, outcome FROM outbox_facts").fetchall()
+    conn.close()
+    assert facts == [("lansia", "served")]
