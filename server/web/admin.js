@@ -573,7 +573,7 @@
           const q = w.queued_at || w.issued_at;
           if (q && (!oldest || q < oldest)) oldest = q;
         }
-        const top = el("div", "top");
+        const top = el("div", "line");
         top.append(el("span", "waiting" + (line.length ? "" : " zero"), line.length));
         if (oldest) {
           const wait = live(el("span", "wait"), oldest);
@@ -673,8 +673,19 @@
     return t;
   }
 
+  function historyTicket(data) {
+    // `ticket` is the ticket or its id; its latest state is in the last event naming it
+    if (data.ticket && typeof data.ticket === "object") return data.ticket;
+    let found = null;
+    for (const ev of data.events || []) {
+      const t = ev.data && ev.data.ticket;
+      if (t && typeof t === "object" && (t.id === data.ticket || !data.ticket)) found = t;
+    }
+    return found;
+  }
+
   function renderHistory(data) {
-    const t = currentTicket(data.ticket) || {};
+    const t = currentTicket(historyTicket(data)) || {};
     $("ticket-card").hidden = false;
     $("ticket-number").textContent = t.number || "";
     const facts = [serviceName(t.service), laneName(t.lane), tr("ticket_" + t.status)];
