@@ -259,7 +259,7 @@ class Supervision:
     def _check_approval(self, code: str, name: str, role: str, counter: str | None) -> None:
         """Refuse an approval that cannot be carried out (EngineError), before anything."""
         if plain_code(code) not in self.pending:
-            raise EngineError(m.ErrorCode.NOT_FOUND, "err_unknown_code", code=code)
+            raise EngineError(m.ErrorCode.NOT_FOUND, "err_unknown_code", pairing=code)
         if not LABEL.match(name):
             raise EngineError(m.ErrorCode.BAD_REQUEST, "err_bad_device_name")
         if counter is not None and self.hub.config.counter(counter) is None:
@@ -424,12 +424,12 @@ class Supervision:
     async def _reject_pairing(self, args: dict[str, Any]) -> Callable:
         code = plain_code(args["code"])
         if code not in self.pending:
-            raise EngineError(m.ErrorCode.NOT_FOUND, "err_unknown_code", code=args["code"])
+            raise EngineError(m.ErrorCode.NOT_FOUND, "err_unknown_code", pairing=args["code"])
 
         def reject(engine: Engine, now: datetime) -> Applied:
             request = self.pending.pop(code, None)
             if request is None:
-                raise EngineError(m.ErrorCode.NOT_FOUND, "err_unknown_code", code=args["code"])
+                raise EngineError(m.ErrorCode.NOT_FOUND, "err_unknown_code", pairing=args["code"])
             self.hub.after(lambda: self._close_waiting(request, "rejected"))
             return {}, [(m.Event.PAIRING_CLOSED, {"code": shown_code(code),
                                                   "outcome": "rejected"})]

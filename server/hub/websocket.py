@@ -55,6 +55,10 @@ from server.store import retention
 from server.store.sqlite import RESULT_TTL, Store, encode_part
 
 log = logging.getLogger("antrean.hub")
+# websockets' own log: at DEBUG it writes every frame, and a hello or login frame holds a
+# PIN or a device token. It never goes below INFO, whatever the root logger's level.
+websockets_log = logging.getLogger("antrean.hub.websockets")
+websockets_log.setLevel(logging.INFO)
 event_log = logging.getLogger("antrean.events")
 # events logged at INFO (the others at DEBUG): what a technician looks for in the journal
 LOGGED_EVENTS = frozenset({
@@ -175,7 +179,8 @@ class Hub:
         self.server = await websockets.asyncio.server.serve(
             self._handle, host, port, compression=None, max_size=1024 * 1024,
             process_request=self._process_request, ssl=ssl,
-            ping_interval=20, ping_timeout=20, close_timeout=2, server_header="Antrean")
+            ping_interval=20, ping_timeout=20, close_timeout=2, server_header="Antrean",
+            logger=websockets_log)
         self._tasks = [asyncio.create_task(self._writer(), name="antrean-writer"),
                        asyncio.create_task(self._ticker(), name="antrean-ticker")]
         sock = self.server.sockets[0].getsockname()
