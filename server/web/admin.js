@@ -621,8 +621,9 @@
     } else {
       const reason = s.closed_reason ? tr("closed_" + s.closed_reason) : tr("service_closed");
       cell.append(el("span", "badge closed", reason));
-      const holiday = s.closed_reason === "holiday" && todayHoliday();
-      if (holiday) cell.append(el("span", "reason", " " + named(holiday.name)));
+      const h = s.holiday || (s.closed_reason === "holiday" && todayHoliday());
+      const holidayName = h ? named(h.name || h) : "";
+      if (holidayName) cell.append(el("span", "reason", " " + holidayName));
     }
     return cell;
   }
