@@ -34,6 +34,7 @@ GALLERIES = (
     ("antrean.gallery.console", "counter console screens"),
     ("antrean.gallery.board", "display boards, web board, announcement WAVs"),
     ("antrean.gallery.reports", "the day's report (csv, xlsx, html, pdf) and the survey page"),
+    ("antrean.gallery.pairing", "each app's pairing screen (a device waiting for approval)"),
 )
 CROWD_COUNTERS = (("loket-1", "sari"), ("loket-4", "andi"), ("loket-5", "joko"))
 
