@@ -83,14 +83,24 @@ def pairing_texts(view: PairingView) -> PairingTexts:
         status=status, valid_until=valid, notice=notice, instruction=_both("instruction"))
 
 
+WRAPPED = Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap
+
+
 @lru_cache(maxsize=1024)
-def _fit_px(text: str, width: int, height: int, bold: bool, family: str, max_px: int) -> int:
-    """The biggest pixel size at which `text` fits width × height."""
+def _fit_px(text: str, width: int, height: int, bold: bool, family: str, max_px: int,
+            wrap: bool = False) -> int:
+    """The biggest pixel size at which `text` fits width × height (on one line, or
+    word-wrapped on as many as fit)."""
     lo, hi = 6, max(6, min(max_px, height))
     while lo < hi:
         mid = (lo + hi + 1) // 2
         metrics = QFontMetricsF(_font(family, mid, bold))
-        if metrics.horizontalAdvance(text) <= width and metrics.height() <= height * 1.05:
+        if wrap:
+            box = metrics.boundingRect(QRectF(0, 0, width, height * 4), int(WRAPPED), text)
+            fits = box.width() <= width and box.height() <= height
+        else:
+            fits = metrics.horizontalAdvance(text) <= width and metrics.height() <= height * 1.05
+        if fits:
             lo = mid
         else:
             hi = mid - 1
@@ -148,25 +158,26 @@ class PairingScreen(QWidget):
         p.end()
 
     def _text(self, p: QPainter, rect: QRectF, text: str, color: str, bold: bool = False,
-              max_px: float | None = None) -> None:
+              max_px: float | None = None, wrap: bool = False) -> None:
         px = _fit_px(text, int(rect.width()), int(rect.height()), bold,
-                     self.theme.font_family, int(max_px or rect.height()))
+                     self.theme.font_family, int(max_px or rect.height()), wrap)
         p.setFont(_font(self.theme.font_family, px, bold))
         p.setPen(QColor(color))
-        p.drawText(rect, int(Qt.AlignmentFlag.AlignCenter), text)
+        p.drawText(rect, int(WRAPPED if wrap else Qt.AlignmentFlag.AlignCenter), text)
 
     def _pair(self, p: QPainter, rect: QRectF, texts: tuple[str, str], color: str,
-              english: str, max_px: float) -> None:
+              english: str, max_px: float, wrap: bool = False) -> None:
         """Indonesian over English, the English a little smaller."""
         h = rect.height()
         self._text(p, QRectF(rect.left(), rect.top(), rect.width(), h * 0.55), texts[0],
-                   color, bold=True, max_px=max_px)
+                   color, bold=True, max_px=max_px, wrap=wrap)
         self._text(p, QRectF(rect.left(), rect.top() + h * 0.57, rect.width(), h * 0.43),
-                   texts[1], english, max_px=max_px * 0.8)
+                   texts[1], english, max_px=max_px * 0.8, wrap=wrap)
 
     def _paint(self, p: QPainter, tx: PairingTexts) -> None:
         th = self.theme
         w, h = float(self.width()), float(self.height())
+        portrait = h > w
         unit = min(w, h) / 100
         pad = unit * 5
         inner_w = w - 2 * pad
@@ -179,26 +190,32 @@ class PairingScreen(QWidget):
             y += h * frac
             return rect
 
-        self._pair(p, row(0.12), tx.title, th.text, th.muted, unit * 7)
-        self._text(p, row(0.05), tx.device, th.muted, max_px=body * 0.8)
+        self._pair(p, row(0.12 if not portrait else 0.09), tx.title, th.text, th.muted,
+                   unit * 7)
+        self._text(p, row(0.05 if not portrait else 0.035), tx.device, th.muted,
+                   max_px=body * 0.8)
         y += h * 0.02
-        notice = row(0.09)
+        notice = row(0.09 if not portrait else 0.1)
         if tx.notice:
             path = QPainterPath()
             path.addRoundedRect(notice, unit * 1.5, unit * 1.5)
             p.fillPath(path, QColor(th.notice_bg))
             self._pair(p, notice.adjusted(unit * 2, unit * 0.8, -unit * 2, -unit * 0.8),
-                       tx.notice, th.notice_fg, th.notice_fg, body)
+                       tx.notice, th.notice_fg, th.notice_fg, body, wrap=portrait)
         y += h * 0.02
-        panel = QRectF(w * 0.12, y, w * 0.76, h * 0.38)
-        y += h * 0.38
+        # The code's panel: as wide as the screen allows in portrait, its height then
+        # no more than the digits need.
+        panel_h = h * (0.38 if not portrait else 0.24)
+        panel = QRectF(w * 0.12, y, w * 0.76, panel_h) if not portrait \
+            else QRectF(pad, y, inner_w, panel_h)
+        y += panel_h
         path = QPainterPath()
         path.addRoundedRect(panel, unit * 2.5, unit * 2.5)
         p.fillPath(path, QColor(th.panel))
         p.setPen(QColor(th.panel_edge))
         p.drawPath(path)
-        cap = QRectF(panel.left(), panel.top() + panel.height() * 0.05, panel.width(),
-                     panel.height() * 0.14)
+        cap = QRectF(panel.left() + panel.width() * 0.04, panel.top() + panel.height() * 0.05,
+                     panel.width() * 0.92, panel.height() * 0.14)
         self._text(p, cap, f"{tx.caption[0]} · {tx.caption[1]}", th.muted, bold=True)
         big = panel.adjusted(panel.width() * 0.06, panel.height() * 0.22,
                              -panel.width() * 0.06, -panel.height() * 0.08)
@@ -213,4 +230,5 @@ class PairingScreen(QWidget):
             self._text(p, valid, f"{tx.valid_until[0]} · {tx.valid_until[1]}", th.text,
                        bold=True, max_px=body)
         y += h * 0.02
-        self._pair(p, row(0.1), tx.instruction, th.text, th.muted, body)
+        self._pair(p, row(0.1 if not portrait else 0.16), tx.instruction, th.text, th.muted,
+                   body, wrap=True)
