@@ -23,7 +23,7 @@ import threading
 import time
 from pathlib import Path
 
-from antrean.demo_office import DemoOffice
+from antrean.demo_office import DEMO_SUPERVISOR, DemoOffice
 from server.store.sqlite import Store
 
 log = logging.getLogger("antrean.demo")
@@ -101,6 +101,9 @@ def run_windows(args: argparse.Namespace) -> int:
         print(f"demo office running: {office.url}  (web board {office.http_url}/display)",
               flush=True)
         print(f"officers: budi/1234, sari/5678 — database in {office.folder}", flush=True)
+        sid, _name, pin = DEMO_SUPERVISOR
+        print(f"supervisor console: {office.http_url}/admin  (officer {sid}, PIN {pin})",
+              flush=True)
         procs: list[subprocess.Popen] = []
         if not args.no_apps:
             exe = [sys.executable, "-m", "antrean"]

@@ -35,9 +35,15 @@ class Role(StrEnum):
     ADMIN = "admin"
     OBSERVER = "observer"
     TABLET = "tablet"  # survey tablet at a counter: paired bound to that counter
+    SUPERVISOR = "supervisor"  # a person at the /admin console: officer id + PIN, no token
 
 
 ROLES: frozenset[str] = frozenset(r.value for r in Role)
+# Roles a device is paired for (a token, or a pairing code); a supervisor is a person.
+PAIRED_ROLES: frozenset[str] = frozenset({Role.KIOSK, Role.COUNTER, Role.DISPLAY, Role.ADMIN,
+                                          Role.TABLET})
+# what a supervisor may pair a waiting device as (`approve_pairing`)
+PAIRABLE_ROLES = ("kiosk", "counter", "display", "tablet")
 # Roles that receive only what a hall screen shows (`public_event`, `public_snapshot`):
 # screens anyone can look at, and devices anyone can walk up to (a kiosk, the survey
 # tablet at a desk).
@@ -137,12 +143,24 @@ class Scores:
 
 
 @dataclass(frozen=True)
+class Flag:
+    """true or false."""
+
+
+@dataclass(frozen=True)
+class Count:
+    """A whole number from `low` to `high`."""
+    low: int = 0
+    high: int = 1_000_000
+
+
+@dataclass(frozen=True)
 class Rows:
     """A list of at most `limit` records; its command checks each one (naming its row)."""
     limit: int
 
 
-Arg = Str | Text | Bilingual | When | Scores | Rows
+Arg = Str | Text | Bilingual | When | Scores | Rows | Flag | Count
 
 
 def _checked(kind: Arg, value: Any) -> Any:
@@ -165,7 +183,17 @@ def _checked(kind: Arg, value: Any) -> Any:
             return value
         case Rows() if isinstance(value, list) and len(value) <= kind.limit:
             return value
+        case Flag() if isinstance(value, bool):
+            return value
+        case Count() if type(value) is int and kind.low <= value <= kind.high:
+            return value
     raise ValueError
+
+
+def check_value(kind: Arg, value: Any) -> Any:
+    """`value` as an argument of this kind takes it; ValueError if it is not one (for a
+    command that checks the records inside a `Rows` argument)."""
+    return _checked(kind, value)
 
 
 # Every argument of the protocol, by name: a name means one thing in every command.
@@ -177,7 +205,15 @@ ARGS: dict[str, Arg] = {
     "until": When(), "reason": Text(REASON_CHARS), "note": Text(NOTE_CHARS, default=None),
     "detail": Text(NOTE_CHARS), "comment": Text(2000, lines=True),  # from a text area
     "text": Bilingual(NOTE_CHARS), "answers": Scores(9, 1, 4), "bookings": Rows(5000),
+    # the supervisor's (see the commands below)
+    "name": Text(NAME_CHARS), "code": Str(limit=20), "kiosk": Str(), "request": Str(),
+    "role": Str(values=PAIRABLE_ROLES), "position": Str(values=("front", "keep")),
+    "quota": Count(0, 100_000), "supervisor": Flag(), "disabled": Flag(), "unlock": Flag(),
+    "day": When(date=True), "limit": Count(1, 500), "days": Rows(366),
 }
+# an argument that means something narrower in one command than ARGS says
+DEVICE_NAME = Str(limit=40)
+BILINGUAL_REASON = Bilingual(REASON_CHARS)
 
 
 @dataclass(frozen=True)
@@ -190,6 +226,10 @@ class CommandSpec:
     optional: tuple[str, ...] = ()
     answered_by: str = "engine"
     hub_checked: tuple[str, ...] = ()
+    kinds: tuple[tuple[str, Arg], ...] = ()  # (argument, its kind here) instead of ARGS'
+
+    def kind(self, arg: str) -> Arg:
+        return next((kind for name, kind in self.kinds if name == arg), ARGS[arg])
 
 
 def _spec(roles: Iterable[str], required: tuple[str, ...] = (),
@@ -198,6 +238,7 @@ def _spec(roles: Iterable[str], required: tuple[str, ...] = (),
 
 
 _K, _C, _D, _A, _T = Role.KIOSK, Role.COUNTER, Role.DISPLAY, Role.ADMIN, Role.TABLET
+_S = Role.SUPERVISOR
 
 COMMANDS: dict[str, CommandSpec] = {
     # a kiosk issues tickets
@@ -216,13 +257,31 @@ COMMANDS: dict[str, CommandSpec] = {
     "transfer": _spec({_C}, ("counter", "service"), ("stage", "lane", "to_counter", "note")),
     "pause": _spec({_C}, ("counter",), ("reason",)),
     "resume": _spec({_C}, ("counter",)),
-    "open_counter": _spec({_A, _C}, ("counter",)),
-    "close_counter": _spec({_A, _C}, ("counter",), ("reason",)),
-    "cancel": _spec({_C, _A}, ("ticket",), ("reason",)),
-    # the office's admin
-    "set_announcement": _spec({_A}, ("text",), ("until",)),
-    "import_bookings": _spec({_A}, ("bookings",)),
-    "report_link": _spec({_A}, ("from", "to", "format"), ("lang",), answered_by="hub"),
+    "open_counter": _spec({_A, _C, _S}, ("counter",)),
+    "close_counter": _spec({_A, _C, _S}, ("counter",), ("reason",)),
+    "cancel": _spec({_C, _A, _S}, ("ticket",), ("reason",)),
+    # the office's admin (and supervisor)
+    "set_announcement": _spec({_A, _S}, ("text",), ("until",)),
+    "import_bookings": _spec({_A, _S}, ("bookings",)),
+    "report_link": _spec({_A, _S}, ("from", "to", "format"), ("lang",), answered_by="hub"),
+    # the supervisor's console (/admin): the day's decisions, people, devices, settings
+    "pause_issuing": _spec({_S}, ("service", "reason"), kinds=(("reason", BILINGUAL_REASON),)),
+    "resume_issuing": _spec({_S}, ("service",)),
+    "set_quota": _spec({_S}, ("service", "lane"), ("quota",)),
+    "reinstate": _spec({_S}, ("ticket",)),
+    "move_ticket": _spec({_S}, ("ticket",), ("service", "lane", "to_counter", "position")),
+    "reprint": _spec({_S}, ("ticket", "kiosk")),
+    "take_reprint": _spec({_K}, ("request",)),
+    "set_holidays": _spec({_S}, ("days",)),
+    "save_officer": _spec({_S}, ("officer", "name"), ("pin", "supervisor", "disabled", "unlock"),
+                          answered_by="hub"),
+    "approve_pairing": _spec({_S}, ("code", "name", "role"), ("counter",), answered_by="hub",
+                             kinds=(("name", DEVICE_NAME),)),
+    "reject_pairing": _spec({_S}, ("code",), answered_by="hub"),
+    "revoke_device": _spec({_S}, ("name",), answered_by="hub", kinds=(("name", DEVICE_NAME),)),
+    "reload_config": _spec({_S}, answered_by="hub"),
+    "audit": _spec({_S}, (), ("day", "officer", "ticket", "limit"), answered_by="hub"),
+    "ticket_history": _spec({_S}, ("ticket",), ("day",), answered_by="hub"),
     # several roles
     "report_device_status": _spec({_K, _D, _C}, ("status",), ("detail",)),
     "submit_survey": _spec({_K, _C, _A, APPLICANT}, ("ticket", "answers"), ("comment",)),
@@ -238,7 +297,7 @@ def check_args(name: str, args: dict[str, Any], skip: tuple[str, ...] = ()) -> d
     naming the first bad argument."""
     spec, checked = COMMANDS[name], {}
     for arg in spec.required + spec.optional:
-        value, kind = args.get(arg), ARGS[arg]
+        value, kind = args.get(arg), spec.kind(arg)
         if arg in skip:
             continue
         if value is None or value == "":
@@ -276,6 +335,16 @@ class Event(StrEnum):
     OFFICER_LOGGED_OUT = "officer_logged_out"
     BOOKINGS_IMPORTED = "bookings_imported"
     SURVEY_SUBMITTED = "survey_submitted"
+    # the supervisor's
+    TICKET_REINSTATED = "ticket_reinstated"
+    REPRINT_REQUESTED = "reprint_requested"
+    OFFICER_CHANGED = "officer_changed"
+    PAIRING_REQUESTED = "pairing_requested"
+    PAIRING_CLOSED = "pairing_closed"
+    DEVICE_PAIRED = "device_paired"
+    DEVICE_REVOKED = "device_revoked"
+    CALENDAR_CHANGED = "calendar_changed"
+    CONFIG_RELOADED = "config_reloaded"
 
 
 EVENT_NAMES: frozenset[str] = frozenset(e.value for e in Event)
@@ -472,7 +541,8 @@ PUBLIC_TICKET_FIELDS = ("id", "number", "service", "stage", "lane", "status", "c
                         "issued_at", "called_at")
 PUBLIC_COUNTER_FIELDS = ("id", "name", "zone", "services", "lanes", "stages", "status")
 PUBLIC_SERVICE_FIELDS = ("id", "prefix", "name", "lanes", "stages", "open", "closed_reason",
-                         "waiting", "estimated_wait_s", "quota", "issued", "info")
+                         "waiting", "estimated_wait_s", "quota", "issued", "info",
+                         "issuing_paused", "holiday", "quota_today")
 PUBLIC_LANE_FIELDS = ("id", "name", "priority")
 PUBLIC_OFFICE_FIELDS = ("id", "name", "timezone", "languages", "day", "ticket_footer")
 PUBLIC_STATS_FIELDS = ("service", "waiting", "estimated_wait_s")
@@ -545,6 +615,9 @@ _PUBLIC_EVENT_KEYS: dict[str, dict[str, Any]] = {
     "day_rolled_over": {"day": _SAME, "previous_day": _SAME},
     "announcement": {"text": lambda text: _pick(text, ("id", "en")), "until": _SAME},
     "service_changed": {"service": public_service},
+    "ticket_reinstated": {"ticket": public_ticket},
+    # the kiosk named prints it again (`take_reprint`, its own requests only)
+    "reprint_requested": {"request": _SAME, "ticket": _SAME, "kiosk": _SAME},
 }
 
 

@@ -63,6 +63,23 @@ class Lines:
             line.clear()
             line.update((tk.id, tk) for tk in ordered)
 
+    def add_in_order(self, ticket: Ticket) -> None:
+        """Add a ticket to its line at the place its `queued_at` gives it (a ticket that
+        joins again, or is moved, keeping its place or put at the front)."""
+        self.add(ticket)
+        line = self.line_of(ticket)
+        ordered = sorted(line.values(), key=attrgetter("queued_at"))
+        if self.key(ticket)[2] == BOOKING_LINE and ticket.reserved_counter not in self.reserved:
+            ordered = sorted(line.values(), key=attrgetter("booking_slot", "queued_at"))
+        line.clear()
+        line.update((tk.id, tk) for tk in ordered)
+
+    def line_of(self, ticket: Ticket) -> dict[str, Ticket]:
+        """The line a waiting ticket is (or would be) in."""
+        if ticket.reserved_counter in self.reserved:
+            return self.reserved[ticket.reserved_counter]
+        return self._line(self.key(ticket))
+
     def remove(self, ticket: Ticket) -> None:
         self.reserved.get(ticket.reserved_counter, {}).pop(ticket.id, None)
         self.by_key.get(self.key(ticket), {}).pop(ticket.id, None)

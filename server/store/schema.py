@@ -59,7 +59,22 @@ def _v1(conn: sqlite3.Connection) -> None:
                  (secrets.token_hex(16),))
 
 
-MIGRATIONS: tuple[Migration, ...] = (_v1,)
+def _v2(conn: sqlite3.Connection) -> None:
+    """The supervisor's console: officers who may supervise or are disabled, when each
+    device was last connected, and device pairings approved on the command line (the
+    running server reads and answers them)."""
+    for statement in (
+        "ALTER TABLE officers ADD COLUMN supervisor INTEGER NOT NULL DEFAULT 0",
+        "ALTER TABLE officers ADD COLUMN disabled INTEGER NOT NULL DEFAULT 0",
+        "ALTER TABLE devices ADD COLUMN last_seen TEXT",
+        # `antrean device approve`: the hub pairs the waiting device and sets `outcome`
+        "CREATE TABLE pairing_approvals (code TEXT PRIMARY KEY, name TEXT NOT NULL, "
+        "role TEXT NOT NULL, counter TEXT, requested_at TEXT NOT NULL, outcome TEXT)",
+    ):
+        conn.execute(statement)
+
+
+MIGRATIONS: tuple[Migration, ...] = (_v1, _v2)
 LATEST = len(MIGRATIONS)
 
 

@@ -17,7 +17,8 @@ from server.engine.policy import Reason, manual_reason, pick
 if TYPE_CHECKING:
     from server.engine.core import Engine
 
-OFFICE_WIDE_ROLES = frozenset({Role.ADMIN})  # act on any ticket and for any counter
+# act on any ticket and for any counter
+OFFICE_WIDE_ROLES = frozenset({Role.ADMIN, Role.SUPERVISOR})
 
 
 # ---------------------------------------------------------------- who acts where
