@@ -18,17 +18,17 @@ from typing import Any
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-SUPERVISOR = ("siti", "Siti Rahma", "482916")
-
 
 class Supervisor:
-    """The supervisor's console, as far as pairing goes: a protocol client."""
+    """The demo office's supervisor at the console, as far as pairing goes."""
 
     def __init__(self, url: str) -> None:
         from websockets.sync.client import connect
 
-        self.ws = connect(url, compression=None)
-        officer, _name, pin = SUPERVISOR
+        from antrean.demo_office import DEMO_SUPERVISOR
+
+        self.ws = connect(url, compression=None, legacy=True)
+        officer, _name, pin = DEMO_SUPERVISOR
         self.ws.send(json.dumps({"type": "hello", "protocol": 1, "role": "supervisor",
                                  "device": "web-gallery", "officer": officer, "pin": pin,
                                  "last_seq": 0}))
@@ -57,18 +57,6 @@ class Supervisor:
         self.ws.close()
 
 
-def add_supervisor(db_path: Path) -> None:
-    from server.store.sqlite import Store
-
-    officer, name, pin = SUPERVISOR
-    store = Store(db_path)
-    try:
-        store.add_officer(officer, name, pin)
-        store.save_officer(officer, name, supervisor=True)
-    finally:
-        store.close()
-
-
 def render_gallery(out_dir: Path) -> list[Path]:
     from PySide6.QtWidgets import QApplication, QWidget
 
@@ -95,16 +83,17 @@ def render_gallery(out_dir: Path) -> list[Path]:
         written.append(path)
 
     with DemoOffice() as office:
-        add_supervisor(office.db_path)
         supervisor = Supervisor(office.url)
         kiosk_conn = OfficeConnection(office.url, "kiosk", "kiosk-lobby-pc", None, pair=True)
         kiosk = KioskController(kiosk_conn, DummyTicketPrinter(), KioskFlow(kiosk_conn.model))
         kiosk_window = KioskWindow(kiosk)
         console = build_console(office.url, None, "counter-desk-7", pair=True)
         board = BoardController(office.url, device="display-hall-b", pair=True, voice=False)
-        apps = ((kiosk_conn, kiosk_window), (console.connection, console.window),
-                (board.connection, board.screen))
-        for conn, window in apps:
+        apps = ((kiosk_conn, kiosk_window, (1920, 1080)),
+                (console.connection, console.window, (1366, 768)),
+                (board.connection, board.screen, (1920, 1080)))
+        for conn, window, size in apps:
+            window.resize(*size)  # before showing: a kiosk's layout is chosen by its shape
             window.show()
             conn.start()
 
@@ -112,7 +101,7 @@ def render_gallery(out_dir: Path) -> list[Path]:
             view = conn.pairing_view()
             return view is not None and view.code is not None
 
-        if not wait_for(lambda: all(coded(conn) for conn, _ in apps), timeout=15):
+        if not wait_for(lambda: all(coded(conn) for conn, _, _ in apps), timeout=15):
             raise RuntimeError("the server gave no pairing codes")
         shoot(kiosk_window, "kiosk", (1920, 1080))
         shoot(kiosk_window, "kiosk-portrait", (1080, 1920))
@@ -128,7 +117,7 @@ def render_gallery(out_dir: Path) -> list[Path]:
 
         supervisor.close()
         kiosk.stop()
-        for conn, window in apps:
+        for conn, window, _ in apps:
             conn.stop()
             window.close()
             window.deleteLater()

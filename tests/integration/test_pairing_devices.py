@@ -17,35 +17,29 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtNetwork import QAbstractSocket
-from ws_helpers import WsClient
+from supervisor_helpers import call
+from supervisor_helpers import supervisor as supervisor_console
 
 from office_client import credentials
 from office_client.connection import OfficeConnection
 from office_client.pairing_screen import pairing_texts
-from server.store.sqlite import Store
 
 ROOT = Path(__file__).resolve().parents[2]
-SUPERVISOR = ("siti", "Siti Rahma", "482916")
 TIMEOUT_S = 30.0
 
 
 @pytest.fixture
 def supervisor(live_server):
-    """A supervisor at the console, as the /admin page connects."""
-    officer, name, pin = SUPERVISOR
-    store = Store(live_server.db_path)
-    try:
-        store.add_officer(officer, name, pin)
-        store.save_officer(officer, name, supervisor=True)
-    finally:
-        store.close()
-    client = WsClient(live_server.url)
-    client.send({"type": "hello", "protocol": 1, "role": "supervisor", "device": "web-test",
-                 "officer": officer, "pin": pin, "last_seq": 0})
-    reply = client.recv()
-    assert reply["type"] == "welcome", reply
+    """The demo office's supervisor at the console, as the /admin page connects."""
+    client = supervisor_console(live_server.url)
     yield client
     client.close()
+
+
+def approve(supervisor, code: str, name: str, role: str) -> dict:
+    result = call(supervisor, "approve_pairing", {"code": code, "name": name, "role": role})
+    assert result["ok"], result
+    return result["data"]
 
 
 def close(qtbot, conn: OfficeConnection) -> None:
@@ -84,8 +78,7 @@ def test_a_device_pairs_stores_its_token_and_is_itself_after_a_restart(
         (code, "kiosk", "kiosk-lobby-pc")
 
     with qtbot.waitSignal(conn.welcomed, timeout=10_000):
-        assert supervisor.ok("approve_pairing", code=code, name="kiosk-lobi-2",
-                             role="kiosk")["name"] == "kiosk-lobi-2"
+        assert approve(supervisor, code, "kiosk-lobi-2", "kiosk")["name"] == "kiosk-lobi-2"
     assert conn.state == "online" and conn.device == "kiosk-lobi-2"
     assert conn.pairing_view() is None and views[-1] is None  # the app itself shows
     stored = credentials.load(path)
@@ -132,7 +125,7 @@ def test_a_rejected_code_is_followed_by_a_new_one_with_the_reason(
         f"Kode {first} ditolak atau kedaluwarsa. Kode baru diminta."
     # the new code is a live request: approving it pairs the board
     with qtbot.waitSignal(conn.welcomed, timeout=10_000):
-        supervisor.ok("approve_pairing", code=view.code, name="papan-aula", role="display")
+        approve(supervisor, view.code, "papan-aula", "display")
     assert conn.role == "display" and conn.device == "papan-aula"
     close(qtbot, conn)
 
