@@ -200,3 +200,17 @@ def test_the_counter_app_started_with_only_a_server_pairs_through_the_cli(
             proc.kill()
             proc.wait()
     assert "pairing" not in log and "Traceback" not in log, log
+
+
+def test_a_display_started_as_an_observer_asks_for_no_code(live_server, tmp_path):
+    proc, lines = run_app(["display", "--server", live_server.url, "--observer"],
+                          tmp_path / "cfg")
+    seen: list[str] = []
+    try:
+        wait_for_line(lines, "connection online", seen)
+        log = stop_app(proc, lines, seen)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert "pairing" not in log and "Traceback" not in log, log
