@@ -201,8 +201,9 @@ def resolve(name: str, server: str | None = None, device: str | None = None,
     elif server:
         wanted = Credentials(server, device, None, pin)
     else:
-        raise CredentialsError("--server is required (no credentials file "
-                               f"for {name!r} in {path})")
+        raise CredentialsError(f"no credentials for device {name!r} in {path}: start once "
+                               "with --server URL (the app then shows a pairing code for a "
+                               "supervisor to approve)")
     if wanted != stored:
         save(path, wanted)
         log.info("credentials of %s written to %s", name, path)
