@@ -79,6 +79,12 @@ def remote_address(ws: Any) -> str:
     return str(address[0]) if isinstance(address, tuple) and address else "unknown"
 
 
+def _never(engine: Engine, now: datetime) -> Applied:
+    """Stands for a command that was already carried out: the writer answers its re-send
+    with the result it kept, and never runs this."""
+    raise EngineError(m.ErrorCode.INTERNAL, "err_internal")
+
+
 class Supervision:
     def __init__(self, hub: Hub) -> None:
         self.hub = hub
@@ -331,6 +337,9 @@ class Supervision:
     async def command(self, client: Client, msg: dict[str, Any]) -> None:
         """A supervisor's command the hub answers (its spec says `answered_by="hub"`)."""
         name, cmd_id = msg["name"], msg["id"]
+        if (client.key, cmd_id) in self.hub.results:  # a re-send: the writer answers it
+            self.hub.apply(_never, client=client, msg=msg)
+            return
         try:
             args = m.check_args(name, msg["args"])
             if name == "audit":

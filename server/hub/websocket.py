@@ -37,7 +37,7 @@ from typing import Any
 import websockets
 from websockets.asyncio.server import ServerConnection, broadcast
 from websockets.exceptions import ConnectionClosed
-from websockets.frames import CloseCode
+from websockets.frames import CloseCode, Frame
 from websockets.protocol import State
 
 from config.office import OfficeConfig
@@ -55,10 +55,20 @@ from server.store import retention
 from server.store.sqlite import RESULT_TTL, Store, encode_part
 
 log = logging.getLogger("antrean.hub")
-# websockets' own log: at DEBUG it writes every frame, and a hello or login frame holds a
-# PIN or a device token. It never goes below INFO, whatever the root logger's level.
+
+
+class _NoFrames(logging.Filter):
+    """websockets' debug log writes every frame it sends and receives, and a hello or a
+    login frame holds a PIN or a device token: those records are dropped (its other debug
+    lines, request lines and headers, stay)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not (isinstance(record.args, tuple) and record.args
+                    and isinstance(record.args[0], Frame))
+
+
 websockets_log = logging.getLogger("antrean.hub.websockets")
-websockets_log.setLevel(logging.INFO)
+websockets_log.addFilter(_NoFrames())
 event_log = logging.getLogger("antrean.events")
 # events logged at INFO (the others at DEBUG): what a technician looks for in the journal
 LOGGED_EVENTS = frozenset({
@@ -258,7 +268,7 @@ class Hub:
         if role == m.Role.SUPERVISOR:
             if not await self.supervision.hello(client, msg):
                 return False
-        elif msg.get("pairing") is True and not msg.get("token"):
+        elif msg.get("pairing") is True and not msg.get("token") and role in m.PAIRED_ROLES:
             await self.supervision.pair(client, msg)
             return False
         elif role == m.Role.OBSERVER:

@@ -53,9 +53,10 @@ def stored_events(db_path: Path, name: str | None = None) -> list[tuple[str, str
     return [row for row in rows if name is None or row[1] == name]
 
 
-def call(client: WsClient, command: str, args: dict[str, Any]) -> dict[str, Any]:
+def call(client: WsClient, command: str, args: dict[str, Any],
+         cmd_id: str | None = None) -> dict[str, Any]:
     """A command whose arguments include `name` (which `WsClient.ok` takes for itself):
     its result."""
-    cmd_id = f"{command}-{next(_ids)}"
+    cmd_id = cmd_id or f"{command}-{next(_ids)}"
     client.send({"type": "command", "id": cmd_id, "name": command, "args": args})
     return client.result_for(cmd_id)

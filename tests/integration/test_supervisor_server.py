@@ -296,3 +296,16 @@ def test_a_device_gone_for_a_while_is_reported_offline(live_server):
     assert event["data"]["device"] == "kiosk-2" and event["data"]["status"] == "offline"
     kiosk = device(live_server, "kiosk-2")
     assert sup.event("device_status")["data"]["status"] == "ok"
+
+
+def test_a_re_sent_console_command_is_answered_once(live_server):
+    sup = supervisor(live_server.url)
+    args = {"officer": "dewi", "name": "Dewi", "pin": "86420"}
+    first = call(sup, "save_officer", args, cmd_id="save-1")
+    sup.close()
+    again = supervisor(live_server.url)  # reconnected: the same label and officer
+    assert call(again, "save_officer", args, cmd_id="save-1") == first
+    assert len(stored_events(live_server.db_path, "officer_changed")) == 1
+    other = supervisor(live_server.url, device="web-other")  # another console: its own
+    assert call(other, "save_officer", {**args, "name": "Dewi L"}, cmd_id="save-1")["data"][
+        "name"] == "Dewi L"

@@ -127,7 +127,7 @@ def _from_address(url: str, address: str) -> tuple[object, dict]:
     host, port = url.split("//")[1].split("/")[0].split(":")
     sock = socket.create_connection((host, int(port)), timeout=TIMEOUT,
                                     source_address=(address, 0))
-    ws = connect(url, sock=sock, open_timeout=TIMEOUT, compression=None)
+    ws = connect(url, sock=sock, open_timeout=TIMEOUT, compression=None, legacy=True)
     ws.send(json.dumps({"type": "hello", "protocol": 1, "role": "kiosk", "device": "k",
                         "pairing": True}))
     return ws, json.loads(ws.recv(timeout=TIMEOUT))
