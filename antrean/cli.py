@@ -325,7 +325,9 @@ def build_parser() -> argparse.ArgumentParser:
         a.add_argument("--server", help="wss://HOST:PORT/ws (default: from the device's "
                        "credentials file)")
         a.add_argument("--token", help="device token: written to the device's credentials "
-                       "file, read from it when not given")
+                       "file, read from it when not given; with none, the app shows a "
+                       "pairing code for a supervisor to approve and stores the token it "
+                       "gets")
         a.add_argument("--device", help="device name (as paired); names its credentials file")
         a.add_argument("--cert-sha256", metavar="FINGERPRINT",
                        help="the server certificate's pin (`antrean tls fingerprint`); "
@@ -344,6 +346,9 @@ def build_parser() -> argparse.ArgumentParser:
             a.add_argument("--clips", help="folder of recorded voice clips")
             a.add_argument("--led", action="append", default=[],
                            help="COUNTER=PORT[:ADDRESS] serial LED display (repeatable)")
+            a.add_argument("--observer", action="store_true",
+                           help="with no token: a public board that is not paired (no "
+                           "pairing code; it reports no device status)")
         a.add_argument("--windowed", action="store_true", help="not full screen")
         a.set_defaults(func=_delegate(module))
 

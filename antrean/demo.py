@@ -35,6 +35,7 @@ GALLERIES = (
     ("antrean.gallery.board", "display boards, web board, announcement WAVs"),
     ("antrean.gallery.reports", "the day's report (csv, xlsx, html, pdf) and the survey page"),
     ("antrean.gallery.admin", "the supervisor console (/admin)"),
+    ("antrean.gallery.pairing", "each app's pairing screen (a device waiting for approval)"),
 )
 CROWD_COUNTERS = (("loket-1", "sari"), ("loket-4", "andi"), ("loket-5", "joko"))
 

@@ -18,6 +18,7 @@ from PySide6.QtWidgets import QWidget
 
 from display_board.board import Board, BoardView, Call
 from i18n import t
+from office_client.pairing_screen import PairingTheme
 
 FONT_FAMILY = "DejaVu Sans"
 MARQUEE_MS = 30
@@ -37,6 +38,11 @@ OFFLINE = QColor("#ff4d4f")
 OPEN = QColor("#2ecc71")
 PAUSED = QColor("#f5a623")
 CLOSED = QColor("#5b6680")
+# The pairing screen (an unpaired board's code): the board's colours, the code in amber.
+PAIRING_THEME = PairingTheme(
+    bg=BG.name(), panel=PANEL.name(), panel_edge=PANEL_EDGE.name(), text=TEXT.name(),
+    muted=MUTED.name(), code=NUMBER.name(), notice_bg=PAUSED.name(), notice_fg="#07101f",
+    font_family=FONT_FAMILY)
 
 
 def board_font(px: float, bold: bool = True) -> QFont:
