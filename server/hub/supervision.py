@@ -264,8 +264,12 @@ class Supervision:
 
     def _check_approval(self, code: str, name: str, role: str, counter: str | None) -> None:
         """Refuse an approval that cannot be carried out (EngineError), before anything."""
-        if plain_code(code) not in self.pending:
+        request = self.pending.get(plain_code(code))
+        if request is None:
             raise EngineError(m.ErrorCode.NOT_FOUND, "err_unknown_code", pairing=code)
+        if role != request.role:  # a token for another role would be refused at its hello
+            raise EngineError(m.ErrorCode.BAD_REQUEST, "err_pairing_role",
+                              asked=request.role, role=role)
         if not LABEL.match(name):
             raise EngineError(m.ErrorCode.BAD_REQUEST, "err_bad_device_name")
         if counter is not None and self.hub.config.counter(counter) is None:

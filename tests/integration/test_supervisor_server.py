@@ -176,6 +176,11 @@ def test_pairing_a_device_by_its_code_from_the_console(live_server):
     taken = call(sup, "approve_pairing", {"code": reply["code"], "name": "kiosk-1",
                                           "role": "kiosk"})  # a name in use
     assert taken["error"]["code"] == "invalid_state"
+    # a kiosk asked: a display's token would be refused at its hello
+    other_role = call(sup, "approve_pairing", {"code": reply["code"], "name": "papan-9",
+                                               "role": "display"})
+    assert other_role["error"]["code"] == "bad_request" and "kiosk" in \
+        other_role["error"]["message"]
     paired = call(sup, "approve_pairing", {"code": reply["code"], "name": "kiosk-lobi-2",
                                            "role": "kiosk"})["data"]
     assert paired == {"name": "kiosk-lobi-2", "role": "kiosk", "counter": None}
