@@ -16,6 +16,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.ticker import FuncFormatter, MaxNLocator  # noqa: E402
 
+from i18n.formats import format_number  # noqa: E402
 from reports.report import L, Report  # noqa: E402
 
 BLUE, ORANGE, GREEN, RED, GREY = "#1f5fa8", "#e07b1a", "#2e8b57", "#c0392b", "#8a8f98"
@@ -31,6 +32,11 @@ plt.rcParams.update({"font.family": "DejaVu Sans", "font.size": 11, "axes.titles
 
 def _short(name: str, width: int = 22) -> str:
     return name if len(name) <= width else name[:width - 1].rstrip() + "…"
+
+
+def decimal_axis(axis: object, lang: str) -> None:
+    """Tick labels as the tables write numbers: "2,5" in Indonesian, "2.5" in English."""
+    axis.set_major_formatter(FuncFormatter(lambda v, _: format_number(round(v, 2), lang)))
 
 
 def _png(fig: Figure) -> bytes:
@@ -56,6 +62,7 @@ def hourly(rep: Report, lang: str) -> bytes | None:
     ax2.plot([h for h, _ in waits], [w for _, w in waits], color=ORANGE, marker="o",
              linewidth=2.5, label=L("wait_mean", lang))
     ax2.set_ylabel(L("axis_minutes", lang))
+    decimal_axis(ax2.yaxis, lang)
     ax2.set_ylim(bottom=0)
     ax2.grid(False)
     ax2.spines["right"].set_visible(True)
@@ -84,6 +91,7 @@ def lanes(rep: Report, lang: str) -> bytes | None:
         ax.text(p + 0.5, i - 0.2, f"{p:.0f}", va="center", fontsize=10, color=GREY)
     ax.set_yticks(list(y), [_short(n) for n in names])
     ax.set_xlabel(L("axis_minutes", lang))
+    decimal_axis(ax.xaxis, lang)
     ax.legend(loc="lower right", frameon=False)
     ax.set_title(L("chart_lanes", lang), loc="left")
     ax.grid(axis="y", visible=False)
@@ -140,8 +148,9 @@ def skm_elements(rep: Report, lang: str) -> bytes | None:
               for v in nrr]
     ax.bar(range(1, 10), nrr, color=colors, width=0.65)
     for i, v in enumerate(nrr, 1):
-        ax.text(i, v + 0.05, f"{v:.2f}", ha="center", fontsize=10)
+        ax.text(i, v + 0.05, format_number(v, lang, 2), ha="center", fontsize=10)
     ax.set_ylim(1, 4.3)
+    decimal_axis(ax.yaxis, lang)
     ax.set_xticks(range(1, 10), [f"U{i}" for i in range(1, 10)])
     ax.set_title(L("chart_skm", lang), loc="left")
     ax.grid(axis="x", visible=False)
