@@ -143,6 +143,9 @@ class LoginScreen(QWidget):
         self.error.setText(view.notice.text if view.notice else "")
 
 
+LANE_MIN_PX, LANE_MAX_PX = 190, 340  # the waiting list's lane column
+
+
 class LaneDelegate(QStyledItemDelegate):
     """Draws the lane cell as a coloured pill (priority lanes marked with a star). A long
     lane name ("Ibu hamil, menyusui & anak balita") wraps onto a second line, and the row
@@ -340,7 +343,7 @@ class DeskScreen(QWidget):
         header.setSectionResizeMode(2, QHeaderView.ResizeMode.Fixed)
         header.setSectionResizeMode(3, QHeaderView.ResizeMode.Fixed)
         self.table.setColumnWidth(0, 88)
-        self.table.setColumnWidth(2, 190)
+        self.table.setColumnWidth(2, LANE_MIN_PX)
         self.table.setColumnWidth(3, 100)
         self.table.doubleClicked.connect(lambda _i: self.action_triggered.emit("call_ticket"))
         list_lay.addWidget(self.table, 1)
@@ -492,6 +495,10 @@ class DeskScreen(QWidget):
                 waited.setForeground(QColor("#b91c1c"))
             for col, item in enumerate((number, service, lane, waited)):
                 self.table.setItem(i, col, item)
+        # a wide screen gives the lane more room (one line), a narrow one wraps it
+        lane_w = max(LANE_MIN_PX, min(LANE_MAX_PX, int(self.table.viewport().width() * 0.36)))
+        if self.table.columnWidth(2) != lane_w:
+            self.table.setColumnWidth(2, lane_w)
         self.table.resizeRowsToContents()
         if ids != self._row_ids:
             self._row_ids = ids
@@ -508,7 +515,7 @@ class DeskScreen(QWidget):
         for row in view.counts:
             chip = (f"<span style='background:{lane_colour(row.lane, row.priority)};"
                     f"color:white;'>&nbsp;{escape(row.lane_name).replace(' ', '&nbsp;')}"
-                    f" <b>{row.count}</b>&nbsp;</span>")
+                    f"&nbsp;<b>{row.count}</b>&nbsp;</span>")
             by_service.setdefault(row.service_name, []).append(chip)
         html = "".join(f"<tr><td style='padding:2px 10px 2px 0'>{escape(svc)}</td>"
                        f"<td style='padding:2px 0'>{'&nbsp; '.join(chips)}</td></tr>"

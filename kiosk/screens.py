@@ -148,6 +148,7 @@ class BannerBar(Painted):
 
     TEXT_PT, DETAIL_PT = 26.0, 20.0
     MIN_HEIGHT = 100
+    FRAME_PX = 52  # the box's margins (10 + 6) and inner padding, above and below the text
     # the rounded box's margins, the inner padding and the warning glyph's column
     _SIDE_PX = 32 * 2 + 28 * 2 + 90
     _FLAGS = int(Qt.AlignmentFlag.AlignLeft | Qt.TextFlag.TextWordWrap)
@@ -183,7 +184,7 @@ class BannerBar(Painted):
 
     def fit_height(self, width: float | None = None) -> None:
         text, detail = self.text_heights(width)
-        self.setFixedHeight(max(self.MIN_HEIGHT, math.ceil(text + detail + 36)))
+        self.setFixedHeight(max(self.MIN_HEIGHT, math.ceil(text + detail + self.FRAME_PX)))
 
     def resizeEvent(self, event: object) -> None:
         self.fit_height()
@@ -203,7 +204,7 @@ class BannerBar(Painted):
         if th.name == "high":
             p.setPen(QColor(fg))
             p.drawPath(path)
-        inner = box.adjusted(28, 6, -28, -6)
+        inner = box.adjusted(28, 12, -28, -12)
         glyph = QRectF(inner.left(), inner.top(), 70, inner.height())
         draw_text(p, glyph, "\u26a0", 40, fg, True)
         text = inner.adjusted(90, 0, 0, 0)

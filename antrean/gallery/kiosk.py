@@ -169,6 +169,9 @@ def render_gallery(out_dir: Path, phone: bool = True) -> list[Path]:
                 lang = step.label.rsplit("-", 1)[1]
                 shot(f"kiosk-print-failed-{lang}")
                 shot(f"kiosk-print-failed-portrait-{lang}", PORTRAIT)
+                if lang == "en":  # "Call an officer": the consoles get an alert
+                    controller.do("call_staff")
+                    shot("kiosk-staff-called-en")
             elif step.label == "contrast":
                 shot("kiosk-ticket-contrast-id")
             if failed:
@@ -230,7 +233,7 @@ def render_gallery(out_dir: Path, phone: bool = True) -> list[Path]:
 
         # 08:31-08:34: the applicants the story follows take their numbers here.
         cast.play("08:35")
-        camera = PhoneCamera(out, written) if phone else None
+        camera = PhoneCamera(out, written, clock) if phone else None
         if camera is not None and camera.ready:
             camera.open("en", cast.tickets["applicant-en"]["status_url"])
             camera.snap("en", "phone-waiting-en")
@@ -274,8 +277,8 @@ class PhoneCamera:
     """The applicant's phone page in headless Chromium, one page per language; `ready`
     is False (and nothing is shot) when Chromium or Playwright is missing."""
 
-    def __init__(self, out: Path, written: list[Path]) -> None:
-        self.out, self.written = out, written
+    def __init__(self, out: Path, written: list[Path], clock: Callable[[], Any]) -> None:
+        self.out, self.written, self.clock = out, written, clock
         self.pages: dict[str, Any] = {}
         self.ready = False
         web = Path(__file__).resolve().parents[2] / "server" / "web" / "ticket.html"
@@ -295,6 +298,7 @@ class PhoneCamera:
         ctx = self.browser.new_context(viewport={"width": 390, "height": 844},
                                        device_scale_factor=2, is_mobile=True, has_touch=True)
         page = ctx.new_page()
+        page.clock.set_fixed_time(self.clock())  # the phone's clock is the story's too
         page.goto(url)
         page.wait_for_selector("#number:not(:empty)")
         self.pages[key] = page
@@ -303,6 +307,7 @@ class PhoneCamera:
         self.pages[key].wait_for_selector(selector)
 
     def snap(self, key: str, name: str) -> None:
+        self.pages[key].clock.set_fixed_time(self.clock())
         path = self.out / f"{name}.png"
         self.pages[key].screenshot(path=str(path), full_page=True)
         self.written.append(path)

@@ -127,5 +127,5 @@ def test_offline_message_wraps_at_full_size_instead_of_shrinking(kiosk):
     text_h, detail_h = banner.text_heights()
     # taller in portrait (more lines), and tall enough for every line at its full size
     assert banner.height() > wide
-    assert banner.height() >= text_h + detail_h + 36
+    assert banner.height() >= text_h + detail_h + banner.FRAME_PX
     assert detail_h > 40  # the detail wrapped to two lines or more, not squeezed into one
