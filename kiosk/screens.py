@@ -148,7 +148,7 @@ class BannerBar(Painted):
 
     TEXT_PT, DETAIL_PT = 26.0, 20.0
     MIN_HEIGHT = 100
-    FRAME_PX = 52  # the box's margins (10 + 6) and inner padding, above and below the text
+    FRAME_PX = 40  # the box's margins (10 + 6) and inner padding (12 + 12) around the text
     # the rounded box's margins, the inner padding and the warning glyph's column
     _SIDE_PX = 32 * 2 + 28 * 2 + 90
     _FLAGS = int(Qt.AlignmentFlag.AlignLeft | Qt.TextFlag.TextWordWrap)
