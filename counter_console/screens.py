@@ -143,7 +143,7 @@ class LoginScreen(QWidget):
         self.error.setText(view.notice.text if view.notice else "")
 
 
-LANE_MIN_PX, LANE_MAX_PX = 190, 340  # the waiting list's lane column
+LANE_MIN_PX, LANE_MAX_PX = 190, 380  # the waiting list's lane column
 
 
 class LaneDelegate(QStyledItemDelegate):
@@ -496,7 +496,7 @@ class DeskScreen(QWidget):
             for col, item in enumerate((number, service, lane, waited)):
                 self.table.setItem(i, col, item)
         # a wide screen gives the lane more room (one line), a narrow one wraps it
-        lane_w = max(LANE_MIN_PX, min(LANE_MAX_PX, int(self.table.viewport().width() * 0.36)))
+        lane_w = max(LANE_MIN_PX, min(LANE_MAX_PX, int(self.table.viewport().width() * 0.4)))
         if self.table.columnWidth(2) != lane_w:
             self.table.setColumnWidth(2, lane_w)
         self.table.resizeRowsToContents()
