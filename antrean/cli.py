@@ -301,6 +301,27 @@ def build_parser() -> argparse.ArgumentParser:
     simulation_arguments(sim)
     sim.set_defaults(func=_delegate("antrean.simulate"))
 
+    ce = sub.add_parser("central", help="the directorate's central PostgreSQL: schema, "
+                        "shipping status, the report comparing every office")
+    csub = ce.add_subparsers(dest="central_command", required=True, metavar="ACTION")
+    ci = csub.add_parser("init", help="create or migrate the central schema (partitioned "
+                         "by month)")
+    ci.add_argument("url", help="postgresql://USER:PASSWORD@HOST:PORT/DATABASE")
+    ci.add_argument("--months", type=int, default=12,
+                    help="month partitions to make ahead, from this month (default 12)")
+    cs = csub.add_parser("status", help="what this office has not yet shipped")
+    cs.add_argument("--db", default=DEFAULT_DB)
+    cs.add_argument("--config", help="office TOML")
+    cr = csub.add_parser("report", help="every office side by side, national totals, the "
+                         "worst-waiting offices")
+    cr.add_argument("url", help="postgresql://USER:PASSWORD@HOST:PORT/DATABASE")
+    cr.add_argument("--from", dest="date_from", required=True, help="YYYY-MM-DD")
+    cr.add_argument("--to", dest="date_to", required=True, help="YYYY-MM-DD")
+    cr.add_argument("--format", choices=["xlsx", "pdf", "html"], required=True)
+    cr.add_argument("--out", required=True)
+    cr.add_argument("--lang", choices=["id", "en"], default="id")
+    ce.set_defaults(func=_delegate("antrean.central"))
+
     b = sub.add_parser("bookings", help="import appointment bookings (CSV)")
     bsub = b.add_subparsers(dest="action", required=True)
     bi = bsub.add_parser("import", help="send a CSV (code,service,slot_start[,slot_end,lane]) "

@@ -18,7 +18,7 @@ Durations are always words, never clock-like "04:16", which reads as a time of d
 from __future__ import annotations
 
 import math
-from datetime import UTC, datetime, timedelta, tzinfo
+from datetime import UTC, date, datetime, timedelta, tzinfo
 from functools import cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -117,3 +117,6 @@ def counter_label(name: str, lang: str = "id") -> str:
     if number.isdigit() and word.casefold() == t("common.counter", "id").casefold():
         return f"{t('common.counter', _locale(lang))} {number}"
     return name
+def format_day(day: date, lang: str = "id") -> str:
+    """"8 Maret 2025" / "8 March 2025": a date as a letter's place-and-date line writes it."""
+    return babel_format_date(day, "d MMMM y", locale=_locale(lang))

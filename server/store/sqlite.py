@@ -45,7 +45,7 @@ import secrets
 import sqlite3
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -55,6 +55,7 @@ import sqlite_utils
 from protocol.messages import encode
 from server.engine.model import Changes, ticket_id
 from server.store import schema
+from server.store.outbox import INSERT_FACT, facts_of
 
 log = logging.getLogger(__name__)
 
@@ -106,11 +107,12 @@ class EncodedPart:
     meta: str | None
     results: list[tuple[str, str, str, str]]  # device, command id, at, result JSON
     forget_results_before: str | None = None  # delete older command results (ISO time)
+    facts: list[tuple[Any, ...]] = field(default_factory=list)  # ended visits (outbox.py)
 
     def __bool__(self) -> bool:  # anything for the database to do
         return bool(self.events or self.tickets or self.counters or self.bookings
                     or self.removed_bookings or self.meta is not None or self.results
-                    or self.forget_results_before)
+                    or self.forget_results_before or self.facts)
 
 
 def encode_part(events: list[tuple[str, str, str, str, dict[str, Any]]], changes: Changes,
@@ -128,7 +130,8 @@ def encode_part(events: list[tuple[str, str, str, str, dict[str, Any]]], changes
         removed_bookings=list(changes.removed_bookings),
         meta=encode(changes.meta) if changes.meta is not None else None,
         results=list(results),
-        forget_results_before=forget_results_before)
+        forget_results_before=forget_results_before,
+        facts=facts_of(events, changes.tickets))
 
 
 def events_of_days(first: str | None, last: str) -> tuple[str, list[Any]]:
@@ -339,6 +342,7 @@ class Store:
         tickets: list[tuple] = []
         counters: list[tuple] = []
         results: list[tuple] = []
+        facts: list[tuple] = []
         for part in parts:
             events.extend((seq + 1 + i, *row) for i, row in enumerate(part.events))
             ranges.append((seq + 1, seq + len(part.events)))
@@ -346,6 +350,7 @@ class Store:
             tickets.extend(part.tickets)
             counters.extend(part.counters)
             results.extend(part.results)
+            facts.extend(part.facts)
             # bookings keep their order: an import may add and remove the same code
             if part.bookings:
                 conn.executemany("INSERT OR REPLACE INTO bookings(code, service, slot_start, "
@@ -364,6 +369,8 @@ class Store:
             conn.execute(_UPSERT_META, ("engine", meta))
         conn.executemany("INSERT INTO command_results(device, id, at, result) "
                          "VALUES (?,?,?,?)", results)
+        if facts:
+            conn.executemany(INSERT_FACT, facts)
         cutoff = max((p.forget_results_before for p in parts if p.forget_results_before),
                      default=None)
         if cutoff is not None:

@@ -127,7 +127,10 @@ def test_transfer_to_next_stage_keeps_the_number(desk):
     assert moved["stage"] == "foto-wawancara" and moved["status"] == "waiting"
     event = desk.last("ticket_transferred")
     assert event["from"] == {"service": "paspor-baru", "stage": "pemeriksaan-berkas",
-                             "counter": "loket-1", "lane": "reguler"}
+                             "counter": "loket-1", "lane": "reguler",
+                             # the visit that ended (its anonymised fact for the centre)
+                             "queued_at": first["queued_at"], "called_at": first["called_at"],
+                             "started_at": first["called_at"]}  # (started when called)
     assert event["officer"] == "budi" and event["to_counter"] is None
     assert desk.engine.counters["loket-1"].ticket is None
     assert desk.waiting_numbers() == ["A001"]
@@ -275,9 +278,25 @@ def test_survey_only_when_done_and_once(desk):
                    comment="cepat") == {}
     event = desk.last("survey_submitted")
     assert event == {"service": "paspor-baru", "day": "2024-01-08", "answers": answers,
-                     "comment": "cepat"}  # anonymous: no ticket, number or token
+                     "comment": "cepat", "profile": {}}  # anonymous: no ticket or token
     desk.err("submit_survey", KIOSK, "invalid_state", ticket="A001", answers=answers)
     desk.err("submit_survey", KIOSK, "not_found", ticket="nosuchtoken", answers=answers)
+
+
+def test_survey_profile_is_codes_each_optional(desk):
+    """The respondent profile (PermenPAN-RB 14/2017) is a few codes, never free text: an
+    unknown field or code is refused; a skipped question is simply absent."""
+    desk.issue()
+    desk.serve(1, "loket-1")
+    token = desk.engine.tickets["t_20240108_A001"].token
+    answers = [4] * 9
+    for bad in ({"age": "33"}, {"gender": "x"}, {"name": "Budi"}, {"age": 30}, ["l"],
+                "60_up"):
+        desk.err("submit_survey", KIOSK, "bad_request", ticket=token, answers=answers,
+                 profile=bad)
+    assert desk.ok("submit_survey", KIOSK, ticket=token, answers=answers,
+                   profile={"age": "60_up", "gender": "p", "education": None}) == {}
+    assert desk.last("survey_submitted")["profile"] == {"age": "60_up", "gender": "p"}
 
 
 def test_refused_login_changes_nothing(office):
