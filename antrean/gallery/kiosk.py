@@ -103,11 +103,13 @@ def render_gallery(out_dir: Path, phone: bool = True) -> list[Path]:
         conn = OfficeConnection(office.url, "kiosk", "kiosk-1", office.tokens["kiosk-1"])
         printer = DummyTicketPrinter()
         failing = open_printer(f"file:{out / 'no-such-dir' / 'lp0'}")
-        # A journal of its own: the leases it takes show the offline screens below.
+        # A journal of its own: the leases it takes show the offline screens below. It is
+        # attached after the story: leases come from the day's numbers, and the other
+        # galleries' kiosks take none, so A004 must be the same ticket in all of them.
         journal_dir = Path(tempfile.mkdtemp(prefix="antrean-gallery-"))
         issuer = OfflineIssuer(Journal(journal_dir / "kiosk-1.journal.sqlite"), "kiosk-1",
                                status_base=status_base_from_server_url(office.url))
-        flow = KioskFlow(conn.model, offline=issuer, offline_after_s=0.0)
+        flow = KioskFlow(conn.model, offline_after_s=0.0)
         controller = KioskController(conn, printer, flow, tick_ms=3_600_000,
                                      status_interval_ms=3_600_000)
         window = KioskWindow(controller, now=clock)
@@ -265,6 +267,8 @@ def render_gallery(out_dir: Path, phone: bool = True) -> list[Path]:
 
         # Offline: the connection really goes away, then comes back by itself. Meanwhile
         # the kiosk issues from its leases (a calm notice, an OFFLINE ticket).
+        flow.offline = issuer
+        controller.run(flow.keepalive())  # a ping, then the leases
         spin_until(lambda: issuer.journal.unused(issuer.today(), "paspor-baru", "reguler")
                    > 0, 10)
         flow.go_home(reset=True)
