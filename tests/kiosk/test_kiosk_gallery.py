@@ -16,7 +16,10 @@ def test_gallery_writes_every_screen_and_ticket(tmp_path, qapp):
                    "offline", "home-contrast"):
         for lang in ("id", "en"):
             assert f"kiosk-{screen}-{lang}.png" in files
-    assert {"kiosk-home-portrait-id.png", "kiosk-home-portrait-en.png"} <= files
+    for screen in ("home", "category", "booking", "info", "ticket", "print-failed", "offline"):
+        for lang in ("id", "en"):
+            assert f"kiosk-{screen}-portrait-{lang}.png" in files
+    assert {"kiosk-attract.png", "kiosk-attract-portrait.png", "story-kiosk.json"} <= files
     bins = sorted(f for f in files if f.startswith("ticket-") and f.endswith(".bin"))
     assert bins and all(b.replace(".bin", ".png") in files for b in bins)
     assert (tmp_path / bins[0]).read_bytes().startswith(b"\x1b@")  # ESC @ starts a job
