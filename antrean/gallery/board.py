@@ -124,7 +124,8 @@ def shoot_web_board(http_url: str, out: Path, width: int = 1920, height: int = 1
 
 
 def render_gallery(out_dir: Path) -> list[Path]:
-    """Write the board screenshots and sample announcement WAVs into `out_dir`."""
+    """Write the board screenshots and sample announcement WAVs into `out_dir`: idle, one
+    fresh call, calls made together, a busy hall, offline (the amber sign), portrait."""
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     from PySide6.QtCore import QEvent
     from PySide6.QtWidgets import QApplication
@@ -192,6 +193,12 @@ def render_gallery(out_dir: Path) -> list[Path]:
                 and ctl.board.latest.number == called["number"])
         shoot("call-flashing", flash_on=True)
 
+        # Officers calling together: every fresh call flashes, none hides another.
+        together = [consoles[c].ok("call_next", counter=c) for c in ("loket-1", "loket-2")]
+        wait_qt(lambda: len(ctl.board.fresh_calls()) == 3
+                and ctl.board.fresh_calls()[0].number == together[-1]["number"])
+        shoot("calls-together", flash_on=True)
+
         # A busy hall: many calls, more arrivals, the "Waspada calo" running text.
         admin.ok("set_announcement", text=CALO_TEXT)
         issue_many(kiosk, [("paspor-baru", "reguler", 9), ("percepatan", "reguler", 4),
@@ -209,6 +216,11 @@ def render_gallery(out_dir: Path) -> list[Path]:
                 and ctl.board.latest.recall)
         ctl.board.flash.stop()
         ctl.screen.flash_timer.stop()
+        # The demo office is open at any hour (no cut-offs); the same-day passport's 10:00
+        # cut-off is shown as the board shows it later in the morning: TUTUP.
+        percepatan = ctl.board.model.services.get("percepatan")
+        if percepatan is not None:
+            percepatan.update(open=False, closed_reason="after_cutoff")
         shoot("busy")
 
         try:

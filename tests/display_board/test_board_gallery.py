@@ -7,7 +7,7 @@ from antrean.gallery.board import render_gallery
 
 def test_render_gallery(qapp, tmp_path) -> None:
     written = {p.name for p in render_gallery(tmp_path)}
-    for state in ("idle", "call-flashing", "busy", "offline"):
+    for state in ("idle", "call-flashing", "calls-together", "busy", "offline"):
         for size in ("1920", "1366"):
             assert f"board-{state}-{size}.png" in written
     assert {"board-portrait-1080x1920.png", "announce-A012-id.wav",
