@@ -117,6 +117,9 @@ def test_web_board_follow_page_and_tablet(live_server, browser):
     two = WsClient(live_server.url, "counter", "console-2", live_server.tokens["console-2"])
     two.ok("login", officer="sari", pin="5678", counter="loket-4")
     one.ok("call_next", counter="loket-1")
+    page.wait_for_function("() => document.querySelector('#latest.flash') !== null",
+                           timeout=5000)
+    assert_accessible(page, "web board, a fresh call flashing")
     two.ok("call_next", counter="loket-4")
     page.wait_for_function("() => document.querySelectorAll('.fresh-call').length === 2",
                            timeout=5000)
