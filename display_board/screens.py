@@ -18,6 +18,7 @@ from PySide6.QtWidgets import QWidget
 
 from display_board.board import Board, BoardView, Call, WaitingRow
 from i18n import t
+from i18n.formats import format_number
 
 FONT_FAMILY = "DejaVu Sans"
 MARQUEE_MS = 30
@@ -81,11 +82,11 @@ def regions(width: float, height: float) -> dict[str, QRectF]:
     w, h = width, height
     if h > w:  # portrait
         rows = {"header": (0.0, 0.07), "latest": (0.07, 0.33), "counters": (0.33, 0.47),
-                "last": (0.47, 0.62), "waiting": (0.62, 0.85), "follow": (0.85, 0.94),
+                "last": (0.47, 0.62), "waiting": (0.62, 0.83), "follow": (0.83, 0.94),
                 "marquee": (0.94, 1.0)}
         return {k: QRectF(0, a * h, w, (b - a) * h) for k, (a, b) in rows.items()}
     split = 0.58 * w
-    follow_w = 0.2 * w
+    follow_w = 0.24 * w
     return {
         "header": QRectF(0, 0, w, 0.09 * h),
         "latest": QRectF(0, 0.09 * h, split, 0.47 * h),
@@ -427,7 +428,7 @@ class BoardScreen(QWidget):
                           box.width() - 2 * u, box.height() * 0.62)
             if tile.status == "closed":
                 self._text(p, body.adjusted(0, body.height() * 0.2, 0, -body.height() * 0.2),
-                           t("board.counter_closed", self.lang), CLOSED)
+                           t("board.counter_closed", self.lang), MUTED)
             elif tile.number:
                 self._text(p, body, tile.number, NUMBER if tile.status == "open" else MUTED)
             elif tile.status == "paused":
@@ -452,7 +453,8 @@ class BoardScreen(QWidget):
 
     def _paint_service(self, p: QPainter, box: QRectF, row: WaitingRow) -> None:
         u = self._unit()
-        chip_side = min(box.height() * 0.8, box.width() * 0.2)
+        chip_side = min(box.height() * 0.8, box.width() * 0.2,
+                        service_name_px(self.width(), self.height()) * 2.6)
         chip = QRectF(box.left() + u * 0.8, box.center().y() - chip_side / 2, chip_side,
                       chip_side)
         path = QPainterPath()
@@ -460,14 +462,9 @@ class BoardScreen(QWidget):
         p.fillPath(path, NUMBER if row.open else CLOSED)
         self._text(p, chip.adjusted(u * 0.3, u * 0.3, -u * 0.3, -u * 0.3), row.prefix,
                    FLASH_TEXT if row.open else TEXT)
-        count = row.count_text(self.lang)
-        count_w = box.width() * 0.3
-        count_rect = QRectF(box.right() - count_w - u, box.top() + box.height() * 0.15,
-                            count_w, box.height() * 0.7)
-        self._text(p, count_rect, count, TEXT if row.open else MUTED,
-                   Qt.AlignmentFlag.AlignRight, max_px=box.height() * 0.42)
+        count_left = self._paint_count(p, box, row)
         text_left = chip.right() + u
-        text_w = count_rect.left() - text_left - u
+        text_w = count_left - text_left - u
         # One size for every service name, fixed by the screen (not by the name): a row of
         # names in different sizes reads as noise from the back of the hall.
         font = board_font(min(service_name_px(self.width(), self.height()),
@@ -482,6 +479,58 @@ class BoardScreen(QWidget):
             p.drawText(QRectF(text_left, top + k * line_h, text_w, line_h),
                        int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter), line)
 
+    def _paint_count(self, p: QPainter, box: QRectF, row: WaitingRow) -> float:
+        """How many wait, as a big number over its unit ("12" / "orang"), or TUTUP; right
+        in the box. Returns the left edge it took, so the name gets the rest."""
+        u = self._unit()
+        right = box.right() - u
+        name_px = service_name_px(self.width(), self.height())  # sizes follow the screen
+        if not row.open:
+            font = board_font(min(box.height() * 0.3, name_px))
+            text = row.count_text(self.lang)
+            width = QFontMetricsF(font).horizontalAdvance(text)
+            p.setFont(font)
+            p.setPen(MUTED)
+            p.drawText(QRectF(right - width, box.top(), width, box.height()),
+                       int(Qt.AlignmentFlag.AlignCenter), text)
+            return right - width
+        number = format_number(row.waiting, self.lang)
+        unit = t("board.people_unit", self.lang)
+        num_font = board_font(min(box.height() * 0.46, name_px * 1.6))
+        unit_font = board_font(min(box.height() * 0.2, name_px * 0.7), bold=False)
+        width = max(QFontMetricsF(num_font).horizontalAdvance(number),
+                    QFontMetricsF(unit_font).horizontalAdvance(unit))
+        height = min(box.height() * 0.88, name_px * 3)
+        cell = QRectF(right - width, box.center().y() - height / 2, width, height)
+        p.setFont(num_font)
+        p.setPen(TEXT)
+        p.drawText(QRectF(cell.left(), cell.top(), width, cell.height() * 0.66),
+                   int(Qt.AlignmentFlag.AlignCenter), number)
+        p.setFont(unit_font)
+        p.setPen(MUTED)
+        p.drawText(QRectF(cell.left(), cell.top() + cell.height() * 0.64, width,
+                          cell.height() * 0.36), int(Qt.AlignmentFlag.AlignCenter), unit)
+        return cell.left()
+
+    def _lines(self, p: QPainter, rect: QRectF, text: str, px: float, color: QColor,
+               bold: bool = True) -> float:
+        """`text` on at most two lines at `px` (smaller if two lines do not fit the
+        height), left-aligned from the top of `rect`; returns the height used."""
+        font = board_font(min(px, rect.height() / 1.2), bold)
+        metrics = QFontMetricsF(font)
+        lines = two_lines(text, metrics, rect.width())
+        if len(lines) > 1:  # two lines must fit the height too
+            font = board_font(min(px, rect.height() / 2.4), bold)
+            metrics = QFontMetricsF(font)
+            lines = two_lines(text, metrics, rect.width())
+        p.setFont(font)
+        p.setPen(color)
+        for k, line in enumerate(lines):
+            p.drawText(QRectF(rect.left(), rect.top() + k * metrics.height(), rect.width(),
+                              metrics.height()),
+                       int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter), line)
+        return metrics.height() * len(lines)
+
     def _paint_follow(self, p: QPainter, rect: QRectF, portrait: bool) -> None:
         """The QR code to the server's /ikuti page (how to follow one's own ticket by
         phone), with its short address for those who type it."""
@@ -494,17 +543,19 @@ class BoardScreen(QWidget):
         qr_rect = QRectF(box.left() + u, box.center().y() - side / 2, side, side)
         self._paint_qr(p, qr_rect, url)
         text_left = qr_rect.right() + u * 1.2
-        tw = box.right() - text_left - u
-        left = Qt.AlignmentFlag.AlignLeft
-        top, h = box.top() + u * 0.6, box.height() - u * 1.2
+        text = QRectF(text_left, box.top() + u * 0.8, box.right() - text_left - u,
+                      box.height() - u * 1.6)
         short = url.split("://", 1)[-1]
-        self._text(p, QRectF(text_left, top, tw, h * 0.27), t("board.follow_title", "id"),
-                   TEXT, left)
-        self._text(p, QRectF(text_left, top + h * 0.27, tw, h * 0.2),
-                   t("board.follow_title", "en"), MUTED, left, bold=False)
-        self._text(p, QRectF(text_left, top + h * 0.5, tw, h * 0.2),
-                   t("board.follow_hint", self.lang), TEXT, left, bold=False)
-        self._text(p, QRectF(text_left, top + h * 0.74, tw, h * 0.24), short, NUMBER, left)
+        # beside the QR code: a little smaller than the service names in landscape
+        px = service_name_px(self.width(), self.height()) * (0.9 if portrait else 0.7)
+        y = text.top()
+        y += self._lines(p, QRectF(text.left(), y, text.width(), text.height() * 0.4),
+                         t("board.follow_title", "id"), px, TEXT)
+        y += self._lines(p, QRectF(text.left(), y, text.width(), text.height() * 0.3),
+                         t("board.follow_title", "en"), px * 0.75, MUTED, bold=False)
+        url_h = min(text.bottom() - y, px * 1.4)
+        self._text(p, QRectF(text.left(), text.bottom() - url_h, text.width(), url_h), short,
+                   NUMBER, Qt.AlignmentFlag.AlignLeft, max_px=px)
 
     def _paint_qr(self, p: QPainter, rect: QRectF, url: str) -> None:
         matrix = qr_matrix(url)

@@ -291,8 +291,13 @@ function render() {
     const open = s.open !== false;
     const box = el("div", "svc" + (open ? "" : " closed")); box.dataset.service = id;
     // a closed service says TUTUP, not "0 orang" (which reads as "no wait")
+    const count = el("div", "count");
+    if (open) {
+      count.append(el("span", "n", n.toLocaleString("id-ID")), el("span", "unit", tr("people_unit")));
+      count.setAttribute("aria-label", tr("waiting_people", "id", { n }));
+    } else count.append(el("span", "closed", tr("service_closed")));
     box.append(el("div", "prefix", s.prefix || ""), el("div", "sname", (s.name && s.name.id) || id),
-      el("div", "count", open ? tr("waiting_people", "id", { n }) : tr("service_closed")));
+      count);
     wl.append(box);
   }
   renderFollow();
@@ -332,7 +337,6 @@ function renderFollow() {
   $("follow").hidden = !S.loaded;
   $("follow-title").textContent = tr("follow_title");
   $("follow-title-en").textContent = tr("follow_title", "en");
-  $("follow-hint").textContent = tr("follow_hint");
   $("follow-url").textContent = url.replace(/^https?:\/\//, "");
   $("follow-qr").alt = `QR: ${url}`;
 }
