@@ -29,7 +29,8 @@ def pages(live_server) -> dict[str, str]:
     ticket = kiosk.ok("issue_ticket", service="paspor-baru", lane="reguler")
     kiosk.close()
     ticket_path = "/" + ticket["status_url"].split("://", 1)[1].split("/", 1)[1]
-    return {"display": "/display", "tablet": "/tablet", "ticket": ticket_path}
+    return {"display": "/display", "tablet": "/tablet", "ticket": ticket_path,
+            "follow": "/ikuti"}
 
 
 @pytest.fixture
@@ -84,7 +85,7 @@ def browser():
 
 @pytest.mark.browser
 @needs_chromium
-@pytest.mark.parametrize("name", ["display", "ticket", "report", "tablet"])
+@pytest.mark.parametrize("name", ["display", "ticket", "report", "tablet", "follow"])
 def test_each_page_works_under_its_policy(browser, live_server, pages, report_path, name):
     pages = {**pages, "report": report_path}
     ctx = browser.new_context()
@@ -106,6 +107,8 @@ def test_each_page_works_under_its_policy(browser, live_server, pages, report_pa
                                "'offline')")
     elif name == "tablet":
         page.wait_for_selector("body[data-state=setup]")
+    elif name == "follow":
+        assert page.inner_text("h1").startswith("Ikuti nomor antrean Anda di ponsel")
     else:
         assert page.evaluate("getComputedStyle(document.querySelector('header.top'))"
                              ".backgroundColor") == "rgb(31, 95, 168)"  # its inline style
