@@ -156,6 +156,20 @@ class Retention(Strict):
     days: int = Field(default=90, ge=1)
 
 
+class ReportSigner(Strict):
+    """Who signs the SKM report the office sends upward ("Mengetahui, Kepala Kantor")."""
+    title: Text = Text(id="Kepala Kantor", en="Head of Office")
+    name: str = Field(default="", max_length=100)
+    nip: str = Field(default="", pattern=r"^[0-9 ]{0,30}$")  # civil servant number
+    place: str = Field(default="", max_length=60)  # the city written before the date
+
+
+class Kiosk(Strict):
+    # numbers a kiosk may hold leased per service and lane, to issue from while the server
+    # is unreachable (0: kiosks issue nothing offline)
+    offline_lease: int = Field(default=5, ge=0, le=100, strict=True)
+
+
 class OfficeConfig(Strict):
     office: Office
     lanes: list[Lane] = Field(min_length=1)
@@ -166,6 +180,8 @@ class OfficeConfig(Strict):
     retention: Retention = Retention()
     phone: Phone = Phone()
     server: ServerLimits = ServerLimits()
+    report: ReportSigner = ReportSigner()
+    kiosk: Kiosk = Kiosk()
     # filled by load(); not part of the file
     source: str = Field(default="<memory>", exclude=True)
 

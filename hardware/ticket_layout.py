@@ -60,6 +60,9 @@ class PrintableTicket:
     footer: list[str] = field(default_factory=list)
     lang: Lang = "id"
     stage_name: str | None = None
+    # Issued from the kiosk's lease while the server was unreachable: marked as such, and
+    # no place in line (the kiosk could not know it).
+    offline: bool = False
 
     def __post_init__(self) -> None:
         # A naive time would print a wrong or missing WIB/WITA/WIT: refuse it early.
@@ -212,6 +215,11 @@ def build_layout(ticket: PrintableTicket, profile: PrinterProfile) -> list[Eleme
     out.append(Line(t("ticket.queue_number", lang), bold=True))
     size = number_multiplier(ticket.number, profile)
     out.append(Line(ticket.number, width=size, height=size, bold=True))
+    if ticket.offline:
+        out.append(Line(f"** {t('ticket.offline_mark', lang)} **", width=2, height=2,
+                        bold=True)
+                   if len(t("ticket.offline_mark", lang)) + 6 <= cols // 2
+                   else Line(t("ticket.offline_mark", lang), height=2, bold=True))
     out += _fitting(ticket.service_name, cols)
     if ticket.lane_priority:
         out += _fitting(f"{t('ticket.priority', lang)} — {ticket.lane_name.upper()}", cols)
@@ -224,7 +232,9 @@ def build_layout(ticket: PrintableTicket, profile: PrinterProfile) -> list[Eleme
     else:  # 58 mm: break between date and time rather than inside them
         out += [Line(part) for part in _issued_parts(ticket.issued_at, lang)]
     ahead = format_ahead(ticket.ahead, lang)
-    if ticket.estimated_wait_s is None:
+    if ticket.offline:
+        out += _wrapped(t("ticket.offline_note", lang), 1, 1, cols, False)
+    elif ticket.estimated_wait_s is None:
         out += _wrapped(ahead, 1, 1, cols, False)
     else:
         wait = t("ticket.wait", lang, duration=format_wait(ticket.estimated_wait_s, lang))

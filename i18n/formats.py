@@ -17,7 +17,7 @@ Durations are always words, never clock-like "04:16", which reads as a time of d
 from __future__ import annotations
 
 import math
-from datetime import UTC, datetime, tzinfo
+from datetime import UTC, date, datetime, tzinfo
 from functools import cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -101,3 +101,8 @@ def format_number(value: float, lang: str = "id", decimals: int | None = None) -
     the digits after the separator; without it, as many as the value has (up to 3)."""
     pattern = None if decimals is None else "#,##0" + ("." + "0" * decimals if decimals else "")
     return format_decimal(value, format=pattern, locale=_locale(lang))
+
+
+def format_day(day: date, lang: str = "id") -> str:
+    """"8 Maret 2025" / "8 March 2025": a date as a letter's place-and-date line writes it."""
+    return babel_format_date(day, "d MMMM y", locale=_locale(lang))

@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import sqlite3
 import sys
 
 log = logging.getLogger("antrean.kiosk")
@@ -50,8 +51,19 @@ def main(args: argparse.Namespace) -> int:
     shell = AppShell("antrean-kiosk", FONT_FAMILY)
     connection = OfficeConnection(creds.server, "kiosk", creds.device or "kiosk", creds.token,
                                   cert_sha256=creds.cert_sha256, credentials_path=creds_path)
+    from kiosk.journal import Journal, journal_path
+    from kiosk.offline import OfflineIssuer, status_base_from_server_url
+
+    # Offline issuing needs the journal; a kiosk that cannot open it still issues online.
+    issuer = None
+    try:
+        issuer = OfflineIssuer(Journal(journal_path(creds_path)), creds.device or "kiosk",
+                               status_base=status_base_from_server_url(creds.server))
+    except (OSError, sqlite3.Error) as exc:
+        log.error("no offline issuing: the journal %s cannot be opened: %s",
+                  journal_path(creds_path), exc)
     flow = KioskFlow(connection.model,
-                     idle_timeout_s=_float_env("ANTREAN_KIOSK_IDLE_S", 30.0))
+                     idle_timeout_s=_float_env("ANTREAN_KIOSK_IDLE_S", 30.0), offline=issuer)
     voice = None
     if os.environ.get("ANTREAN_KIOSK_VOICE", "1") != "0":
         try:

@@ -21,6 +21,7 @@ from office_client.connection import OfficeConnection
 log = logging.getLogger("antrean.kiosk")
 
 STATUS_INTERVAL_MS = 60_000
+KEEPALIVE_MS = 30_000  # ping (clock offset, a half-open link), owed syncs and leases
 POLL_MS = 15  # how often worker results are collected (printing is ≤ 15 ms later)
 
 
@@ -32,7 +33,7 @@ class KioskController(QObject):
     def __init__(self, connection: OfficeConnection, printer: TicketPrinter,
                  flow: KioskFlow | None = None, *, voice: Any = None,
                  status_interval_ms: int = STATUS_INTERVAL_MS, tick_ms: int = 1000,
-                 parent: QObject | None = None) -> None:
+                 keepalive_ms: int = KEEPALIVE_MS, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.connection = connection
         self.flow = flow or KioskFlow(connection.model)
@@ -40,8 +41,13 @@ class KioskController(QObject):
         self.print_ms: list[float] = []  # request → bytes sent, per job (for tests/logs)
         self.printer = PrinterWorker(printer)
         self.scanner: ScannerReader | None = None
+        issuer = self.flow.offline
+        if issuer is not None and not connection.model.loaded:
+            cached = issuer.cached_welcome()
+            if cached is not None:  # started during an outage: the services as last seen
+                connection.model.load_welcome(cached)
         connection.state_changed.connect(self._on_connection)
-        connection.welcomed.connect(self._on_model)
+        connection.welcomed.connect(self._on_welcome)
         connection.event_applied.connect(self._on_model)
         self._status_timer = QTimer(self)
         self._status_timer.timeout.connect(self.printer.request_status)
@@ -52,6 +58,9 @@ class KioskController(QObject):
         self._poll = QTimer(self)
         self._poll.timeout.connect(self._on_poll)
         self._poll.start(POLL_MS)
+        self._keepalive = QTimer(self)
+        self._keepalive.timeout.connect(lambda: self.do("keepalive"))
+        self._keepalive.start(keepalive_ms)
         self.printer.request_status()  # at start: show trouble before the first touch
         self._on_connection(connection.state)
 
@@ -85,6 +94,7 @@ class KioskController(QObject):
 
     def stop(self) -> None:
         self._tick.stop()
+        self._keepalive.stop()
         self._status_timer.stop()
         self._poll.stop()
         self.printer.stop()
@@ -117,6 +127,12 @@ class KioskController(QObject):
 
     @Slot(dict)
     def _on_model(self, _msg: dict) -> None:
+        self.flow.server_heard()
+        self.changed.emit()
+
+    @Slot(dict)
+    def _on_welcome(self, msg: dict) -> None:
+        self.run(self.flow.welcomed(msg))
         self.changed.emit()
 
     @Slot(str)

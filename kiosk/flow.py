@@ -9,15 +9,19 @@ time-outs without sleeping.
 Rules kept here, in one place:
 - at most three touches: service → category → ticket (a service with one lane skips the
   category screen);
-- nothing is issued while offline; an issue in flight keeps its command id, so "try again"
-  after a lost answer re-sends the *same* command and the server answers with the same
-  ticket (never a second number);
-- a ticket is printed only after the server's ok result, and at most once per ticket id;
+- an issue in flight keeps its command id, so "try again" after a lost answer re-sends the
+  *same* command and the server answers with the same ticket (never a second number);
+- a ticket is printed only after the server's ok result, or, with the server unreachable
+  for `offline_after_s`, after its offline row is committed to the kiosk's journal (a
+  leased number; kiosk/offline.py); at most once per ticket id; a service whose lease is
+  used up says "ask an officer"; without a journal nothing is issued offline;
 - a print failure keeps the ticket on screen (number + QR) and reports the printer state.
 """
 
 from __future__ import annotations
 
+import logging
+import sqlite3
 import time
 import uuid
 from collections.abc import Callable
@@ -27,7 +31,10 @@ from typing import Any, Literal
 
 from hardware.ticket_layout import PrintableTicket, format_wait
 from i18n import DEFAULT_LANGUAGE, catalog, t
+from kiosk.offline import OfflineIssuer, Request
 from office_client.model import OfficeModel
+
+log = logging.getLogger("antrean.kiosk")
 
 Screen = Literal["home", "category", "booking", "info", "issuing", "ticket"]
 PrintState = Literal["printing", "printed", "failed"]
@@ -38,6 +45,10 @@ BOOKING_MAX = 32
 DEFAULT_IDLE_S = 30.0
 DEFAULT_TICKET_S = 20.0
 DEFAULT_FALLBACK_S = 90.0  # long enough to find the phone and take a photo
+# Unreachable this long (or a command not confirmed) before issuing from the leases: a
+# reconnect after a server restart takes about a second and must not print offline tickets.
+OFFLINE_AFTER_S = 5.0
+UNREACHABLE = ("offline", "connecting")  # not an outage: unauthorized, a wrong certificate
 
 
 # ---------------------------------------------------------------------- actions
@@ -94,11 +105,12 @@ class TicketView:
     wait_text: str
     status_url: str
     print_state: PrintState
+    offline: bool = False
 
 
 @dataclass(frozen=True)
 class Banner:
-    kind: Literal["offline", "error", "printer", "warning"]
+    kind: Literal["offline", "error", "printer", "warning", "notice"]
     text: str
     detail: str = ""
 
@@ -158,6 +170,7 @@ def printable_ticket(data: dict[str, Any], model: OfficeModel, lang: str) -> Pri
         status_url=data.get("status_url") or "",
         footer=[f for f in footer if f],
         lang="en" if lang == "en" else "id",
+        offline=bool(data.get("offline")),
     )
 
 
@@ -197,14 +210,47 @@ class KioskFlow:
     reported_printer: tuple[str, str] | None = None
     printed: set[str] = field(default_factory=set)
     last_touch: float = 0.0
+    offline: OfflineIssuer | None = None  # the journal and leases; None: never offline
+    offline_after_s: float = OFFLINE_AFTER_S
+    unreachable_since: float | None = None  # clock() when the server was last lost
+    background: dict[str, Callable[[dict[str, Any]], None]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.last_touch = self.clock()
+        self.unreachable_since = self.clock()
 
     # ------------------------------------------------------------------ helpers
     @property
     def online(self) -> bool:
-        return self.connection == "online" and self.model.loaded
+        return self.connection == "online" and self.model.loaded \
+            and self.unreachable_since is None
+
+    @property
+    def issuing_offline(self) -> bool:
+        """The server has been unreachable long enough: issue from the leases."""
+        return (self.offline is not None and self.model.loaded
+                and self.unreachable_since is not None
+                and self.connection in (*UNREACHABLE, "online")
+                and self.clock() - self.unreachable_since >= self.offline_after_s)
+
+    @property
+    def degraded(self) -> bool:
+        """Lost the server, but (soon) issuing from the leases: a calm notice, no alarm."""
+        return (self.offline is not None and self.model.loaded
+                and self.unreachable_since is not None
+                and self.connection in (*UNREACHABLE, "online"))
+
+    def server_heard(self) -> None:
+        """Any answer or event from the server: the link works (again)."""
+        if self.connection == "online":
+            self.unreachable_since = None
+
+    def _lost_server(self) -> None:
+        if self.unreachable_since is None:
+            self.unreachable_since = self.clock()
+
+    def _offline_lane_ok(self, sid: str, lane: str) -> bool:
+        return self.offline is not None and self.offline.can_issue(sid, lane)
 
     def _touched(self) -> None:
         self.last_touch = self.clock()
@@ -218,6 +264,8 @@ class KioskFlow:
 
     def service_enabled(self, sid: str) -> bool:
         svc = self.model.services.get(sid)
+        if self.issuing_offline and svc and svc.get("open"):
+            return any(self._offline_lane_ok(sid, lane) for lane in svc.get("lanes") or [])
         return bool(self.online and svc and svc.get("open"))
 
     def lanes_for(self, sid: str) -> list[LaneView]:
@@ -231,8 +279,13 @@ class KioskFlow:
             prio = bool(lane.get("priority"))
             subtitle = _tr("lane_quota_full", self.lang) if full else (
                 _tr("lane_priority", self.lang) if prio else "")
+            enabled = self.online and not full
+            if self.issuing_offline:
+                enabled = self._offline_lane_ok(sid, lane_id)
+                if not enabled:
+                    subtitle = _tr("ask_officer", self.lang)
             views.append(LaneView(lane_id, (lane.get("name") or {}).get(self.lang) or lane_id,
-                                  subtitle, prio, self.online and not full))
+                                  subtitle, prio, enabled))
         return views
 
     # ------------------------------------------------------------------ views
@@ -244,6 +297,10 @@ class KioskFlow:
             if reason:
                 key = f"closed_{reason}"
                 detail = _tr(key if f"kiosk.{key}" in catalog() else "closed_unknown", self.lang)
+            elif self.issuing_offline:
+                # The waiting counts froze with the link: say only whether numbers are given.
+                detail = _tr("offline_service_ok" if self.service_enabled(sid)
+                             else "ask_officer", self.lang)
             elif waiting == 0:
                 detail = _tr("no_queue", self.lang)
             else:
@@ -263,6 +320,10 @@ class KioskFlow:
         if self.connection == "certificate_rejected":
             return Banner("offline", _tr("certificate_rejected", self.lang),
                           _tr("offline_detail", self.lang))
+        if self.degraded:
+            return Banner("notice", _tr("offline_notice", self.lang),
+                          _tr("offline_notice_detail" if self.issuing_offline
+                              else "offline_notice_wait", self.lang))
         if not self.online:
             return Banner("offline", _tr("offline", self.lang), _tr("offline_detail", self.lang))
         if self.error and self.screen == "home":
@@ -293,16 +354,19 @@ class KioskFlow:
         lane = self.model.lanes.get(data.get("lane", ""), {})
         wait = data.get("estimated_wait_s")
         ahead = int(data.get("ahead") or 0)
+        offline = bool(data.get("offline"))
         return TicketView(
             number=data["number"],
             service_name=(svc.get("name") or {}).get(self.lang) or data.get("service", ""),
             lane_name=(lane.get("name") or {}).get(self.lang) or data.get("lane", ""),
             lane_priority=bool(lane.get("priority")),
-            ahead_text=format_ahead(ahead, self.lang),
+            ahead_text=_tr("offline_ticket_valid", self.lang) if offline
+            else format_ahead(ahead, self.lang),
             wait_text=_tr("wait", self.lang, duration=format_wait(int(wait), self.lang))
-            if wait and ahead > 0 else "",
+            if wait and ahead > 0 and not offline else "",
             status_url=data.get("status_url") or "",
             print_state=self.print_state,
+            offline=offline,
         )
 
     # ------------------------------------------------------------------ toggles
@@ -342,8 +406,24 @@ class KioskFlow:
             return []
         if not any(lv.id == lane_id and lv.enabled for lv in self.lanes_for(sid)):
             return []
+        if not self.online:  # enabled while unreachable: issuing from the lease
+            return self._issue_offline(sid, lane_id)
         return self._send("issue_ticket", {"service": sid, "lane": lane_id,
                                            "lang": self.lang}, back_to="home")
+
+    def _issue_offline(self, sid: str, lane_id: str) -> list[Action]:
+        assert self.offline is not None
+        self.pending = None
+        try:
+            data = self.offline.issue(sid, lane_id, self.lang)  # committed before printing
+        except Exception as exc:  # a full or broken disk: tell, issue nothing unrecorded
+            log.exception("offline issue for %s/%s failed", sid, lane_id)
+            data, self.error = None, _tr("err_generic", self.lang) + f" ({type(exc).__name__})"
+        if data is None:
+            self.error = self.error or _tr("ask_officer", self.lang)
+            self._go("home")
+            return []
+        return self._issued(data)
 
     def open_info(self, sid: str) -> list[Action]:
         if self.screen != "home" or sid not in self.model.services:
@@ -405,8 +485,9 @@ class KioskFlow:
     def retry(self) -> list[Action]:
         """Re-send the unconfirmed command with its original id (idempotent on the server)."""
         p = self.pending
-        if p is None or not p.unconfirmed or not self.online:
-            return []
+        if p is None or not p.unconfirmed or self.connection != "online" \
+                or not self.model.loaded:
+            return []  # (the link may still be suspect: trying is how to find out)
         p.unconfirmed = False
         self._touched()
         return [SendCommand(p.name, dict(p.args), p.cmd_id)]
@@ -432,14 +513,40 @@ class KioskFlow:
 
     # ------------------------------------------------------------------ answers
     def on_result(self, cmd_id: str, result: dict[str, Any]) -> list[Action]:
+        code = (result.get("error") or {}).get("code", "")
+        if code == "not_confirmed":
+            # Unanswered for the command time-out: the link is not to be trusted, and that
+            # wait already counts as the time unreachable.
+            now = self.clock()
+            since = now if self.unreachable_since is None else self.unreachable_since
+            self.unreachable_since = min(since, now - self.offline_after_s)
+        else:
+            self.server_heard()
+        background = self.background.pop(cmd_id, None)
+        if background is not None:
+            try:
+                background(result)
+            except sqlite3.Error as exc:  # the journal's disk: logged, the kiosk goes on
+                log.error("journal write failed for the answer to %s: %s", cmd_id, exc)
+                return []
+            return self._offline_followups()
         p = self.pending
         if p is None or p.cmd_id != cmd_id:
             return []  # a late answer to something we gave up on
         if result.get("ok"):
             self.pending = None
-            return self._issued(result.get("data") or {})
-        code = (result.get("error") or {}).get("code", "")
+            data = result.get("data") or {}
+            if self.offline is not None:
+                self.offline.seen_ticket(data)
+            return self._issued(data)
         if code == "not_confirmed":
+            lane = p.args.get("lane", "")
+            if p.name == "issue_ticket" and self.issuing_offline \
+                    and self._offline_lane_ok(p.args.get("service", ""), lane):
+                # The applicant waited long enough: a leased number now. Had the server
+                # issued the lost one after all, it is called once and marked no-show.
+                log.warning("issue_ticket %s not confirmed: issuing offline instead", cmd_id)
+                return self._issue_offline(p.args["service"], lane)
             p.unconfirmed = True  # keep the id: a retry must not issue a second ticket
             self._touched()
             return []
@@ -495,9 +602,43 @@ class KioskFlow:
         return [SendCommand("report_device_status", {"status": state, "detail": detail[:200]},
                             uuid.uuid4().hex)]
 
+    # ------------------------------------------------------------------ offline support
+    def _requests(self, requests: list[Request]) -> list[Action]:
+        actions: list[Action] = []
+        for req in requests:
+            cmd_id = uuid.uuid4().hex
+            self.background[cmd_id] = req.on_result
+            actions.append(SendCommand(req.name, req.args, cmd_id))
+        return actions
+
+    def _offline_followups(self) -> list[Action]:
+        if self.offline is None or not self.online:
+            return []
+        return self._requests(self.offline.followups(self.model))
+
+    def welcomed(self, welcome: dict[str, Any]) -> list[Action]:
+        """After `welcome`: sync the journal, top up the leases, correct the clock."""
+        self.server_heard()
+        if self.offline is None:
+            return []
+        return self._requests(self.offline.welcomed(welcome, self.model))
+
+    def keepalive(self) -> list[Action]:
+        """Every half minute or so while online: a ping (clock offset, a half-open link
+        shows as not confirmed), and whatever sync or lease is still owed."""
+        if self.offline is None or self.connection != "online" or not self.model.loaded:
+            return []
+        issuer = self.offline
+        return self._requests([issuer.ping(), *issuer.sync_requests(),
+                               *issuer.lease_requests(self.model)])
+
     def set_connection(self, state: str) -> list[Action]:
         was_online = self.online
         self.connection = state
+        if state != "online":
+            self._lost_server()
+        elif self.model.loaded:
+            self.unreachable_since = None
         actions: list[Action] = []
         if self.online and not was_online and self.reported_printer is not None:
             # The server may have missed the last report while we were away: send it again.

@@ -149,7 +149,9 @@ class BannerBar(Painted):
         th = self.theme
         bg, fg = {"offline": (th.danger_bg, th.danger_fg), "error": (th.danger_bg, th.danger_fg),
                   "printer": (th.warn_bg, th.warn_fg),
-                  "warning": (th.warn_bg, th.warn_fg)}[self.banner.kind]
+                  "warning": (th.warn_bg, th.warn_fg),
+                  # the server is away but numbers are still given: calm, not an alarm
+                  "notice": (th.ok_bg, th.ok_fg)}[self.banner.kind]
         box = r.adjusted(32, 10, -32, -6)
         path = QPainterPath()
         path.addRoundedRect(box, 16, 16)
@@ -159,7 +161,8 @@ class BannerBar(Painted):
             p.drawPath(path)
         inner = box.adjusted(28, 6, -28, -6)
         glyph = QRectF(inner.left(), inner.top(), 70, inner.height())
-        draw_text(p, glyph, "\u26a0", 40, fg, True)
+        draw_text(p, glyph, "\u2139" if self.banner.kind == "notice" else "\u26a0", 40, fg,
+                  True)
         text = inner.adjusted(90, 0, 0, 0)
         left = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
         if self.banner.detail:
@@ -578,7 +581,10 @@ class TicketCard(Painted):
         h = box.height()
         inner = box.adjusted(30, 20, -30, -20)
         top = QRectF(inner.left(), inner.top(), inner.width(), h * 0.12)
-        draw_text(p, top, t("ticket.queue_number", self.lang), 26, th.muted, True)
+        heading = t("ticket.queue_number", self.lang)
+        if v.offline:  # as on the paper: issued from the kiosk's lease
+            heading += f"  ·  {t('ticket.offline_mark', self.lang)}"
+        draw_text(p, top, heading, 26, th.muted, True)
         number = QRectF(inner.left(), top.bottom(), inner.width(), h * 0.40)
         draw_text(p, number, v.number, 220 * th.scale, th.card_fg, True, min_points=60)
         svc = QRectF(inner.left(), number.bottom(), inner.width(), h * 0.13)

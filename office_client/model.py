@@ -129,12 +129,16 @@ class OfficeModel:
     def _insert_waiting(self, ticket: dict[str, Any]) -> None:
         self._remove_waiting(ticket["id"])
         prio = self.lane_is_priority(ticket["lane"])
-        # keep "priority lanes before regular, FIFO within" (the server's full policy,
-        # incl. wait caps, is reflected again at the next snapshot)
+        # keep "priority lanes before regular, in order of queueing within" (the server's
+        # full policy, incl. wait caps, is reflected again at the next snapshot). A ticket
+        # synced by a kiosk after an outage queued earlier than tickets already shown.
+        since = _queued(ticket)
         pos = len(self.waiting)
-        if prio:
-            pos = next((i for i, tk in enumerate(self.waiting)
-                        if not self.lane_is_priority(tk["lane"])), len(self.waiting))
+        for i, tk in enumerate(self.waiting):
+            same_group = self.lane_is_priority(tk["lane"]) == prio
+            if (prio and not same_group) or (same_group and _queued(tk) > since):
+                pos = i
+                break
         self.waiting.insert(pos, ticket)
 
     def _remove_waiting(self, ticket_id: str) -> None:
@@ -215,3 +219,8 @@ class OfficeModel:
     def _on_service_changed(self, data: dict, msg: dict) -> None:
         service = data["service"]
         self.services[service["id"]] = service
+
+
+def _queued(ticket: dict[str, Any]) -> str:
+    """When a ticket joined its line (ISO text in the office's offset: sorts as time)."""
+    return ticket.get("queued_at") or ticket.get("issued_at") or ""

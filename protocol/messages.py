@@ -137,12 +137,28 @@ class Scores:
 
 
 @dataclass(frozen=True)
+class Choices:
+    """A record of optional fields, each one of its codes: {"field": "code", ...}."""
+    fields: dict[str, tuple[str, ...]]
+
+    def __hash__(self) -> int:
+        return hash(tuple(self.fields))
+
+
+@dataclass(frozen=True)
 class Rows:
     """A list of at most `limit` records; its command checks each one (naming its row)."""
     limit: int
 
 
-Arg = Str | Text | Bilingual | When | Scores | Rows
+@dataclass(frozen=True)
+class Count:
+    """A whole number from `low` to `high` (a JSON integer, not a bool or a float)."""
+    low: int
+    high: int
+
+
+Arg = Str | Text | Bilingual | When | Scores | Choices | Rows | Count
 
 
 def _checked(kind: Arg, value: Any) -> Any:
@@ -163,10 +179,26 @@ def _checked(kind: Arg, value: Any) -> Any:
         case Scores() if isinstance(value, list) and len(value) == kind.count and all(
                 type(a) is int and kind.low <= a <= kind.high for a in value):
             return value
+        case Choices() if isinstance(value, dict) and all(
+                isinstance(code, str) and code in kind.fields.get(field, ())
+                for field, code in value.items() if code is not None):
+            return {field: code for field, code in value.items() if code is not None}
         case Rows() if isinstance(value, list) and len(value) <= kind.limit:
+            return value
+        case Count() if type(value) is int and kind.low <= value <= kind.high:
             return value
     raise ValueError
 
+
+# The survey's optional respondent profile (PermenPAN-RB 14/2017's characteristics):
+# codes, never free text, so an answer cannot identify anyone; each question may be
+# skipped. Labels: i18n `report.profile_<field>_<code>`.
+SURVEY_PROFILE: dict[str, tuple[str, ...]] = {
+    "age": ("u20", "20_29", "30_39", "40_49", "50_59", "60_up"),
+    "gender": ("l", "p"),
+    "education": ("sd", "smp", "sma", "d1_d3", "d4_s1", "s2_s3"),
+    "occupation": ("pns", "tni_polri", "swasta", "wirausaha", "pelajar", "lainnya"),
+}
 
 # Every argument of the protocol, by name: a name means one thing in every command.
 ARGS: dict[str, Arg] = {
@@ -177,7 +209,12 @@ ARGS: dict[str, Arg] = {
     "until": When(), "reason": Text(REASON_CHARS), "note": Text(NOTE_CHARS, default=None),
     "detail": Text(NOTE_CHARS), "comment": Text(2000, lines=True),  # from a text area
     "text": Bilingual(NOTE_CHARS), "answers": Scores(9, 1, 4), "bookings": Rows(5000),
+    "profile": Choices(SURVEY_PROFILE),
 }
+# A kiosk's offline issuing: numbers it asks to lease at once, offline tickets per sync.
+LEASE_COUNT_MAX = 100
+SYNC_BATCH_MAX = 100
+ARGS.update({"count": Count(1, LEASE_COUNT_MAX), "tickets": Rows(SYNC_BATCH_MAX)})
 
 
 @dataclass(frozen=True)
@@ -203,6 +240,10 @@ COMMANDS: dict[str, CommandSpec] = {
     # a kiosk issues tickets
     "issue_ticket": _spec({_K}, ("service", "lane"), ("lang",)),
     "check_in": _spec({_K}, ("booking_code",), ("lang",)),
+    # ... and through a LAN outage: numbers leased while online, tickets issued from them
+    # handed over when the server is back (server/engine/handlers/offline.py)
+    "lease_numbers": _spec({_K}, ("service", "lane", "count")),
+    "sync_offline": _spec({_K}, ("tickets",)),
     # an officer at a counter; the hub checks a login's PIN, and the engine takes the
     # officer from the checked sender (its `Actor`)
     "login": _spec({_C}, ("officer", "pin", "counter"), hub_checked=("officer", "pin")),
@@ -225,7 +266,8 @@ COMMANDS: dict[str, CommandSpec] = {
     "report_link": _spec({_A}, ("from", "to", "format"), ("lang",), answered_by="hub"),
     # several roles
     "report_device_status": _spec({_K, _D, _C}, ("status",), ("detail",)),
-    "submit_survey": _spec({_K, _C, _A, APPLICANT}, ("ticket", "answers"), ("comment",)),
+    "submit_survey": _spec({_K, _C, _A, APPLICANT}, ("ticket", "answers"),
+                           ("comment", "profile")),
     "tablet_survey": _spec({_T}),
     # the applicant gives up their own waiting ticket (phone page, by status token only)
     "cancel_own": _spec({APPLICANT}, ("ticket",)),
@@ -278,6 +320,8 @@ class Event(StrEnum):
     OFFICER_LOGGED_OUT = "officer_logged_out"
     BOOKINGS_IMPORTED = "bookings_imported"
     SURVEY_SUBMITTED = "survey_submitted"
+    NUMBERS_LEASED = "numbers_leased"  # a kiosk leased numbers for offline issuing
+    OFFLINE_TICKET_REFUSED = "offline_ticket_refused"  # a synced entry was refused
 
 
 EVENT_NAMES: frozenset[str] = frozenset(e.value for e in Event)
@@ -532,7 +576,8 @@ def _recent_call(call: Any) -> dict[str, Any] | None:
 # stream gap-free, and clients resync on a gap).
 _SAME = None  # a plain value (a code, a count, a time), passed as it is
 _PUBLIC_EVENT_KEYS: dict[str, dict[str, Any]] = {
-    "ticket_issued": {"ticket": public_ticket, "service_stats": PUBLIC_STATS_FIELDS},
+    "ticket_issued": {"ticket": public_ticket, "service_stats": PUBLIC_STATS_FIELDS,
+                      "offline": _SAME},
     "ticket_called": {"ticket": public_ticket, "counter": _SAME, "counter_name": _SAME,
                       "reason": PUBLIC_REASON_FIELDS, "service_stats": PUBLIC_STATS_FIELDS},
     "ticket_recalled": {"ticket": public_ticket, "counter": _SAME, "counter_name": _SAME,

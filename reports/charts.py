@@ -13,10 +13,11 @@ import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
+from matplotlib.axes import Axes  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.ticker import FuncFormatter, MaxNLocator  # noqa: E402
 
-from reports.report import L, Report  # noqa: E402
+from reports.report import L, Report, localise  # noqa: E402
 
 BLUE, ORANGE, GREEN, RED, GREY = "#1f5fa8", "#e07b1a", "#2e8b57", "#c0392b", "#8a8f98"
 DPI = 150
@@ -33,6 +34,12 @@ def _short(name: str, width: int = 22) -> str:
     return name if len(name) <= width else name[:width - 1].rstrip() + "…"
 
 
+def _legend_below(ax: Axes, handles: list, labels: list) -> None:
+    """The legend under the plot, in one row: it never covers a bar or a point."""
+    ax.legend(handles, labels, loc="upper center", bbox_to_anchor=(0.5, -0.16),
+              ncols=len(labels), frameon=False)
+
+
 def _png(fig: Figure) -> bytes:
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=DPI, bbox_inches="tight")
@@ -45,14 +52,14 @@ def hourly(rep: Report, lang: str) -> bytes | None:
     if not rows:
         return None
     fig, ax = plt.subplots(figsize=(6.4, 4.0))
-    hours = [h for h, *_ in rows]
-    ax.bar(hours, [a for _, a, _, _ in rows], color=BLUE, width=0.7, label=L("arrivals", lang))
+    hours = [h.hour for h in rows]
+    ax.bar(hours, [h.arrivals for h in rows], color=BLUE, width=0.7, label=L("arrivals", lang))
     ax.set_ylabel(L("axis_people", lang))
     ax.yaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_xticks(hours, [f"{h:02d}" for h in hours])
     ax.set_xlabel(L("hour", lang))
     ax2 = ax.twinx()
-    waits = [(h, w / 60) for h, _, _, w in rows if w is not None]
+    waits = [(h.hour, h.wait_mean_s / 60) for h in rows if h.wait_mean_s is not None]
     ax2.plot([h for h, _ in waits], [w for _, w in waits], color=ORANGE, marker="o",
              linewidth=2.5, label=L("wait_mean", lang))
     ax2.set_ylabel(L("axis_minutes", lang))
@@ -61,7 +68,7 @@ def hourly(rep: Report, lang: str) -> bytes | None:
     ax2.spines["right"].set_visible(True)
     lines = ax.get_legend_handles_labels()
     lines2 = ax2.get_legend_handles_labels()
-    ax.legend(lines[0] + lines2[0], lines[1] + lines2[1], loc="upper right", frameon=False)
+    _legend_below(ax, lines[0] + lines2[0], lines[1] + lines2[1])
     ax.set_title(L("chart_hourly", lang), loc="left")
     return _png(fig)
 
@@ -84,7 +91,7 @@ def lanes(rep: Report, lang: str) -> bytes | None:
         ax.text(p + 0.5, i - 0.2, f"{p:.0f}", va="center", fontsize=10, color=GREY)
     ax.set_yticks(list(y), [_short(n) for n in names])
     ax.set_xlabel(L("axis_minutes", lang))
-    ax.legend(loc="lower right", frameon=False)
+    _legend_below(ax, *ax.get_legend_handles_labels())
     ax.set_title(L("chart_lanes", lang), loc="left")
     ax.grid(axis="y", visible=False)
     return _png(fig)
@@ -124,8 +131,7 @@ def days(rep: Report, lang: str) -> bytes | None:
            label=L("served", lang))
     ax.set_xticks(list(x), [r.name[5:] for r in rows])
     ax.yaxis.set_major_locator(MaxNLocator(integer=True))
-    ax.set_ylim(0, max(r.stats.issued for r in rows) * 1.25)
-    ax.legend(loc="upper left", frameon=False, ncols=2)
+    _legend_below(ax, *ax.get_legend_handles_labels())
     ax.set_title(L("chart_days", lang), loc="left")
     return _png(fig)
 
@@ -140,7 +146,7 @@ def skm_elements(rep: Report, lang: str) -> bytes | None:
               for v in nrr]
     ax.bar(range(1, 10), nrr, color=colors, width=0.65)
     for i, v in enumerate(nrr, 1):
-        ax.text(i, v + 0.05, f"{v:.2f}", ha="center", fontsize=10)
+        ax.text(i, v + 0.05, localise(f"{v:.2f}", lang), ha="center", fontsize=10)
     ax.set_ylim(1, 4.3)
     ax.set_xticks(range(1, 10), [f"U{i}" for i in range(1, 10)])
     ax.set_title(L("chart_skm", lang), loc="left")

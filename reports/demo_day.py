@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from config.office import OfficeConfig
+from protocol.messages import SURVEY_PROFILE
 from server.engine.core import Actor, Engine, Outcome
 from server.store.sqlite import Store, encode_part
 
@@ -194,8 +195,12 @@ def _step_desk(rec: Recorder, config: OfficeConfig, desk: _Desk, now: datetime,
             if rng.random() < 0.45:
                 answers = [min(4, max(1, round(rng.gauss(3.4, 0.55)))) for _ in range(9)]
                 answers[3] = 4 if rng.random() < 0.7 else answers[3]  # fees are fixed
+                # most answer the profile questions; some skip one or all
+                profile = {field: rng.choice(codes) for field, codes in SURVEY_PROFILE.items()
+                           if rng.random() < 0.85}
                 ok = rec.do("submit_survey", {"ticket": tk["id"], "answers": answers,
-                                              "comment": rng.choice(_COMMENTS)}, ADMIN,
+                                              "comment": rng.choice(_COMMENTS),
+                                              "profile": profile}, ADMIN,
                             now + timedelta(minutes=2), check=False).ok
                 out.surveys += ok
         desk.phase, desk.ticket, desk.next_at = "idle", None, now + timedelta(seconds=15)

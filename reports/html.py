@@ -19,13 +19,11 @@ from reports.report import (
     element_names,
     localise,
     minutes,
+    signature_lines,
     skm_summary_rows,
     skm_table,
     views,
 )
-
-# Columns the HTML leaves to the spreadsheet (kept readable on A4).
-HTML_SKIP = ("svc_median", "svc_p90", "calls")
 
 
 def fmt(value: Any, kind: str, lang: str) -> str:
@@ -50,10 +48,8 @@ def fmt(value: Any, kind: str, lang: str) -> str:
     return localise(text, lang)
 
 
-def _table(table: Table, lang: str, skip: tuple[str, ...] = HTML_SKIP,
-           cls: str = "") -> str:
-    hidden = {L(k, lang) for k in skip}
-    keep = [i for i, c in enumerate(table.columns) if c not in hidden]
+def _table(table: Table, lang: str, cls: str = "") -> str:
+    keep = range(len(table.columns))
     kinds = table.kinds or ["auto"] * len(table.columns)
     head = "".join(f"<th>{escape(table.columns[i])}</th>" for i in keep)
     body = []
@@ -102,6 +98,13 @@ def _cards(rep: Report, lang: str) -> str:
         for a, b, c in cards) + "</div>"
 
 
+def _signature(rep: Report, lang: str) -> str:
+    when, acknowledged, title, name, nip = (escape(x) for x in signature_lines(rep, lang))
+    return (f"<div class='signature'><div>{when}</div><div>{acknowledged}</div>"
+            f"<div>{title}</div><div class='sign-space'></div>"
+            f"<div class='sign-name'>{name}</div><div>{nip}</div></div>")
+
+
 def _skm_section(rep: Report, lang: str, tables: dict[str, Table]) -> str:
     r = rep.skm
     summary = "".join(f"<tr><th>{escape(a)}</th><td>{escape(b)}</td></tr>"
@@ -120,12 +123,14 @@ def _skm_section(rep: Report, lang: str, tables: dict[str, Table]) -> str:
                         f"{escape(c)}</li>" for d, s, c in comments.rows[::-1][:40])
         comment_html = f"<h3>{escape(comments.title)}</h3><ul class='comments'>{items}</ul>"
     return (f"<section class='skm'><h2>{escape(L('view_skm', lang))}</h2>"
-            f"<div class='skm-top'><div>{_table(skm_table(r, lang, ''), lang, (), 'skm-t')}"
+            f"<div class='skm-top'><div>{_table(skm_table(r, lang, ''), lang, 'skm-t')}"
             f"<table class='skm-sum'>{summary}</table></div>{badge}</div>"
             f"<ol class='legend'>{legend}</ol>"
             f"<p class='note'>{escape(L('skm_method', lang))}</p>"
             f"<h3>{escape(L('view_skm_services', lang))}</h3>"
-            f"{_table(tables['skm_services'], lang, ())}{comment_html}</section>")
+            f"{_table(tables['skm_services'], lang)}"
+            f"<h3>{escape(tables['skm_profile'].title)}</h3>"
+            f"{_table(tables['skm_profile'], lang, 'profile')}{comment_html}</section>")
 
 
 CSS = """
@@ -189,7 +194,13 @@ ul.comments .meta { color: var(--muted); font-size: 11.5px; }
 dl.defs dt { font-weight: bold; } dl.defs dd { margin: 0 0 6px; color: var(--muted); }
 .error { background: #fdecea; color: #8a1c12; padding: 12px; border-radius: 6px;
          font-size: 16px; }
+table.profile { width: auto; min-width: 60%; }
+.signature { margin: 28px 0 0 auto; width: 45%; min-width: 280px; font-size: 14px;
+             break-inside: avoid; }
+.signature .sign-space { height: 64px; }
+.signature .sign-name { font-weight: bold; text-decoration: underline; }
 @page { size: A4; margin: 12mm 10mm; }
+@page wide { size: A4 landscape; margin: 10mm; }
 @media print {
   body { background: #fff; font-size: 12px; }
   main { max-width: none; padding: 0; }
@@ -199,9 +210,10 @@ dl.defs dt { font-weight: bold; } dl.defs dd { margin: 0 0 6px; color: var(--mut
   form.pick { display: none; }
   .cards { grid-template-columns: repeat(5, 1fr); }
   .card .big { font-size: 22px; }
-  table { font-size: 10.5px; }
+  table { font-size: 9pt; }
+  tbody th:first-child, thead th:first-child { min-width: 11em; }
+  .wide { page: wide; }
   h2 { break-before: auto; }
-  .pagebreak { break-before: page; }
 }
 @media screen and (max-width: 760px) { .cards { grid-template-columns: repeat(2, 1fr); }
   .charts { grid-template-columns: 1fr; } .skm-top { grid-template-columns: 1fr; } }
@@ -241,21 +253,24 @@ def render_html(rep: Report, lang: str, form: str = "", error: str = "") -> str:
         _img(pics.get("days") or pics.get("skm"),
              L("chart_days" if "days" in pics else "chart_skm", lang)),
         "</div>",
+        # the wide tables print on landscape pages (A4 across), at 9 pt
+        "<div class='wide'>",
         f"<section><h2>{escape(tables['services'].title)}</h2>"
         f"{_table(tables['services'], lang)}</section>",
         f"<section><h2>{escape(tables['lanes'].title)}</h2>{prio_line}"
         f"{_table(tables['lanes'], lang)}</section>",
         f"<section><h2>{escape(tables['counters'].title)}</h2>"
-        f"{_table(tables['counters'], lang, ('svc_median', 'svc_p90'))}</section>",
+        f"{_table(tables['counters'], lang)}</section>",
         f"<section><h2>{escape(tables['officers'].title)}</h2>"
-        f"{_table(tables['officers'], lang, ('svc_median', 'svc_p90'))}</section>",
+        f"{_table(tables['officers'], lang)}</section>",
         f"<section><h2>{escape(tables['days'].title)}</h2>"
         f"{_table(tables['days'], lang)}</section>",
         f"<section><h2>{escape(tables['hourly'].title)}</h2>"
         f"{_table(tables['hourly'], lang)}</section>",
-        "<div class='pagebreak'></div>",
+        "</div>",
         _skm_section(rep, lang, tables),
         _img(pics.get("skm") if "days" in pics else None, L("chart_skm", lang), "narrow"),
+        _signature(rep, lang),
         f"<section><h2>{escape(L('definitions', lang))}</h2><dl class='defs'>"
         + "".join(f"<dt>{escape(L(k, lang))}</dt><dd>{escape(L(d, lang))}</dd>"
                   for k, d in (("wait_mean", "def_wait"), ("svc_mean", "def_service"),

@@ -39,6 +39,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from config.office import OfficeConfig
+from protocol.messages import SURVEY_PROFILE
 from server.store.sqlite import events_of_days
 
 Key = tuple[str, str, str]
@@ -125,6 +126,7 @@ class _Folder:
         h = self.hour(queued)
         self.add(sid, lane, f"wait_n_h{h}")
         self.add(sid, lane, f"wait_sum_h{h}", wait)
+        self.add(sid, lane, f"wait_hist_h{h}:{round(wait)}")
         for scope in self._desk_scopes(counter, officer):
             self.add(scope, "", "calls")
             self.add(scope, "", "wait_sum", wait)
@@ -213,6 +215,12 @@ class _Folder:
                 self.add(sid, "", "skm_n")
                 for i, a in enumerate(answers, 1):
                     self.add(sid, "", f"skm_u{i}", a)
+                profile = d.get("profile")
+                for field, codes in SURVEY_PROFILE.items():
+                    code = profile.get(field) if isinstance(profile, dict) else None
+                    # skipped (or unknown): counted as "not answered", so shares add up
+                    self.add(sid, "", f"skm_profile:{field}:"
+                             f"{code if code in codes else NOT_ANSWERED}")
 
 
 def day_events(rows: Iterable[EventRow], day: date) -> list[EventRow]:
@@ -361,12 +369,24 @@ def scopes(agg: Agg, prefix: str) -> list[str]:
     return sorted({k[0][len(prefix):] for k in agg if k[0].startswith(prefix)})
 
 
-def hourly(agg: Agg, match: Callable[[str, str], bool] = is_ticket_scope
-           ) -> list[tuple[int, int, int, float | None]]:
-    """(hour, arrivals, visits begun, mean wait s of those visits) for hours with data."""
+@dataclass(frozen=True)
+class Hour:
+    """One hour of the day: arrivals (by hour of issue) and the visits that began in it
+    (n, and their waits' mean, median and p90 in seconds)."""
+    hour: int
+    arrivals: int
+    visits: int
+    wait_mean_s: float | None
+    wait_median_s: float | None
+    wait_p90_s: float | None
+
+
+def hourly(agg: Agg, match: Callable[[str, str], bool] = is_ticket_scope) -> list[Hour]:
+    """Every hour from the first to the last with data."""
     arrivals: dict[int, float] = defaultdict(float)
     wait_n: dict[int, float] = defaultdict(float)
     wait_sum: dict[int, float] = defaultdict(float)
+    hists: dict[int, dict[float, int]] = defaultdict(lambda: defaultdict(int))
     for (scope, lane, metric), value in agg.items():
         if not match(scope, lane):
             continue
@@ -376,12 +396,35 @@ def hourly(agg: Agg, match: Callable[[str, str], bool] = is_ticket_scope
             wait_n[int(metric[8:])] += value
         elif metric.startswith("wait_sum_h"):
             wait_sum[int(metric[10:])] += value
+        elif metric.startswith("wait_hist_h"):
+            hour, secs = metric[11:].split(":")
+            hists[int(hour)][float(secs)] += int(value)
     hours = sorted(set(arrivals) | set(wait_n))
     if not hours:
         return []
-    return [(h, int(arrivals.get(h, 0)), int(wait_n.get(h, 0)),
-             wait_sum[h] / wait_n[h] if wait_n.get(h) else None)
-            for h in range(hours[0], hours[-1] + 1)]
+    out = []
+    for h in range(hours[0], hours[-1] + 1):
+        waits = sorted(hists[h].items()) if h in hists else []
+        out.append(Hour(h, int(arrivals.get(h, 0)), int(wait_n.get(h, 0)),
+                        wait_sum[h] / wait_n[h] if wait_n.get(h) else None,
+                        median(waits), percentile(waits, 0.9)))
+    return out
+
+
+NOT_ANSWERED = "none"
+
+
+def skm_profile(agg: Agg) -> dict[str, dict[str, int]]:
+    """Respondents by profile field and code (NOT_ANSWERED: skipped), all services."""
+    out: dict[str, dict[str, int]] = {
+        field: dict.fromkeys((*codes, NOT_ANSWERED), 0)
+        for field, codes in SURVEY_PROFILE.items()}
+    for (_scope, lane, metric), value in agg.items():
+        if lane == "" and metric.startswith("skm_profile:"):
+            _, field, code = metric.split(":", 2)
+            if field in out and code in out[field]:
+                out[field][code] += int(value)
+    return out
 
 
 def skm_totals(agg: Agg, service: str | None = None) -> tuple[int, list[float]]:

@@ -24,7 +24,15 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
-from reports.report import L, Report, Table, element_names, skm_summary_rows, views
+from reports.report import (
+    L,
+    Report,
+    Table,
+    element_names,
+    signature_lines,
+    skm_summary_rows,
+    views,
+)
 
 # A cell starting with one of these is a formula to Excel and LibreOffice on import.
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
@@ -182,6 +190,16 @@ def write_xlsx(rep: Report, out: Path, lang: str) -> Path:
                 xlsx_cell(ws, r + i, 1, f"U{i}")
                 xlsx_cell(ws, r + i, 2, name)
             xlsx_cell(ws, r + 11, 1, L("skm_method", lang)).font = Font(italic=True)
+            when, acknowledged, title, name, nip = signature_lines(rep, lang)
+            r += 14
+            for line in (when, acknowledged, title, "", "", "", name, nip):
+                xlsx_cell(ws, r, 8, line).font = Font(bold=line == name)
+                r += 1
+        if len(table.columns) > 8:  # printed across the page, as the PDF prints it
+            ws.page_setup.orientation = "landscape"
+            ws.page_setup.fitToWidth = 1
+            ws.page_setup.fitToHeight = 0
+            ws.sheet_properties.pageSetUpPr.fitToPage = True
         ws.freeze_panes = ws.cell(header_row + 1, 2)
         ws.row_dimensions[header_row].height = 45
         for c in range(1, len(table.columns) + 1):

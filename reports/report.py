@@ -13,8 +13,9 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from config.office import OfficeConfig
+from config.office import OfficeConfig, ReportSigner
 from i18n import t
+from i18n.formats import format_day
 from reports import kpi, skm
 from reports.kpi import Agg, Stats
 from reports.source import connect_ro, read_period
@@ -43,11 +44,13 @@ class Report:
     lanes: list[Row]
     counters: list[Row]
     officers: list[Row]
-    hourly: list[tuple[int, int, int, float | None]]
+    hourly: list[kpi.Hour]
     skm: skm.SkmResult
     skm_services: list[tuple[str, str, skm.SkmResult]]
     comments: list[tuple[str, str, str]]  # (day, service name, comment)
     purged_days: list[str]
+    profile: dict[str, dict[str, int]]  # respondents by profile field and code
+    signer: ReportSigner
 
     @property
     def regular_wait_s(self) -> float | None:
@@ -128,7 +131,8 @@ def _derive(config: OfficeConfig, lang: str, date_from: date, date_to: date, now
                 .strip()]
     return Report(config.office.name, date_from, date_to, now, total, summary, days, services,
                   lanes, counters, officers, kpi.hourly(total), overall, skm_services,
-                  comments, [d.isoformat() for d, _, p in per_day if p])
+                  comments, [d.isoformat() for d, _, p in per_day if p],
+                  kpi.skm_profile(total), config.report)
 
 
 # ---------------------------------------------------------------------- views
@@ -242,9 +246,11 @@ def views(rep: Report, lang: str) -> list[Table]:
                       for r in rep.officers], ["text", "int", "int", "int", "int", *dkinds]))
     out.append(Table("hourly", L("view_hourly", lang),
                      [L("hour", lang), L("arrivals", lang), L("visits", lang),
-                      L("wait_mean", lang)],
-                     [[f"{h:02d}:00–{h + 1:02d}:00", a, n, minutes(w)]
-                      for h, a, n, w in rep.hourly], ["text", "int", "int", "min"]))
+                      L("wait_mean", lang), L("wait_median", lang), L("wait_p90", lang)],
+                     [[f"{h.hour:02d}:00–{h.hour + 1:02d}:00", h.arrivals, h.visits,
+                       minutes(h.wait_mean_s), minutes(h.wait_median_s),
+                       minutes(h.wait_p90_s)] for h in rep.hourly],
+                     ["text", "int", "int", "min", "min", "min"]))
     out.append(skm_table(rep.skm, lang, L("view_skm", lang)))
     out.append(Table("skm_services", L("view_skm_services", lang),
                      [L("service", lang), L("respondents", lang), L("ikm", lang),
@@ -255,10 +261,36 @@ def views(rep: Report, lang: str) -> list[Table]:
                        L("yes" if r.sample_reached else "no", lang)]
                       for _, name, r in rep.skm_services],
                      ["text", "int", "num3", "num2", "text", "int", "int", "text"]))
+    out.append(profile_table(rep, lang))
     out.append(Table("comments", L("view_comments", lang),
                      [L("day", lang), L("service", lang), L("comment", lang)],
                      [list(c) for c in rep.comments], ["text", "text", "text"]))
     return out
+
+
+def profile_table(rep: Report, lang: str) -> Table:
+    """Respondents by age group, gender, education and occupation (PermenPAN-RB 14/2017's
+    respondent characteristics): count and share of the respondents, per answer."""
+    n = rep.skm.respondents
+    rows = [[L(f"profile_{field}", lang) if i == 0 else "", L(f"profile_{field}_{code}", lang),
+             count, count / n if n else None]
+            for field, counts in rep.profile.items()
+            for i, (code, count) in enumerate(counts.items())]
+    return Table("skm_profile", L("view_skm_profile", lang),
+                 [L("profile_question", lang), L("profile_answer", lang),
+                  L("respondents", lang), L("share", lang)], rows,
+                 ["text", "text", "int", "pct"], L("profile_note", lang))
+
+
+def signature_lines(rep: Report, lang: str) -> tuple[str, str, str, str, str]:
+    """The block a report sent upward ends with: place and date, "Mengetahui,", the
+    signer's title, then (after room to sign) name and NIP; blank to fill by hand if the
+    office's TOML leaves them unset."""
+    signer = rep.signer
+    place = f"{signer.place}, " if signer.place else ""
+    return (place + format_day(rep.generated_at.date(), lang), L("sign_acknowledged", lang),
+            signer.title.get(lang), signer.name or "_" * 30,
+            f"{L('sign_nip', lang)} {signer.nip or '_' * 20}")
 
 
 GRADE_LABELS = {"A": "grade_a", "B": "grade_b", "C": "grade_c", "D": "grade_d"}

@@ -11,7 +11,9 @@ from __future__ import annotations
 import json
 import logging
 import os
+import shutil
 import sys
+import tempfile
 import time
 from collections.abc import Callable
 from datetime import datetime
@@ -82,6 +84,8 @@ def render_gallery(out_dir: Path) -> list[Path]:
     from hardware.printer import DummyTicketPrinter, open_printer
     from kiosk.controller import KioskController
     from kiosk.flow import KioskFlow
+    from kiosk.journal import Journal
+    from kiosk.offline import OfflineIssuer, status_base_from_server_url
     from kiosk.screens import FONT_FAMILY, KioskWindow
     from office_client.connection import OfficeConnection
 
@@ -94,7 +98,11 @@ def render_gallery(out_dir: Path) -> list[Path]:
     with DemoOffice() as office:
         conn = OfficeConnection(office.url, "kiosk", "kiosk-1", office.tokens["kiosk-1"])
         printer = DummyTicketPrinter()
-        flow = KioskFlow(conn.model)
+        # A journal of its own: the leases it takes show the offline screens below.
+        journal_dir = Path(tempfile.mkdtemp(prefix="antrean-gallery-"))
+        issuer = OfflineIssuer(Journal(journal_dir / "kiosk-1.journal.sqlite"), "kiosk-1",
+                               status_base=status_base_from_server_url(office.url))
+        flow = KioskFlow(conn.model, offline=issuer, offline_after_s=0.0)
         controller = KioskController(conn, printer, flow, tick_ms=3_600_000,
                                      status_interval_ms=3_600_000)
         tz = ZoneInfo("Asia/Jakarta")
@@ -214,15 +222,24 @@ def render_gallery(out_dir: Path) -> list[Path]:
         keep_tickets()
         shot("kiosk-ticket-contrast-id")
 
-        # Offline: the connection really goes away, then comes back by itself.
+        # Offline: the connection really goes away, then comes back by itself. Meanwhile
+        # the kiosk issues from its leases (a calm notice, an OFFLINE ticket).
+        spin_until(lambda: issuer.journal.unused(issuer.today(), "paspor-baru", "reguler")
+                   > 0, 10)
         flow.go_home(reset=True)
         conn.stop()
-        spin_until(lambda: not flow.online, 5)
+        spin_until(lambda: flow.issuing_offline, 5)
         for lang in ("id", "en"):
             flow.lang = lang
             shot(f"kiosk-offline-{lang}")
         shot("kiosk-offline-portrait-id", PORTRAIT)
         window.resize(*LANDSCAPE)
+        flow.lang = "id"
+        controller.do("choose_service", "paspor-baru")
+        shot("kiosk-offline-category-id")
+        for lang in ("id", "en"):
+            issue("paspor-baru", "reguler", lang)
+            shot(f"kiosk-offline-ticket-{lang}")
         conn.start()
         spin_until(lambda: flow.online, 15)
 
@@ -230,6 +247,8 @@ def render_gallery(out_dir: Path) -> list[Path]:
         controller.stop()
         conn.stop()
         window.close()
+        issuer.journal.close()
+        shutil.rmtree(journal_dir, ignore_errors=True)
     return written
 
 

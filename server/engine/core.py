@@ -87,6 +87,12 @@ class Engine:
                                                    for s in self.service_cfg}
         self.officer_stats: dict[str, dict[str, float]] = {}
         self.alerts: dict[str, dict[str, Any]] = {}  # "service/kind" -> alert
+        # offline issuing (handlers/offline.py): kiosk -> "service/lane" -> {number:
+        # leased at}, the numbers each kiosk holds unused; the kiosk's id of each synced
+        # offline ticket -> [ticket id, digest of the entry]. Today's only: a new day
+        # starts without them (leases expire at the rollover).
+        self.leases: dict[str, dict[str, dict[str, str]]] = {}
+        self.offline_ids: dict[str, list[str]] = {}
 
     # ------------------------------------------------------------------ public API
     def handle(self, name: str, args: dict[str, Any], actor: Actor, now: datetime) -> Outcome:
@@ -225,7 +231,8 @@ class Engine:
         return {"day": self.day_iso(), "numbers": dict(self.numbers), "issued": dict(self.issued),
                 "recent_calls": list(self.recent_calls), "officer_stats": self.officer_stats,
                 "announcement": self.announcement, "device_status": self.device_status,
-                "alerts": self.alerts, "service_open": self.service_open}
+                "alerts": self.alerts, "service_open": self.service_open,
+                "leases": self.leases, "offline_ids": self.offline_ids}
 
     @classmethod
     def restore(cls, config: OfficeConfig, now: datetime, meta: dict[str, Any] | None,
@@ -247,6 +254,8 @@ class Engine:
             alerts = meta.get("alerts") or {}
             eng.alerts = dict(alerts) if isinstance(alerts, dict) else {}
             eng.service_open.update(meta.get("service_open", {}))
+            eng.leases = dict(meta.get("leases") or {})
+            eng.offline_ids = dict(meta.get("offline_ids") or {})
             # before 0.4 the meta record listed who answered the survey (growing all day,
             # rewritten on every commit); now each ticket's row says so: moved below
             surveyed = set(meta.get("surveyed", []))

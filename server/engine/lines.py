@@ -63,6 +63,24 @@ class Lines:
             line.clear()
             line.update((tk.id, tk) for tk in ordered)
 
+    def add_by_time(self, ticket: Ticket) -> None:
+        """Add a ticket that joins as if it had come at its `queued_at` (a kiosk's offline
+        ticket, handed over later): before the first ticket of its line that came after
+        it; the others keep their order."""
+        self.add(ticket)
+        key = self.key(ticket)
+        line = self.by_key.get(key)
+        if ticket.reserved_counter in self.reserved or key[2] == BOOKING_LINE or not line:
+            return  # (a booking line is kept in slot order by `add`)
+        others = [tk for tk in line.values() if tk is not ticket]
+        at = next((i for i, tk in enumerate(others) if tk.queued_at > ticket.queued_at),
+                  len(others))
+        if at == len(others):
+            return  # it came last: where `add` put it
+        others.insert(at, ticket)
+        line.clear()
+        line.update((tk.id, tk) for tk in others)
+
     def remove(self, ticket: Ticket) -> None:
         self.reserved.get(ticket.reserved_counter, {}).pop(ticket.id, None)
         self.by_key.get(self.key(ticket), {}).pop(ticket.id, None)

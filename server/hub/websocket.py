@@ -58,7 +58,7 @@ event_log = logging.getLogger("antrean.events")
 LOGGED_EVENTS = frozenset({
     "counter_opened", "counter_paused", "counter_closed", "day_rolled_over", "device_status",
     "alert", "alert_cleared", "officer_logged_in", "officer_logged_out", "bookings_imported",
-    "service_changed"})
+    "service_changed", "numbers_leased", "offline_ticket_refused"})
 # who may read GET /metrics: a device paired with one of these roles (docs/security.md)
 METRICS_ROLES = frozenset({"monitor", "admin"})
 
@@ -430,11 +430,14 @@ class Hub:
             batch = [await queue.get()]
             while not queue.empty() and len(batch) < BATCH_MAX:
                 batch.append(queue.get_nowait())
-            # Group commit: the clients just answered send their next commands at once;
-            # waiting for them (at most as long as a commit takes) lets them share this
-            # commit's fsync instead of each waiting for one of its own.
+            # Group commit: under load (several clients answered by the last commit) they
+            # send their next commands at once; waiting for them, at most as long as a
+            # commit takes, lets them share this commit's fsync instead of each waiting for
+            # one of its own. A lone client is not waited for: a person's next act is not
+            # due within milliseconds, and a call must not wait for a kiosk.
             deadline = loop.time() + min(last_commit, GATHER_MAX)
-            while answered - {work.client for work in batch} and len(batch) < BATCH_MAX:
+            while (len(answered) > 1 and answered - {work.client for work in batch}
+                   and len(batch) < BATCH_MAX):
                 try:
                     batch.append(await asyncio.wait_for(queue.get(), deadline - loop.time()))
                 except TimeoutError:
@@ -687,7 +690,8 @@ def _log_event(name: str, seq: int, data: dict[str, Any]) -> None:
     counter = data.get("counter")
     if isinstance(counter, dict):
         counter = counter.get("id")
-    about = [value for value in (data.get("device"), counter, data.get("status"))
+    about = [value for value in (data.get("device"), data.get("kiosk"), counter,
+                                 data.get("status"), data.get("number"), data.get("code"))
              if isinstance(value, str) and value]
     event_log.log(level, "%s seq=%d%s", name, seq, "".join(f" {v}" for v in about),
                   extra={"event": name, "seq": seq})

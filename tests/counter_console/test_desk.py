@@ -121,6 +121,22 @@ def test_idle_enables_call_and_lists_waiting_in_order(desk):
     assert view.actions["call_next"].shortcut == SHORTCUTS["call_next"] == "F1"
 
 
+def test_a_ticket_synced_after_an_outage_joins_by_when_it_queued(desk):
+    """A kiosk's offline ticket reaches the desk after the outage: it is listed where its
+    issue time puts it in its group, not at the end (priority lanes still first)."""
+    waiting = [ticket("t5", "A005", lane="lansia", queued=3),
+               ticket("t1", "A001", queued=30), ticket("t3", "A003", queued=5)]
+    load(desk, [counter()], waiting)
+    issued = lambda tk, seq: desk.model.apply({  # noqa: E731
+        "type": "event", "seq": seq, "name": "ticket_issued", "at": NOW.isoformat(),
+        "data": {"ticket": tk, "ahead": 0, "estimated_wait_s": 0, "offline": True}})
+    issued(ticket("k1", "A901", queued=20), 11)
+    issued(ticket("k2", "A902", lane="lansia", queued=8), 12)
+    issued(ticket("t6", "A006", queued=0), 13)
+    assert [tk["number"] for tk in desk.model.waiting] == [
+        "A902", "A005", "A001", "A901", "A003", "A006"]
+
+
 def test_called_and_serving_states(desk):
     called = ticket("t1", "A001", lane="lansia", status="called", queued=22,
                     called_at=iso(3))

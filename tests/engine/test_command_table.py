@@ -26,6 +26,7 @@ VALID: dict[str, Any] = {
     "until": "2024-01-08T12:00", "bookings": [], "answers": [4] * 9, "comment": "baik",
     "from": "2024-01-08", "to": "2024-01-08", "format": "html",
 }
+VALID.update({"count": 3, "tickets": []})  # a kiosk's offline issuing
 
 
 def test_every_engine_command_of_the_protocol_has_exactly_one_handler():

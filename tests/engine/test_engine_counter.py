@@ -275,9 +275,25 @@ def test_survey_only_when_done_and_once(desk):
                    comment="cepat") == {}
     event = desk.last("survey_submitted")
     assert event == {"service": "paspor-baru", "day": "2024-01-08", "answers": answers,
-                     "comment": "cepat"}  # anonymous: no ticket, number or token
+                     "comment": "cepat", "profile": {}}  # anonymous: no ticket or token
     desk.err("submit_survey", KIOSK, "invalid_state", ticket="A001", answers=answers)
     desk.err("submit_survey", KIOSK, "not_found", ticket="nosuchtoken", answers=answers)
+
+
+def test_survey_profile_is_codes_each_optional(desk):
+    """The respondent profile (PermenPAN-RB 14/2017) is a few codes, never free text: an
+    unknown field or code is refused; a skipped question is simply absent."""
+    desk.issue()
+    desk.serve(1, "loket-1")
+    token = desk.engine.tickets["t_20240108_A001"].token
+    answers = [4] * 9
+    for bad in ({"age": "33"}, {"gender": "x"}, {"name": "Budi"}, {"age": 30}, ["l"],
+                "60_up"):
+        desk.err("submit_survey", KIOSK, "bad_request", ticket=token, answers=answers,
+                 profile=bad)
+    assert desk.ok("submit_survey", KIOSK, ticket=token, answers=answers,
+                   profile={"age": "60_up", "gender": "p", "education": None}) == {}
+    assert desk.last("survey_submitted")["profile"] == {"age": "60_up", "gender": "p"}
 
 
 def test_refused_login_changes_nothing(office):

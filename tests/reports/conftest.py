@@ -59,10 +59,12 @@ def play_day(config, db_path, day: date = DAY, rollover: bool = True) -> None:
     do("logout", {}, ANDI, T(8, 30))
     do("finish", c1, BUDI, T(8, 31))                                        # svc 10:00
     do("close_counter", c1, BUDI, T(8, 35))
-    survey = lambda tid, ans, comment="": do(  # noqa: E731
-        "submit_survey", {"ticket": tid, "answers": ans, "comment": comment}, ADMIN, T(8, 40))
-    survey(f"t_{day:%Y%m%d}_A001", [4, 4, 3, 4, 3, 4, 4, 3, 4], "Cepat, terima kasih")
-    survey(f"t_{day:%Y%m%d}_A002", [3, 3, 3, 4, 3, 3, 3, 3, 3])
+    survey = lambda tid, ans, comment="", profile=None: do(  # noqa: E731
+        "submit_survey", {"ticket": tid, "answers": ans, "comment": comment,
+                          "profile": profile}, ADMIN, T(8, 40))
+    survey(f"t_{day:%Y%m%d}_A001", [4, 4, 3, 4, 3, 4, 4, 3, 4], "Cepat, terima kasih",
+           {"age": "60_up", "gender": "p", "education": "sma", "occupation": "lainnya"})
+    survey(f"t_{day:%Y%m%d}_A002", [3, 3, 3, 4, 3, 3, 3, 3, 3], "", {"age": "30_39"})
     survey(f"t_{day:%Y%m%d}_F002", [4, 4, 4, 4, 4, 4, 4, 4, 4])
     do("resume", c2, SARI, T(8, 40))
     do("close_counter", c2, SARI, T(8, 45))

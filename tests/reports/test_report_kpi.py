@@ -91,7 +91,9 @@ def test_per_officer_with_names(rep):
 
 
 def test_hourly(rep):
-    assert rep.hourly == [(8, 7, 6, pytest.approx(595))]
+    # every visit of the scripted day began in the 08:00 hour: the day's own figures
+    waits = sorted(HAND["waits"])
+    assert rep.hourly == [kpi.Hour(8, 7, 6, pytest.approx(595), median(waits), 1020)]
 
 
 def test_skm_from_the_day(rep):
@@ -173,3 +175,34 @@ def test_percentiles_on_histograms():
     assert kpi.percentile([(5.0, 10)], 0.9) == 5 and kpi.median([]) is None
     assert kpi.percentile([(float(v), 1) for v in range(1, 11)], 0.9) == 9
     _ = datetime, time
+
+
+def test_respondent_profile_counts_every_respondent_once_per_question(rep):
+    """Three respondents: one answered all four questions, one only the age, one none;
+    a skipped question counts as "not answered", so each question adds up to three."""
+    assert rep.profile["age"] == {"u20": 0, "20_29": 0, "30_39": 1, "40_49": 0, "50_59": 0,
+                                  "60_up": 1, "none": 1}
+    assert rep.profile["gender"] == {"l": 0, "p": 1, "none": 2}
+    assert rep.profile["education"]["sma"] == 1 and rep.profile["education"]["none"] == 2
+    assert all(sum(counts.values()) == rep.skm.respondents == 3
+               for counts in rep.profile.values())
+    table = next(tb for tb in views(rep, "id") if tb.key == "skm_profile")
+    rows = {(q, a): (n, share) for q, a, n, share in table.rows}
+    assert rows[("Umur", "di bawah 20 tahun")] == (0, 0)  # the question, on its first row
+    assert rows[("", "60 tahun ke atas")] == (1, pytest.approx(1 / 3))
+    assert [q for q, *_ in table.rows if q] == ["Umur", "Jenis kelamin", "Pendidikan",
+                                                "Pekerjaan"]
+
+
+MONTHS_ID = ("Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus",
+             "September", "Oktober", "November", "Desember")
+
+
+def test_the_signature_block_names_the_signer_from_the_office_toml(rep):
+    from reports.report import signature_lines
+    when, acknowledged, title, name, nip = signature_lines(rep, "id")
+    # signed on the day it is made: "Kota Contoh, 7 Desember 2026"
+    day = rep.generated_at.date()
+    assert when == f"Kota Contoh, {day.day} {MONTHS_ID[day.month - 1]} {day.year}"
+    assert acknowledged == "Mengetahui," and title.startswith("Kepala Kantor")
+    assert name == "Dra. Ratna Wulandari, M.Si." and nip == "NIP 19700101 199503 2 001"

@@ -54,7 +54,7 @@ def test_purged_day_reports_the_same(tmp_path, office):
         for name in ("services", "lanes", "counters", "officers"):
             assert [(r.key, r.stats) for r in getattr(a, name)] == \
                    [(r.key, r.stats) for r in getattr(b, name)], name
-        assert a.hourly == b.hourly and a.skm == b.skm
+        assert a.hourly == b.hourly and a.skm == b.skm and a.profile == b.profile
         assert a.skm_services == b.skm_services
     # the comments were free text: gone with the per-ticket data
     assert after_day1.comments == [] and before_day1.comments

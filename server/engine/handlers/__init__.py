@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from server.engine.handlers import admin, counter, kiosk
+from server.engine.handlers import admin, counter, kiosk, offline
 from server.engine.model import Command
 
 if TYPE_CHECKING:
@@ -27,6 +27,9 @@ HANDLERS: dict[str, Handler] = {
     "submit_survey": kiosk.submit_survey,
     "tablet_survey": kiosk.tablet_survey,
     "cancel_own": kiosk.cancel_own,
+    # a kiosk through a LAN outage
+    "lease_numbers": offline.lease_numbers,
+    "sync_offline": offline.sync_offline,
     # counter
     "login": counter.login,
     "logout": counter.logout,

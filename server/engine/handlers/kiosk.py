@@ -92,10 +92,11 @@ def submit_survey(eng: Engine, cmd: Command) -> dict[str, Any]:
         raise EngineError(ErrorCode.INVALID_STATE, "err_survey_twice")
     ticket.surveyed = True  # on its row: the meta record does not grow with them
     eng.touch(ticket)
-    # Anonymous: the event names the service and day, never the ticket.
+    # Anonymous: the event names the service and day, never the ticket; the profile is
+    # codes (age group, gender, education, occupation), each one optional.
     cmd.events.append((Event.SURVEY_SUBMITTED, {
         "service": ticket.service, "day": eng.day_iso(), "answers": cmd.args["answers"],
-        "comment": cmd.args["comment"]}))
+        "comment": cmd.args["comment"], "profile": cmd.args["profile"] or {}}))
     return {}
 
 
