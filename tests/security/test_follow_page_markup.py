@@ -3,9 +3,8 @@ text, never as markup. And it opens no ticket: it asks for nothing."""
 
 from __future__ import annotations
 
-from conftest import IMG, OFFICE_NAME
-
 from server.hub.phone import follow_page, follow_qr_svg
+from tests.security.conftest import IMG, OFFICE_NAME
 
 
 def test_office_name_is_text_on_the_follow_page():
