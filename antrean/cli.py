@@ -16,7 +16,9 @@ from protocol.messages import DEFAULT_PORT, ROLES
 
 DEFAULT_DB = "antrean.db"
 # "monitor": a token that reads GET /metrics and nothing else (never accepted on /ws)
-DEVICE_ROLES = sorted((ROLES - {"observer"}) | {"monitor"})
+# (a supervisor is a person with a PIN, never a device token)
+DEVICE_ROLES = sorted((ROLES - {"observer", "supervisor"}) | {"monitor"})
+APPROVE_WAIT_SECONDS = 15.0  # `device approve` waits this long for the server's answer
 
 
 class UserError(Exception):
@@ -117,6 +119,8 @@ def cmd_device(args: argparse.Namespace) -> int:
                 state = f"revoked {d.revoked_at}" if d.revoked_at else "active"
                 bound = f" counter={d.counter}" if d.counter else ""
                 print(f"{d.name}\t{d.role}\t{state}\t{d.created_at}{bound}")
+        elif args.action == "approve":
+            return _approve_device(store, args)
         elif args.action == "revoke":
             if not store.revoke_device(args.name):
                 raise UserError(f"no active device named {args.name!r}")
@@ -126,16 +130,83 @@ def cmd_device(args: argparse.Namespace) -> int:
     return 0
 
 
+def _approve_device(store: Any, args: argparse.Namespace) -> int:
+    """Record the approval for the running server (it reads it on its tick) and wait for
+    what it made of it."""
+    import time
+
+    from protocol.messages import PAIRABLE_ROLES
+    code = args.code.replace(" ", "")
+    if not (code.isdigit() and len(code) == 6):
+        raise UserError("a pairing code is six digits (as the device shows it)")
+    if args.role not in PAIRABLE_ROLES:
+        raise UserError(f"--role must be one of {', '.join(PAIRABLE_ROLES)}")
+    if args.role == "tablet" and not args.counter:
+        raise UserError("a tablet is paired to one counter: --counter is required")
+    store.record_pairing_approval(code, args.name, args.role, args.counter)
+    deadline = time.monotonic() + args.wait
+    while time.monotonic() < deadline:
+        outcome = store.pairing_approval_outcome(code)
+        if outcome == "approved":
+            print(f"device {args.name} ({args.role}) paired; it has its token")
+            return 0
+        if outcome not in (None, "pending"):
+            raise UserError(f"not paired: {outcome}")
+        time.sleep(0.5)
+    raise UserError("the server has not answered: is it running on this database? (the "
+                    "approval stays recorded until it does)")
+
+
 def cmd_officer(args: argparse.Namespace) -> int:
-    if not args.pin.isdigit() or not 4 <= len(args.pin) <= 12:
-        raise UserError("PIN must be 4-12 digits")
     store = _store(args.db)
     try:
-        store.add_officer(args.id, args.name, args.pin)
+        if args.action == "add":
+            _check_pin(args.pin)
+            store.add_officer(args.id, args.name, args.pin)
+            if args.supervisor:
+                store.save_officer(args.id, args.name, supervisor=True)
+            print(f"officer {args.id} ({args.name}) added"
+                  + (" as a supervisor" if args.supervisor else ""))
+        elif args.action == "list":
+            for o in store.list_officers(_now()):
+                flags = [word for word, on in (("supervisor", o["supervisor"]),
+                                               ("disabled", o["disabled"]),
+                                               ("locked", o["locked"])) if on]
+                print(f"{o['id']}\t{o['name']}\t{','.join(flags) or '-'}")
+        elif args.action == "set":
+            _officer_set(store, args)
     finally:
         store.close()
-    print(f"officer {args.id} ({args.name}) added")
     return 0
+
+
+def _check_pin(pin: str) -> None:
+    if not pin.isdigit() or not 4 <= len(pin) <= 12:
+        raise UserError("PIN must be 4-12 digits")
+
+
+def _now() -> Any:
+    from datetime import UTC, datetime
+    return datetime.now(UTC)
+
+
+def _officer_set(store: Any, args: argparse.Namespace) -> None:
+    from server.store.sqlite import new_pin_hash
+    info = store.officer_info(args.id)
+    if info is None:
+        raise UserError(f"no officer {args.id!r} (add one with `antrean officer add`)")
+    if args.pin is not None:
+        _check_pin(args.pin)
+    store.save_officer(args.id, args.name or info["name"],
+                       new_pin_hash(args.pin) if args.pin is not None else None,
+                       args.supervisor, args.disabled)
+    if args.unlock:
+        store.clear_lockouts(args.id)
+    info = store.officer_info(args.id)
+    flags = [word for word, on in (("supervisor", info["supervisor"]),
+                                   ("disabled", info["disabled"])) if on]
+    print(f"officer {args.id} ({info['name']}) saved: {', '.join(flags) or 'officer'}"
+          + ("; unlocked" if args.unlock else ""))
 
 
 def _delegate(module: str, func: str = "main"):
@@ -198,6 +269,15 @@ def build_parser() -> argparse.ArgumentParser:
     da.add_argument("--db", default=DEFAULT_DB)
     dl = dsub.add_parser("list", help="list paired devices")
     dl.add_argument("--db", default=DEFAULT_DB)
+    dp = dsub.add_parser("approve", help="approve a device waiting with a pairing code "
+                         "(the server must be running on this database)")
+    dp.add_argument("code", help="the six digits the device shows")
+    dp.add_argument("--name", required=True, help="the device's name from now on")
+    dp.add_argument("--role", required=True, choices=["kiosk", "counter", "display", "tablet"])
+    dp.add_argument("--counter", help="bind it to one counter (required for a tablet)")
+    dp.add_argument("--wait", type=float, default=APPROVE_WAIT_SECONDS,
+                    help="seconds to wait for the server (default: %(default)s)")
+    dp.add_argument("--db", default=DEFAULT_DB)
     dr = dsub.add_parser("revoke", help="revoke a device's token")
     dr.add_argument("name")
     dr.add_argument("--db", default=DEFAULT_DB)
@@ -209,7 +289,23 @@ def build_parser() -> argparse.ArgumentParser:
     oa.add_argument("id")
     oa.add_argument("--name", required=True)
     oa.add_argument("--pin", required=True)
+    oa.add_argument("--supervisor", action="store_true",
+                    help="may also sign in to the supervisor console (/admin)")
     oa.add_argument("--db", default=DEFAULT_DB)
+    ol = osub.add_parser("list", help="list officers (never their PINs)")
+    ol.add_argument("--db", default=DEFAULT_DB)
+    ost = osub.add_parser("set", help="change an officer: PIN, name, enabled, supervisor")
+    ost.add_argument("id")
+    ost.add_argument("--name")
+    ost.add_argument("--pin")
+    able = ost.add_mutually_exclusive_group()
+    able.add_argument("--disable", dest="disabled", action="store_const", const=True)
+    able.add_argument("--enable", dest="disabled", action="store_const", const=False)
+    ost.add_argument("--unlock", action="store_true", help="forget wrong PINs (lockouts)")
+    sv = ost.add_mutually_exclusive_group()
+    sv.add_argument("--supervisor", dest="supervisor", action="store_const", const=True)
+    sv.add_argument("--no-supervisor", dest="supervisor", action="store_const", const=False)
+    ost.add_argument("--db", default=DEFAULT_DB)
     o.set_defaults(func=cmd_officer)
 
     demo = sub.add_parser("demo", help="a whole demo office on this machine")
@@ -229,7 +325,9 @@ def build_parser() -> argparse.ArgumentParser:
         a.add_argument("--server", help="wss://HOST:PORT/ws (default: from the device's "
                        "credentials file)")
         a.add_argument("--token", help="device token: written to the device's credentials "
-                       "file, read from it when not given")
+                       "file, read from it when not given; with none, the app shows a "
+                       "pairing code for a supervisor to approve and stores the token it "
+                       "gets")
         a.add_argument("--device", help="device name (as paired); names its credentials file")
         a.add_argument("--cert-sha256", metavar="FINGERPRINT",
                        help="the server certificate's pin (`antrean tls fingerprint`); "
@@ -248,6 +346,9 @@ def build_parser() -> argparse.ArgumentParser:
             a.add_argument("--clips", help="folder of recorded voice clips")
             a.add_argument("--led", action="append", default=[],
                            help="COUNTER=PORT[:ADDRESS] serial LED display (repeatable)")
+            a.add_argument("--observer", action="store_true",
+                           help="with no token: a public board that is not paired (no "
+                           "pairing code; it reports no device status)")
         a.add_argument("--windowed", action="store_true", help="not full screen")
         a.set_defaults(func=_delegate(module))
 
@@ -300,6 +401,27 @@ def build_parser() -> argparse.ArgumentParser:
     from antrean.simulate import add_arguments as simulation_arguments
     simulation_arguments(sim)
     sim.set_defaults(func=_delegate("antrean.simulate"))
+
+    ce = sub.add_parser("central", help="the directorate's central PostgreSQL: schema, "
+                        "shipping status, the report comparing every office")
+    csub = ce.add_subparsers(dest="central_command", required=True, metavar="ACTION")
+    ci = csub.add_parser("init", help="create or migrate the central schema (partitioned "
+                         "by month)")
+    ci.add_argument("url", help="postgresql://USER:PASSWORD@HOST:PORT/DATABASE")
+    ci.add_argument("--months", type=int, default=12,
+                    help="month partitions to make ahead, from this month (default 12)")
+    cs = csub.add_parser("status", help="what this office has not yet shipped")
+    cs.add_argument("--db", default=DEFAULT_DB)
+    cs.add_argument("--config", help="office TOML")
+    cr = csub.add_parser("report", help="every office side by side, national totals, the "
+                         "worst-waiting offices")
+    cr.add_argument("url", help="postgresql://USER:PASSWORD@HOST:PORT/DATABASE")
+    cr.add_argument("--from", dest="date_from", required=True, help="YYYY-MM-DD")
+    cr.add_argument("--to", dest="date_to", required=True, help="YYYY-MM-DD")
+    cr.add_argument("--format", choices=["xlsx", "pdf", "html"], required=True)
+    cr.add_argument("--out", required=True)
+    cr.add_argument("--lang", choices=["id", "en"], default="id")
+    ce.set_defaults(func=_delegate("antrean.central"))
 
     b = sub.add_parser("bookings", help="import appointment bookings (CSV)")
     bsub = b.add_subparsers(dest="action", required=True)

@@ -23,7 +23,7 @@ import threading
 import time
 from pathlib import Path
 
-from antrean.demo_office import DemoOffice
+from antrean.demo_office import DEMO_SUPERVISOR, DemoOffice
 from server.store.sqlite import Store
 
 log = logging.getLogger("antrean.demo")
@@ -35,6 +35,8 @@ GALLERIES = (
     ("antrean.gallery.board", "display boards, web board, announcement WAVs"),
     ("antrean.gallery.phone", "the phone page through a morning, and the boards' QR page"),
     ("antrean.gallery.reports", "the day's report (csv, xlsx, html, pdf) and the survey page"),
+    ("antrean.gallery.admin", "the supervisor console (/admin)"),
+    ("antrean.gallery.pairing", "each app's pairing screen (a device waiting for approval)"),
 )
 CROWD_COUNTERS = (("loket-1", "sari"), ("loket-4", "andi"), ("loket-5", "joko"))
 
@@ -101,6 +103,9 @@ def run_windows(args: argparse.Namespace) -> int:
         print(f"demo office running: {office.url}  (web board {office.http_url}/display)",
               flush=True)
         print(f"officers: budi/1234, sari/5678 — database in {office.folder}", flush=True)
+        sid, _name, pin = DEMO_SUPERVISOR
+        print(f"supervisor console: {office.http_url}/admin  (officer {sid}, PIN {pin})",
+              flush=True)
         procs: list[subprocess.Popen] = []
         if not args.no_apps:
             exe = [sys.executable, "-m", "antrean"]

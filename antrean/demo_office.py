@@ -21,6 +21,8 @@ DEMO_DEVICES = (("kiosk-1", "kiosk", None), ("kiosk-2", "kiosk", None),
 DEMO_OFFICERS = (("budi", "Budi Santoso", "1234"), ("sari", "Sari Dewi", "5678"),
                  ("andi", "Andi Pratama", "2468"), ("rina", "Rina Wulandari", "1357"),
                  ("joko", "Joko Susilo", "9753"))
+# the office head, who signs in to the supervisor console (/admin)
+DEMO_SUPERVISOR = ("siti", "Siti Rahmawati", "482916")
 
 
 def pair_demo_devices(db_path: str | Path) -> dict[str, str]:
@@ -31,6 +33,9 @@ def pair_demo_devices(db_path: str | Path) -> dict[str, str]:
                   for name, role, counter in DEMO_DEVICES}
         for officer_id, name, pin in DEMO_OFFICERS:
             store.add_officer(officer_id, name, pin)
+        officer_id, name, pin = DEMO_SUPERVISOR
+        store.add_officer(officer_id, name, pin)
+        store.save_officer(officer_id, name, supervisor=True)
     finally:
         store.close()
     return tokens

@@ -1,4 +1,5 @@
-"""How the parts are put together: what the server gets from the reports."""
+"""How the parts are put together: what the server gets from the reports and the
+central shipping."""
 
 from __future__ import annotations
 
@@ -21,5 +22,11 @@ def _retention_fold(config: OfficeConfig):  # noqa: ANN202 (reports.kpi's DayFol
     return retention_fold(config)
 
 
+def _central(config: OfficeConfig, db_path: str | Path):  # noqa: ANN202 (a Shipper)
+    # imported only where an office ships: psycopg and the reports load with it
+    from central.shipper import start_shipper
+    return start_shipper(config, db_path)
+
+
 def report_hooks() -> ReportHooks:
-    return ReportHooks(page=_report_page, retention_fold=_retention_fold)
+    return ReportHooks(page=_report_page, retention_fold=_retention_fold, central=_central)

@@ -156,6 +156,27 @@ class Retention(Strict):
     days: int = Field(default=90, ge=1)
 
 
+class Central(Strict):
+    """Shipping the outbox to the directorate's PostgreSQL (central/, docs/central.md)."""
+
+    # postgresql://USER:PASSWORD@HOST:PORT/DB; None: nothing is shipped. It may carry a
+    # password: no message ever repeats it.
+    url: str | None = None
+    batch_size: int = Field(default=1000, ge=1, le=50_000)
+    # how often the shipper looks for new facts when everything was shipped
+    interval_seconds: float = Field(default=30, ge=0.1, le=3600)
+    # after a failed round the shipper waits 1 s, then twice as long each time, up to this
+    retry_max_seconds: float = Field(default=300, ge=0.1, le=3600)
+
+    @field_validator("url")
+    @classmethod
+    def _postgres_url(cls, v: str | None) -> str | None:
+        if v is not None and not re.match(r"^postgres(ql)?://[^\s]+$", v):
+            raise ValueError("must be a postgresql://USER:PASSWORD@HOST:PORT/DATABASE URL "
+                             "(the value is not repeated here: it may hold a password)")
+        return v
+
+
 class ReportSigner(Strict):
     """Who signs the SKM report the office sends upward ("Mengetahui, Kepala Kantor")."""
     title: Text = Text(id="Kepala Kantor", en="Head of Office")
@@ -179,6 +200,7 @@ class OfficeConfig(Strict):
     booking: Booking = Booking()
     retention: Retention = Retention()
     phone: Phone = Phone()
+    central: Central = Central()
     server: ServerLimits = ServerLimits()
     report: ReportSigner = ReportSigner()
     kiosk: Kiosk = Kiosk()

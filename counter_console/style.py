@@ -5,12 +5,18 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QLabel, QWidget
 
+from office_client.pairing_screen import PairingTheme
+
 FONT_FAMILY = "DejaVu Sans"
 STATE_COLOURS = {"idle": "#334155", "called": "#1d4ed8", "serving": "#15803d",
                  "paused": "#b45309", "logged_out": "#334155"}
 LANE_COLOURS = {"reguler": "#64748b", "disabilitas": "#0e7490", "lansia": "#7c3aed",
                 "ibu-anak": "#be185d"}
 PRIORITY_FALLBACK = "#c2410c"
+# The pairing screen (an unpaired console's code) in the console's colours.
+PAIRING_THEME = PairingTheme(
+    bg="#eef2f7", panel="#ffffff", panel_edge="#cbd5e1", text="#0f172a", muted="#475569",
+    code="#1d4ed8", notice_bg="#fef3c7", notice_fg="#92400e", font_family=FONT_FAMILY)
 
 STYLE = """
 QMainWindow, #root { background: #eef2f7; }

@@ -1,8 +1,9 @@
 """`antrean display`: the hall board app — wiring only.
 
-Owns `BoardController`, which connects the shared `OfficeConnection` (observer without a
-token, display with one) to the pure `Board`, the `BoardScreen`, the voice (espeak-ng WAVs
-rendered on a worker thread so the GUI never blocks, played in order by
+Owns `BoardController`, which connects the shared `OfficeConnection` (display with a
+token; without one, a board that pairs by a code, or a public observer) to the pure
+`Board`, the `BoardScreen` (under the pairing screen while unpaired), the voice (espeak-ng
+WAVs rendered on a worker thread so the GUI never blocks, played in order by
 `AnnouncementPlayer`) and the LED counter displays. `main(args)` builds it from the
 command line and runs the Qt event loop.
 """
@@ -12,6 +13,7 @@ from __future__ import annotations
 import argparse
 import logging
 import queue
+import socket
 import sys
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -21,8 +23,10 @@ from PySide6.QtCore import QObject, QTimer, Signal, Slot
 
 from display_board.board import Board, BoardFilter, Call
 from display_board.leds import LedPusher, LedSpecError, open_displays
-from display_board.screens import BoardScreen
+from display_board.screens import PAIRING_THEME, BoardScreen
 from office_client.connection import OfficeConnection
+from office_client.pairing import device_label
+from office_client.pairing_screen import PairingScreen
 from voice.player import Announcement, AnnouncementPlayer
 from voice.synth import Synthesizer, VoiceUnavailable
 
@@ -44,14 +48,17 @@ class BoardController(QObject):
                  led_specs: list[str] | None = None, voice: bool = True,
                  synthesizer: Synthesizer | None = None, lang: str = "id",
                  cert_sha256: str | None = None, credentials_path: Path | None = None,
-                 parent: QObject | None = None) -> None:
+                 pair: bool = False, parent: QObject | None = None) -> None:
         super().__init__(parent)
-        role = "display" if token else "observer"
+        # A token: a paired board. None: it pairs by a code (`pair`), else it is a public
+        # observer.
+        role = "display" if token or pair else "observer"
         self.connection = OfficeConnection(url, role, device, token, parent=self,
                                            cert_sha256=cert_sha256,
-                                           credentials_path=credentials_path)
+                                           credentials_path=credentials_path, pair=pair)
         self.board = Board(self.connection.model, BoardFilter.parse(zone, counters))
         self.screen = BoardScreen(self.board, lang)
+        self.pairing_screen = PairingScreen(self.connection, PAIRING_THEME, self.screen)
         self.english = english
         self.voice_enabled = voice
         self.calls_announced: list[Call] = []
@@ -196,14 +203,17 @@ def main(args: argparse.Namespace) -> int:
     except LedSpecError as exc:
         print(f"antrean: {exc}", file=sys.stderr)
         return 2
-    try:  # no token anywhere: a public observer board
+    try:  # no token anywhere: the board pairs by a code (or, --observer, stays public)
         creds, creds_path = credentials.from_args(args, "display", token_required=False)
     except credentials.CredentialsError as exc:
         print(f"antrean: {exc}", file=sys.stderr)
         return 1
     shell = AppShell("antrean-display", FONT_FAMILY)
+    pair = creds.token is None and not getattr(args, "observer", False)
+    device = device_label("display", creds.device, socket.gethostname()) if pair \
+        else creds.device
     controller = BoardController(
-        creds.server, token=creds.token, device=creds.device,
+        creds.server, token=creds.token, device=device, pair=pair,
         zone=getattr(args, "zone", None), counters=getattr(args, "counters", None),
         english=bool(getattr(args, "english", False)), clips=getattr(args, "clips", None),
         led_specs=list(getattr(args, "led", None) or []),

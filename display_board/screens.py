@@ -19,6 +19,7 @@ from PySide6.QtWidgets import QWidget
 from display_board.board import Board, BoardView, Call, WaitingRow
 from i18n import t
 from i18n.formats import format_number
+from office_client.pairing_screen import PairingTheme
 
 FONT_FAMILY = "DejaVu Sans"
 MARQUEE_MS = 30
@@ -41,6 +42,11 @@ OFFLINE_AMBER = QColor("#ffb020")  # the staff-visible offline band (dark text o
 OPEN = QColor("#2ecc71")
 PAUSED = QColor("#f5a623")
 CLOSED = QColor("#5b6680")
+# The pairing screen (an unpaired board's code): the board's colours, the code in amber.
+PAIRING_THEME = PairingTheme(
+    bg=BG.name(), panel=PANEL.name(), panel_edge=PANEL_EDGE.name(), text=TEXT.name(),
+    muted=MUTED.name(), code=NUMBER.name(), notice_bg=PAUSED.name(), notice_fg="#07101f",
+    font_family=FONT_FAMILY)
 
 
 def board_font(px: float, bold: bool = True) -> QFont:

@@ -35,8 +35,14 @@ from kiosk.widgets import (
     draw_text,
     paint_lane_icon,
 )
+from office_client.pairing_screen import PairingScreen, PairingTheme
 
 PAGES = ("home", "category", "booking", "info", "issuing", "ticket")
+# The pairing screen (an unpaired kiosk's code) in the kiosk's own colours.
+PAIRING_THEME = PairingTheme(
+    bg=NORMAL.bg, panel=NORMAL.card_bg, panel_edge=NORMAL.card_border, text=NORMAL.text,
+    muted=NORMAL.muted, code=NORMAL.header_bg, notice_bg=NORMAL.warn_bg,
+    notice_fg=NORMAL.warn_fg, font_family=FONT_FAMILY)
 KEY_ROWS = ("1234567890", "QWERTYUIOP", "ASDFGHJKL-", "ZXCVBNM")
 
 
@@ -713,6 +719,8 @@ class KioskWindow(QWidget):
         self._apply_orientation()
         controller.changed.connect(self.render)
         self.render()
+        # Over everything while the kiosk waits for its pairing code to be approved.
+        self.pairing_screen = PairingScreen(controller.connection, PAIRING_THEME, self)
 
     @property
     def flow(self) -> KioskFlow:
@@ -775,6 +783,8 @@ class KioskWindow(QWidget):
 
     # A scanner in keyboard mode types the code and presses Enter: treat it like touches.
     def keyPressEvent(self, event: QKeyEvent) -> None:
+        if self.pairing_screen.isVisible():
+            return
         key = event.key()
         text = event.text()
         flow = self.flow

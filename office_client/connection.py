@@ -15,6 +15,11 @@ command ids.
   and the state becomes "certificate_rejected" until the right one is seen again. With no
   pin yet, the first certificate seen is pinned (trust on first use, logged) and written
   to the device's credentials file.
+- Pairing by a code (`pair=True` and no token): each connection sends the pairing `hello`
+  and `pairing_changed` carries what the pairing screen shows (the code); on `paired` the
+  name and token go into the credentials file (never on screen or in a log) and the next
+  connection says `hello` with them. The state is "pairing" while a code is on screen;
+  `pairing_changed(None)` once the first `welcome` came.
 """
 
 from __future__ import annotations
@@ -33,6 +38,7 @@ from PySide6.QtWebSockets import QWebSocket
 
 from office_client import credentials
 from office_client.model import Applied, OfficeModel
+from office_client.pairing import Paired, Pairing, PairingView
 from protocol import messages as m
 
 log = logging.getLogger("antrean.client")
@@ -74,6 +80,7 @@ class OfficeConnection(QObject):
     """Signals carry plain dicts; slots run in the GUI thread."""
 
     # "connecting" | "online" | "offline" | "unauthorized" | "certificate_rejected"
+    # | "pairing" (a pairing code on screen)
     state_changed = Signal(str)
     certificate_pinned = Signal(str)  # trust on first use: the fingerprint now pinned
     certificate_refused = Signal(str)  # each refused certificate's fingerprint ("" if none)
@@ -81,12 +88,14 @@ class OfficeConnection(QObject):
     event_applied = Signal(dict)  # an event message, applied to the model
     result_received = Signal(dict)  # every result message
     server_error = Signal(dict)  # an `error` message
+    pairing_changed = Signal(object)  # a PairingView while unpaired; None once welcomed
+    paired = Signal(str)  # the name a supervisor's approval gave this device (no token)
 
     def __init__(self, url: str, role: str, device: str | None = None,
                  token: str | None = None, model: OfficeModel | None = None,
                  command_timeout_s: float = 15.0, parent: QObject | None = None, *,
                  cert_sha256: str | None = None,
-                 credentials_path: str | Path | None = None) -> None:
+                 credentials_path: str | Path | None = None, pair: bool = False) -> None:
         super().__init__(parent)
         self.url, self.role, self.device, self.token = url, role, device, token
         self.tls = credentials.is_tls(url)
@@ -101,6 +110,9 @@ class OfficeConnection(QObject):
         # officer's session. Never written to disk: a restarted app logs in again.
         self.officer_session: str | None = None
         self.pending: dict[str, Pending] = {}
+        # Unpaired (`pair` and no token): ask for a pairing code instead of saying hello.
+        self.pairing: Pairing | None = Pairing(role, device or role) \
+            if pair and token is None else None
         self._welcomed = False
         self._stopped = True
         self._backoff = BACKOFF_START_MS
@@ -136,6 +148,13 @@ class OfficeConnection(QObject):
     def online(self) -> bool:
         return self.state == "online"
 
+    def pairing_view(self) -> PairingView | None:
+        """What the pairing screen shows now; None when this device is not pairing."""
+        return self.pairing.view() if self.pairing is not None else None
+
+    def _pairing_changed(self) -> None:
+        self.pairing_changed.emit(self.pairing_view())
+
     def _set_state(self, state: str) -> None:
         if state != self.state:
             self.state = state
@@ -156,6 +175,11 @@ class OfficeConnection(QObject):
             return  # refused before a word (or the token) is sent
         self._backoff = BACKOFF_START_MS
         self._welcomed = False
+        if self.pairing is not None and self.token is None:
+            self.pairing.connected()
+            self._send(self.pairing.hello(self.model.seq))
+            self._pairing_changed()
+            return
         hello = m.hello(self.role, self.device, self.token, self.model.seq)
         if self.officer_session:  # back into the officer's session after a reconnect
             hello["session"] = self.officer_session
@@ -168,10 +192,16 @@ class OfficeConnection(QObject):
             p.sent = False
         if self.state not in ("unauthorized", CERTIFICATE_REJECTED):
             self._set_state("offline")
+        delay = self._backoff
+        if self.pairing is not None:
+            if self.pairing.online:
+                self.pairing.disconnected()
+                self._pairing_changed()
+            delay = self.pairing.retry_delay_ms(delay)
         # Qt may report one failed attempt twice (errorOccurred and disconnected):
         # schedule one retry per attempt, so the backoff doubles once.
         if not self._stopped and not self._retry.isActive():
-            self._retry.start(self._backoff)
+            self._retry.start(delay)
             self._backoff = min(self._backoff * 2, BACKOFF_MAX_MS)
 
     @Slot(QAbstractSocket.SocketError)
@@ -241,9 +271,40 @@ class OfficeConnection(QObject):
         elif kind == "result":
             self._on_result(msg)
         elif kind == "error":
-            if msg.get("error", {}).get("code") == m.ErrorCode.UNAUTHORIZED:
+            if self.pairing is not None and self.token is None:
+                self.pairing.on_error(msg)  # a new code is asked for on reconnecting
+                self._pairing_changed()
+            elif msg.get("error", {}).get("code") == m.ErrorCode.UNAUTHORIZED:
                 self._set_state("unauthorized")
             self.server_error.emit(msg)
+        elif kind == "pairing" and self.pairing is not None and self.token is None:
+            if self.pairing.on_pairing(msg):
+                self._set_state("pairing")
+                self._pairing_changed()
+        elif kind == "paired" and self.pairing is not None and self.token is None:
+            paired = self.pairing.on_paired(msg)
+            if paired is not None:
+                self._adopt(paired)
+
+    def _adopt(self, paired: Paired) -> None:
+        """Take the name and token a supervisor's approval gave this device: stored in
+        its credentials file; the server closes this socket and the next connection
+        says `hello` with them."""
+        self.device, self.token = paired.name, paired.token
+        if self.credentials_path is not None:
+            try:
+                credentials.store_paired(self.credentials_path, self.url, paired.name,
+                                         paired.token, self.cert_sha256)
+            except credentials.CredentialsError as exc:
+                log.error("paired as %s, but the token could not be stored (the device "
+                          "must be paired again after a restart): %s", paired.name, exc)
+        else:
+            log.warning("paired as %s; no credentials file: the token is kept in memory "
+                        "only", paired.name)
+        self._set_state("connecting")
+        self._pairing_changed()
+        self.paired.emit(paired.name)
+        self._ws.close()  # the server closes it too; either way, hello again with the token
 
     def _on_welcome(self, msg: dict[str, Any]) -> None:
         self.session = msg.get("session") or {}
@@ -251,6 +312,9 @@ class OfficeConnection(QObject):
             self.officer_session = None  # the server ended it (logout, day end, elsewhere)
         self.model.load_welcome(msg)
         self._welcomed = True
+        if self.pairing is not None:  # paired, and now welcomed: the app carries on
+            self.pairing = None
+            self._pairing_changed()
         self._set_state("online")
         self.welcomed.emit(msg)
         for cmd_id, p in self.pending.items():  # re-send what was not confirmed

@@ -10,8 +10,9 @@ whole `<config>/antrean` folder — the demo and the tests use it):
 An app started with `--server URL --token T [--cert-sha256 FP]` writes it; started without
 `--token` it reads the token and the pin from it, so a token never has to appear on a
 command line or in an autostart entry. The connection writes the pin into it on the first
-TLS connection when none was given (trust on first use). Pairing by a code will write the
-same file: this module is its only reader and writer. No Qt here.
+TLS connection when none was given (trust on first use), and the name and token a
+supervisor's approval gives it (pairing by a code, `store_paired`): this module is the
+file's only reader and writer. No Qt here.
 """
 
 from __future__ import annotations
@@ -148,6 +149,18 @@ def store_pin(path: str | Path, fingerprint: str) -> None:
     save(path, replace(load(path), cert_sha256=normalize_fingerprint(fingerprint)))
 
 
+def store_paired(path: str | Path, server: str, name: str, token: str,
+                 cert_sha256: str | None = None) -> Credentials:
+    """Record the name and token a supervisor's approval gave this device (pairing by a
+    code), keeping the server and the pinned certificate on file (else `cert_sha256`)."""
+    stored = load(path) if Path(path).exists() else None
+    pin = stored.cert_sha256 if stored and stored.server == server else None
+    wanted = Credentials(server, name, token, pin or cert_sha256)
+    save(path, wanted)
+    log.info("paired as %s: credentials written to %s", name, path)
+    return wanted
+
+
 def resolve(name: str, server: str | None = None, device: str | None = None,
             token: str | None = None, cert_sha256: str | None = None,
             token_required: bool = True, directory: str | Path | None = None,
@@ -159,7 +172,8 @@ def resolve(name: str, server: str | None = None, device: str | None = None,
     file for the same server, else none (pinned on first use). Without `token` the token
     comes from the file; `server` and `cert_sha256`, when given, replace what is on file
     (a renewed certificate is pinned again by starting once with `--cert-sha256`). A
-    display may run without a token (as an observer): `token_required=False`."""
+    device that pairs by a code (or a display run as an observer) starts without a token:
+    `token_required=False`."""
     path = credentials_path(name, directory)
     pin = None
     if cert_sha256:
@@ -176,7 +190,10 @@ def resolve(name: str, server: str | None = None, device: str | None = None,
         kept_pin = stored.cert_sha256 if stored and stored.server == server else None
         wanted = Credentials(server, device, token, pin or kept_pin)
     elif stored is not None:
-        wanted = Credentials(server or stored.server, device or stored.device, stored.token,
+        # A paired device keeps the name its token was issued for (pairing by a code may
+        # give it another name than the --device its file is named after).
+        name_on_file = (stored.device or device) if stored.token else (device or stored.device)
+        wanted = Credentials(server or stored.server, name_on_file, stored.token,
                              pin or stored.cert_sha256)
     elif token_required:
         raise CredentialsError(f"no credentials for device {name!r} in {path}: start once "
@@ -184,8 +201,9 @@ def resolve(name: str, server: str | None = None, device: str | None = None,
     elif server:
         wanted = Credentials(server, device, None, pin)
     else:
-        raise CredentialsError("--server is required (no credentials file "
-                               f"for {name!r} in {path})")
+        raise CredentialsError(f"no credentials for device {name!r} in {path}: start once "
+                               "with --server URL (the app then shows a pairing code for a "
+                               "supervisor to approve)")
     if wanted != stored:
         save(path, wanted)
         log.info("credentials of %s written to %s", name, path)

@@ -35,9 +35,15 @@ class Role(StrEnum):
     ADMIN = "admin"
     OBSERVER = "observer"
     TABLET = "tablet"  # survey tablet at a counter: paired bound to that counter
+    SUPERVISOR = "supervisor"  # a person at the /admin console: officer id + PIN, no token
 
 
 ROLES: frozenset[str] = frozenset(r.value for r in Role)
+# Roles a device is paired for (a token, or a pairing code); a supervisor is a person.
+PAIRED_ROLES: frozenset[str] = frozenset({Role.KIOSK, Role.COUNTER, Role.DISPLAY, Role.ADMIN,
+                                          Role.TABLET})
+# what a supervisor may pair a waiting device as (`approve_pairing`)
+PAIRABLE_ROLES = ("kiosk", "counter", "display", "tablet")
 # Roles that receive only what a hall screen shows (`public_event`, `public_snapshot`):
 # screens anyone can look at, and devices anyone can walk up to (a kiosk, the survey
 # tablet at a desk).
@@ -137,6 +143,11 @@ class Scores:
 
 
 @dataclass(frozen=True)
+class Flag:
+    """true or false."""
+
+
+@dataclass(frozen=True)
 class Choices:
     """A record of optional fields, each one of its codes: {"field": "code", ...}."""
     fields: dict[str, tuple[str, ...]]
@@ -158,7 +169,7 @@ class Count:
     high: int
 
 
-Arg = Str | Text | Bilingual | When | Scores | Choices | Rows | Count
+Arg = Str | Text | Bilingual | When | Scores | Choices | Rows | Count | Flag
 
 
 def _checked(kind: Arg, value: Any) -> Any:
@@ -185,9 +196,17 @@ def _checked(kind: Arg, value: Any) -> Any:
             return {field: code for field, code in value.items() if code is not None}
         case Rows() if isinstance(value, list) and len(value) <= kind.limit:
             return value
+        case Flag() if isinstance(value, bool):
+            return value
         case Count() if type(value) is int and kind.low <= value <= kind.high:
             return value
     raise ValueError
+
+
+def check_value(kind: Arg, value: Any) -> Any:
+    """`value` as an argument of this kind takes it; ValueError if it is not one (for a
+    command that checks the records inside a `Rows` argument)."""
+    return _checked(kind, value)
 
 
 # The survey's optional respondent profile (PermenPAN-RB 14/2017's characteristics):
@@ -210,11 +229,19 @@ ARGS: dict[str, Arg] = {
     "detail": Text(NOTE_CHARS), "comment": Text(2000, lines=True),  # from a text area
     "text": Bilingual(NOTE_CHARS), "answers": Scores(9, 1, 4), "bookings": Rows(5000),
     "profile": Choices(SURVEY_PROFILE),
+    # the supervisor's (see the commands below)
+    "name": Text(NAME_CHARS), "code": Str(limit=20), "kiosk": Str(), "request": Str(),
+    "role": Str(values=PAIRABLE_ROLES), "position": Str(values=("front", "keep")),
+    "quota": Count(0, 100_000), "supervisor": Flag(), "disabled": Flag(), "unlock": Flag(),
+    "day": When(date=True), "limit": Count(1, 500), "days": Rows(366),
 }
 # A kiosk's offline issuing: numbers it asks to lease at once, offline tickets per sync.
 LEASE_COUNT_MAX = 100
 SYNC_BATCH_MAX = 100
 ARGS.update({"count": Count(1, LEASE_COUNT_MAX), "tickets": Rows(SYNC_BATCH_MAX)})
+# an argument that means something narrower in one command than ARGS says
+DEVICE_NAME = Str(limit=40)
+BILINGUAL_REASON = Bilingual(REASON_CHARS)
 
 
 @dataclass(frozen=True)
@@ -227,6 +254,10 @@ class CommandSpec:
     optional: tuple[str, ...] = ()
     answered_by: str = "engine"
     hub_checked: tuple[str, ...] = ()
+    kinds: tuple[tuple[str, Arg], ...] = ()  # (argument, its kind here) instead of ARGS'
+
+    def kind(self, arg: str) -> Arg:
+        return next((kind for name, kind in self.kinds if name == arg), ARGS[arg])
 
 
 def _spec(roles: Iterable[str], required: tuple[str, ...] = (),
@@ -235,6 +266,7 @@ def _spec(roles: Iterable[str], required: tuple[str, ...] = (),
 
 
 _K, _C, _D, _A, _T = Role.KIOSK, Role.COUNTER, Role.DISPLAY, Role.ADMIN, Role.TABLET
+_S = Role.SUPERVISOR
 
 COMMANDS: dict[str, CommandSpec] = {
     # a kiosk issues tickets
@@ -257,13 +289,31 @@ COMMANDS: dict[str, CommandSpec] = {
     "transfer": _spec({_C}, ("counter", "service"), ("stage", "lane", "to_counter", "note")),
     "pause": _spec({_C}, ("counter",), ("reason",)),
     "resume": _spec({_C}, ("counter",)),
-    "open_counter": _spec({_A, _C}, ("counter",)),
-    "close_counter": _spec({_A, _C}, ("counter",), ("reason",)),
-    "cancel": _spec({_C, _A}, ("ticket",), ("reason",)),
-    # the office's admin
-    "set_announcement": _spec({_A}, ("text",), ("until",)),
-    "import_bookings": _spec({_A}, ("bookings",)),
-    "report_link": _spec({_A}, ("from", "to", "format"), ("lang",), answered_by="hub"),
+    "open_counter": _spec({_A, _C, _S}, ("counter",)),
+    "close_counter": _spec({_A, _C, _S}, ("counter",), ("reason",)),
+    "cancel": _spec({_C, _A, _S}, ("ticket",), ("reason",)),
+    # the office's admin (and supervisor)
+    "set_announcement": _spec({_A, _S}, ("text",), ("until",)),
+    "import_bookings": _spec({_A, _S}, ("bookings",)),
+    "report_link": _spec({_A, _S}, ("from", "to", "format"), ("lang",), answered_by="hub"),
+    # the supervisor's console (/admin): the day's decisions, people, devices, settings
+    "pause_issuing": _spec({_S}, ("service", "reason"), kinds=(("reason", BILINGUAL_REASON),)),
+    "resume_issuing": _spec({_S}, ("service",)),
+    "set_quota": _spec({_S}, ("service", "lane"), ("quota",)),
+    "reinstate": _spec({_S}, ("ticket",)),
+    "move_ticket": _spec({_S}, ("ticket",), ("service", "lane", "to_counter", "position")),
+    "reprint": _spec({_S}, ("ticket", "kiosk")),
+    "take_reprint": _spec({_K}, ("request",)),
+    "set_holidays": _spec({_S}, ("days",)),
+    "save_officer": _spec({_S}, ("officer", "name"), ("pin", "supervisor", "disabled", "unlock"),
+                          answered_by="hub"),
+    "approve_pairing": _spec({_S}, ("code", "name", "role"), ("counter",), answered_by="hub",
+                             kinds=(("name", DEVICE_NAME),)),
+    "reject_pairing": _spec({_S}, ("code",), answered_by="hub"),
+    "revoke_device": _spec({_S}, ("name",), answered_by="hub", kinds=(("name", DEVICE_NAME),)),
+    "reload_config": _spec({_S}, answered_by="hub"),
+    "audit": _spec({_S}, (), ("day", "officer", "ticket", "limit"), answered_by="hub"),
+    "ticket_history": _spec({_S}, ("ticket",), ("day",), answered_by="hub"),
     # several roles
     "report_device_status": _spec({_K, _D, _C}, ("status",), ("detail",)),
     "submit_survey": _spec({_K, _C, _A, APPLICANT}, ("ticket", "answers"),
@@ -282,7 +332,7 @@ def check_args(name: str, args: dict[str, Any], skip: tuple[str, ...] = ()) -> d
     naming the first bad argument."""
     spec, checked = COMMANDS[name], {}
     for arg in spec.required + spec.optional:
-        value, kind = args.get(arg), ARGS[arg]
+        value, kind = args.get(arg), spec.kind(arg)
         if arg in skip:
             continue
         if value is None or value == "":
@@ -322,6 +372,16 @@ class Event(StrEnum):
     SURVEY_SUBMITTED = "survey_submitted"
     NUMBERS_LEASED = "numbers_leased"  # a kiosk leased numbers for offline issuing
     OFFLINE_TICKET_REFUSED = "offline_ticket_refused"  # a synced entry was refused
+    # the supervisor's
+    TICKET_REINSTATED = "ticket_reinstated"
+    REPRINT_REQUESTED = "reprint_requested"
+    OFFICER_CHANGED = "officer_changed"
+    PAIRING_REQUESTED = "pairing_requested"
+    PAIRING_CLOSED = "pairing_closed"
+    DEVICE_PAIRED = "device_paired"
+    DEVICE_REVOKED = "device_revoked"
+    CALENDAR_CHANGED = "calendar_changed"
+    CONFIG_RELOADED = "config_reloaded"
 
 
 EVENT_NAMES: frozenset[str] = frozenset(e.value for e in Event)
@@ -518,7 +578,8 @@ PUBLIC_TICKET_FIELDS = ("id", "number", "service", "stage", "lane", "status", "c
                         "issued_at", "called_at")
 PUBLIC_COUNTER_FIELDS = ("id", "name", "zone", "services", "lanes", "stages", "status")
 PUBLIC_SERVICE_FIELDS = ("id", "prefix", "name", "lanes", "stages", "open", "closed_reason",
-                         "waiting", "estimated_wait_s", "quota", "issued", "info")
+                         "waiting", "estimated_wait_s", "quota", "issued", "info",
+                         "issuing_paused", "holiday", "quota_today")
 PUBLIC_LANE_FIELDS = ("id", "name", "priority")
 # public_url: printed on every ticket; the boards' QR code leads to its /ikuti page
 PUBLIC_OFFICE_FIELDS = ("id", "name", "timezone", "languages", "day", "ticket_footer",
@@ -594,6 +655,9 @@ _PUBLIC_EVENT_KEYS: dict[str, dict[str, Any]] = {
     "day_rolled_over": {"day": _SAME, "previous_day": _SAME},
     "announcement": {"text": lambda text: _pick(text, ("id", "en")), "until": _SAME},
     "service_changed": {"service": public_service},
+    "ticket_reinstated": {"ticket": public_ticket},
+    # the kiosk named prints it again (`take_reprint`, its own requests only)
+    "reprint_requested": {"request": _SAME, "ticket": _SAME, "kiosk": _SAME},
 }
 
 

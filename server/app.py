@@ -125,6 +125,12 @@ async def _serve(config: OfficeConfig, db_path: str | Path, host: str, port: int
         hub.engine.public_url = f"http://{bound_host}:{bound_port}"
     if hub_ready:
         hub_ready(hub)
+    shipper = None
+    if reports is not None and reports.central is not None and config.central.url:
+        try:
+            shipper = reports.central(config, db_path)
+        except Exception:  # the centre is never a reason for the office not to open
+            log.exception("cannot start shipping to the central database")
     stop = stop or asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -137,6 +143,8 @@ async def _serve(config: OfficeConfig, db_path: str | Path, host: str, port: int
     try:
         await stop.wait()
     finally:
+        if shipper is not None:
+            await asyncio.to_thread(shipper.stop)
         await hub.stop()
         store.close()
         log.info("server stopped")

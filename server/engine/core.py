@@ -67,6 +67,8 @@ class Engine:
         self.bookings: dict[str, Booking] = {}
         self.announcement: dict[str, Any] | None = None
         self.device_status: dict[str, dict[str, Any]] = {}
+        # the office's calendar (a supervisor's `set_holidays`): ISO date -> {id, en} name
+        self.holidays: dict[str, dict[str, str]] = {}
         self.service_open = {s: self.service_state(s, now)[0] for s in self.service_cfg}
         # what changed since the last drain, for the store
         self._gone_tickets: list[dict[str, Any]] = []  # records of tickets no longer held
@@ -87,6 +89,10 @@ class Engine:
                                                    for s in self.service_cfg}
         self.officer_stats: dict[str, dict[str, float]] = {}
         self.alerts: dict[str, dict[str, Any]] = {}  # "service/kind" -> alert
+        # a supervisor's decisions for today (handlers/supervisor.py)
+        self.issuing_paused: dict[str, dict[str, str]] = {}  # service -> reason {id, en}
+        self.quota_today: dict[str, dict[str, int]] = {}  # service -> {lane: quota}
+        self.reprints: dict[str, dict[str, Any]] = {}  # request -> {ticket, kiosk, at}
         # offline issuing (handlers/offline.py): kiosk -> "service/lane" -> {number:
         # leased at}, the numbers each kiosk holds unused; the kiosk's id of each synced
         # offline ticket -> [ticket id, digest of the entry]. Today's only: a new day
@@ -184,7 +190,10 @@ class Engine:
                 "estimated_wait_s": stats["estimated_wait_s"],
                 "target_wait_minutes": svc.target_wait_minutes, "quota": dict(svc.quota),
                 "issued": {lane: self.issued.get(f"{sid}/{lane}", 0) for lane in svc.lanes},
-                "info": svc.info.model_dump() if svc.info else None}
+                "info": svc.info.model_dump() if svc.info else None,
+                "issuing_paused": self.issuing_paused.get(sid),
+                "holiday": self.holidays.get(self.local_date(now).isoformat()),
+                "quota_today": dict(self.quota_today.get(sid, {}))}
 
     def counter_wire(self, cid: str) -> dict[str, Any]:
         cfg = self.counter_cfg[cid]
@@ -223,6 +232,7 @@ class Engine:
             "announcement": self.announcement,
             "alerts": list(self.alerts.values()),
             "device_status": list(self.device_status.values()),
+            "holidays": self.holidays_wire(),
         }
         return public_snapshot(snap) if role in PUBLIC_ROLES else snap
 
@@ -232,6 +242,8 @@ class Engine:
                 "recent_calls": list(self.recent_calls), "officer_stats": self.officer_stats,
                 "announcement": self.announcement, "device_status": self.device_status,
                 "alerts": self.alerts, "service_open": self.service_open,
+                "holidays": self.holidays, "issuing_paused": self.issuing_paused,
+                "quota_today": self.quota_today, "reprints": self.reprints,
                 "leases": self.leases, "offline_ids": self.offline_ids}
 
     @classmethod
@@ -254,6 +266,12 @@ class Engine:
             alerts = meta.get("alerts") or {}
             eng.alerts = dict(alerts) if isinstance(alerts, dict) else {}
             eng.service_open.update(meta.get("service_open", {}))
+            eng.holidays = dict(meta.get("holidays") or {})
+            eng.issuing_paused = {s: r for s, r in (meta.get("issuing_paused") or {}).items()
+                                  if s in eng.service_cfg}
+            eng.quota_today = {s: q for s, q in (meta.get("quota_today") or {}).items()
+                               if s in eng.service_cfg}
+            eng.reprints = dict(meta.get("reprints") or {})
             eng.leases = dict(meta.get("leases") or {})
             eng.offline_ids = dict(meta.get("offline_ids") or {})
             # before 0.4 the meta record listed who answered the survey (growing all day,
@@ -336,6 +354,15 @@ class Engine:
         self.touch(ticket)
         return ticket
 
+    def quota(self, service: str, lane: str) -> int | None:
+        """Today's quota of a service's lane: a supervisor's `set_quota`, else the
+        configured one (None: no quota)."""
+        today = self.quota_today.get(service, {})
+        return today[lane] if lane in today else self.service_cfg[service].quota.get(lane)
+
+    def holidays_wire(self) -> list[dict[str, Any]]:
+        return [{"date": day, "name": name} for day, name in sorted(self.holidays.items())]
+
     def counter(self, cid: str) -> CounterState:
         if cid not in self.counters:
             raise EngineError(ErrorCode.NOT_FOUND, "err_unknown_counter", counter=cid)
@@ -367,14 +394,18 @@ class Engine:
         svc = self.service_cfg[service]
         office = self.config.office
         local = now.astimezone(self.tz)
+        if local.date().isoformat() in self.holidays:
+            return False, "holiday"
+        if service in self.issuing_paused:
+            return False, "paused"
         if local.isoweekday() not in office.working_days:
             return False, "not_working_day"
         if local.time() < (svc.opening_time or office.opening_time):
             return False, "before_opening"
         if local.time() >= (svc.cutoff_time or office.closing_time):
             return False, "after_cutoff"
-        if all(lane in svc.quota and self.issued.get(f"{service}/{lane}", 0) >= svc.quota[lane]
-               for lane in svc.lanes):
+        if all((quota := self.quota(service, lane)) is not None
+               and self.issued.get(f"{service}/{lane}", 0) >= quota for lane in svc.lanes):
             return False, "quota_reached"
         return True, None
 

@@ -29,6 +29,8 @@ TRANSITIONS: dict[str, dict[str, str]] = {
     "transfer": {CALLED: WAITING, SERVING: WAITING},
     "cancel": {WAITING: CANCELLED, CALLED: CANCELLED, SERVING: CANCELLED},
     "expire": {WAITING: EXPIRED, CALLED: EXPIRED, SERVING: EXPIRED},  # the day ended
+    # a supervisor lets a no-show who came back wait again (the same day)
+    "reinstate": {NO_SHOW: WAITING},
 }
 
 # The counter's: action -> {status before: status after}. A counter starts the day closed.

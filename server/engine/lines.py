@@ -63,6 +63,23 @@ class Lines:
             line.clear()
             line.update((tk.id, tk) for tk in ordered)
 
+    def add_in_order(self, ticket: Ticket) -> None:
+        """Add a ticket to its line at the place its `queued_at` gives it (a ticket that
+        joins again, or is moved, keeping its place or put at the front)."""
+        self.add(ticket)
+        if ticket.reserved_counter not in self.reserved and self.key(ticket)[2] == BOOKING_LINE:
+            return  # a booking line is in slot order (`add` keeps it so)
+        line = self.line_of(ticket)
+        ordered = sorted(line.values(), key=attrgetter("queued_at"))
+        line.clear()
+        line.update((tk.id, tk) for tk in ordered)
+
+    def line_of(self, ticket: Ticket) -> dict[str, Ticket]:
+        """The line a waiting ticket is (or would be) in."""
+        if ticket.reserved_counter in self.reserved:
+            return self.reserved[ticket.reserved_counter]
+        return self._line(self.key(ticket))
+
     def add_by_time(self, ticket: Ticket) -> None:
         """Add a ticket that joins as if it had come at its `queued_at` (a kiosk's offline
         ticket, handed over later): before the first ticket of its line that came after

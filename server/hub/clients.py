@@ -59,6 +59,13 @@ class Client:
     sent: int = 0
     acknowledged: int = 0
     probing: bool = False  # a ping is out to move `acknowledged` forward
+    # whose re-sent commands are answered from the results kept (default: its device);
+    # a supervisor's console: its label and officer (a label is anyone's to pick)
+    results_key: str | None = None
+
+    @property
+    def key(self) -> str | None:
+        return self.results_key or self.device
 
     def identify(self, role: str, device: str, counter_binding: str | None = None) -> None:
         """Who it is, once its hello is accepted."""

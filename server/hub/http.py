@@ -1,5 +1,5 @@
 """Plain HTTP on the WebSocket port: health, the applicant's ticket page, the web board,
-the survey tablet's page and one-time report links.
+the survey tablet's page, the supervisor console and one-time report links.
 
 `route()` is websockets' `process_request` hook: it returns a Response for HTTP paths
 and None for `/ws`, which then continues as a WebSocket handshake. The request path
@@ -46,9 +46,10 @@ SVG = "image/svg+xml"
 # what /static/<name> serves: these names and nothing else
 STATIC_FILES = {"display.css": CSS, "display.js": JS, "ticket.css": CSS, "ticket.js": JS,
                 "phone-strings.json": JSON, "tablet.css": CSS, "tablet.js": JS,
-                "board-strings.json": JSON}
+                "board-strings.json": JSON,
+                "admin.css": CSS, "admin.js": JS, "admin-strings.json": JSON}
 # the HTML pages, each served at its own path only
-PAGE_FILES = ("display.html", "ticket.html", "tablet.html")
+PAGE_FILES = ("display.html", "ticket.html", "tablet.html", "admin.html")
 
 SECURITY_HEADERS = [("X-Content-Type-Options", "nosniff"), ("Referrer-Policy", "no-referrer"),
                     ("Cache-Control", "no-store")]
@@ -178,6 +179,8 @@ class Routes:
             body, content_type = self.follow[path]
             return html_response(body) if content_type == HTML else respond(200, body,
                                                                             content_type)
+        if path == "/admin":  # the supervisor console: it logs in over /ws, the page is public
+            return page("admin.html")
         if path.startswith(STATIC_PREFIX):
             return static(path.removeprefix(STATIC_PREFIX))
         return not_found()

@@ -37,28 +37,46 @@ from typing import Any
 import websockets
 from websockets.asyncio.server import ServerConnection, broadcast
 from websockets.exceptions import ConnectionClosed
-from websockets.frames import CloseCode
+from websockets.frames import CloseCode, Frame
 from websockets.protocol import State
 
 from config.office import OfficeConfig
 from i18n import t
 from protocol import messages as m
 from server.engine import Actor, Engine
+from server.engine.model import Changes, EngineError, Outcome
 from server.hub import http, phone
 from server.hub.clients import Client, TokenBucket
 from server.hub.links import ReportLinks
 from server.hub.metrics import CALL_COMMANDS, CONTENT_TYPE, HubMetrics, HubState
 from server.hub.report_hooks import ReportHooks
+from server.hub.supervision import Supervision
 from server.store import retention
 from server.store.sqlite import RESULT_TTL, Store, encode_part
 
 log = logging.getLogger("antrean.hub")
+
+
+class _NoFrames(logging.Filter):
+    """websockets' debug log writes every frame it sends and receives, and a hello or a
+    login frame holds a PIN or a device token: those records are dropped (its other debug
+    lines, request lines and headers, stay)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not (isinstance(record.args, tuple) and record.args
+                    and isinstance(record.args[0], Frame))
+
+
+websockets_log = logging.getLogger("antrean.hub.websockets")
+websockets_log.addFilter(_NoFrames())
 event_log = logging.getLogger("antrean.events")
 # events logged at INFO (the others at DEBUG): what a technician looks for in the journal
 LOGGED_EVENTS = frozenset({
     "counter_opened", "counter_paused", "counter_closed", "day_rolled_over", "device_status",
     "alert", "alert_cleared", "officer_logged_in", "officer_logged_out", "bookings_imported",
-    "service_changed", "numbers_leased", "offline_ticket_refused"})
+    "service_changed", "numbers_leased", "offline_ticket_refused", "officer_changed",
+    "device_paired", "device_revoked", "pairing_requested", "pairing_closed", "calendar_changed",
+    "config_reloaded"})
 # who may read GET /metrics: a device paired with one of these roles (docs/security.md)
 METRICS_ROLES = frozenset({"monitor", "admin"})
 
@@ -97,6 +115,10 @@ class Work:
     future: asyncio.Future | None = None  # "internal": an HTTP page's command
     reveal: dict[str, Any] | None = None  # added to this live reply only, never stored
     previous_actor: Actor | None = None  # a login's: the client's actor if it is refused
+    # "apply": what the hub itself changes, in the writer (supervision.py): returns
+    # (result data, events) or raises EngineError; `actor_name` when no client sent it
+    apply: Callable[[Engine, datetime], tuple[Any, list]] | None = None
+    actor_name: str = "server"
     received: float = field(default_factory=time.perf_counter)  # for the metrics
 
 
@@ -110,6 +132,7 @@ class Prepared:
     futures: list[tuple[asyncio.Future, dict[str, Any]]] = field(default_factory=list)
     welcomes: list[tuple[Client, int, dict[str, Any]]] = field(default_factory=list)
     encoded: Any = None  # what the commit writes (store.EncodedPart)
+    after: list[Callable[[], None]] = field(default_factory=list)  # once delivered
     calls: list[float] = field(default_factory=list)  # when each call in it was received
 
 
@@ -160,13 +183,18 @@ class Hub:
         self.slow_client_limit = SLOW_CLIENT_LIMIT
         self._tasks: list[asyncio.Task] = []
         self._side_tasks: set[asyncio.Task] = set()  # pings, closes, the purge
+        self.supervision = Supervision(self)
+        self._after: list[Callable[[], None]] = []  # what the batch being applied asks for
+        self._carried: Changes | None = None  # a replaced engine's changes (reconfigure)
+        self._rewelcome = False  # every live client gets a fresh welcome after this batch
 
     # ------------------------------------------------------------------ lifecycle
     async def start(self, host: str, port: int, ssl: Any = None) -> tuple[str, int]:
         self.server = await websockets.asyncio.server.serve(
             self._handle, host, port, compression=None, max_size=1024 * 1024,
             process_request=self._process_request, ssl=ssl,
-            ping_interval=20, ping_timeout=20, close_timeout=2, server_header="Antrean")
+            ping_interval=20, ping_timeout=20, close_timeout=2, server_header="Antrean",
+            logger=websockets_log)
         self._tasks = [asyncio.create_task(self._writer(), name="antrean-writer"),
                        asyncio.create_task(self._ticker(), name="antrean-ticker")]
         sock = self.server.sockets[0].getsockname()
@@ -226,6 +254,8 @@ class Hub:
         finally:
             client.live = False
             self.clients.discard(client)
+            if client.role in m.PAIRED_ROLES:
+                self.supervision.disconnected(client)
 
     async def _hello(self, client: Client, frame: str | bytes) -> bool:
         """Check the first frame; queue the client's welcome. False: it was refused."""
@@ -239,7 +269,13 @@ class Hub:
                                                "first frame must be hello"), "hello expected")
             return False
         role = msg["role"]
-        if role == m.Role.OBSERVER:
+        if role == m.Role.SUPERVISOR:
+            if not await self.supervision.hello(client, msg):
+                return False
+        elif msg.get("pairing") is True and not msg.get("token") and role in m.PAIRED_ROLES:
+            await self.supervision.pair(client, msg)
+            return False
+        elif role == m.Role.OBSERVER:
             client.identify(role, f"observer-{id(client):x}")
         else:
             device = await asyncio.to_thread(self.store.authenticate_device,
@@ -251,6 +287,7 @@ class Hub:
                                    "unauthorized")
                 return False
             client.identify(role, device.name, device.counter)
+            self.supervision.connected(client)
             if role == m.Role.COUNTER and isinstance(msg.get("session"), str):
                 self._resume_session(client, msg["session"])
         client.resync_pending = True
@@ -322,6 +359,12 @@ class Hub:
             self._reply(client, m.result_error(
                 cmd_id, m.ErrorCode.FORBIDDEN,
                 t("server.err_not_logged_in", lang, counter=args.get("counter"))))
+            return
+        if client.role == m.Role.SUPERVISOR and m.COMMANDS[name].answered_by == "hub" \
+                and name not in self.hub_commands:
+            await self.supervision.command(client, msg)
+            return
+        if name == "reprint" and not await self.supervision.reprint_check(client, msg):
             return
         answer = self.hub_commands.get(name)
         if answer is not None:
@@ -412,7 +455,47 @@ class Hub:
     async def _ticker(self) -> None:
         while True:
             await asyncio.sleep(TICK_SECONDS)
+            self.supervision.expire_pairings(self.clock())
+            await self.supervision.cli_approvals()
             self.queue.put_nowait(Work("tick"))
+
+    # ------------------------------------------------------------------ the hub's changes
+    def apply(self, fn: Callable[[Engine, datetime], tuple[Any, list]],
+              client: Client | None = None, msg: dict[str, Any] | None = None,
+              actor_name: str = "server") -> None:
+        """Have the writer run `fn(engine, now)` in order with everything else: its events
+        are committed with the batch; with a `client`, it answers `msg` like a command."""
+        kind = "command" if client is not None else "apply"
+        self.queue.put_nowait(Work(kind, client, msg, client.actor if client else None,
+                                   apply=fn, actor_name=actor_name))
+
+    def after(self, callback: Callable[[], None]) -> None:
+        """(In the writer.) Run `callback` once the batch being applied is delivered."""
+        self._after.append(callback)
+
+    def cut_off(self, client: Client, reason: str) -> None:
+        """Close a client's connection now (1008): it is no longer allowed in."""
+        client.live = False
+        client.closing = True
+        self.clients.discard(client)
+        self._spawn(client.ws.close(m.POLICY_VIOLATION, reason))
+
+    def reconfigure(self, config: OfficeConfig, now: datetime) -> None:
+        """(In the writer.) New office settings: the engine is rebuilt around today's
+        state under them; every live client gets a fresh welcome after this batch."""
+        old = self.engine
+        carried = old.drain_changes()
+        if self._carried is not None:
+            carried = _merged(self._carried, carried)
+        self._carried = carried
+        tickets = [tk.to_record() for tk in old.tickets.values()]
+        counters = [c.to_record() for c in old.counters.values()]
+        bookings = [b.to_record() for b in old.bookings.values()]
+        engine = Engine.restore(config, now, old.export_meta(), tickets, counters, bookings)
+        engine.public_url = old.public_url
+        engine.touch_meta()
+        self.engine, self.config = engine, config
+        self._rewelcome = True
 
     async def _writer(self) -> None:
         """Apply queued work to the engine and commit it in groups (group commit).
@@ -474,6 +557,7 @@ class Hub:
         engine = self.engine
         now = self.clock()
         p = Prepared(batch)
+        self._after = []
         forget_before = self._forget_old_results(now)  # before any re-send is met
         results: list[tuple[str | None, str, str, str]] = []
         hellos: list[Work] = []
@@ -483,7 +567,12 @@ class Hub:
                 continue
             if work.kind == "tick":
                 actor_name = "server"
-                new = engine.tick(now)
+                new = engine.tick(now) + self.supervision.on_tick(engine, now)
+            elif work.kind == "apply":
+                actor_name = work.actor_name
+                outcome = _applied(work.apply, engine, now, self.config.default_language)
+                engine = self.engine  # a reload replaces it
+                new = outcome.events
             elif work.kind == "internal":
                 msg = work.msg
                 outcome = engine.handle(msg["name"], msg["args"], work.actor, now)
@@ -492,12 +581,16 @@ class Hub:
                 new = outcome.events
             else:
                 msg, client = work.msg, work.client
-                key = (client.device, msg["id"])
+                key = (client.key, msg["id"])
                 cached = self.results.get(key)
                 if cached is not None:  # a re-send: the original answer, after this commit
                     p.replies.append((client, cached))
                     continue
-                outcome = engine.handle(msg["name"], msg["args"], work.actor, now)
+                if work.apply is not None:
+                    outcome = _applied(work.apply, engine, now, self.config.default_language)
+                    engine = self.engine  # a reload replaces it
+                else:
+                    outcome = engine.handle(msg["name"], msg["args"], work.actor, now)
                 if outcome.ok and msg["name"] in CALL_COMMANDS:
                     p.calls.append(work.received)
                 reply = _result(msg["id"], outcome)
@@ -505,7 +598,7 @@ class Hub:
                 if msg["name"] != "ping":
                     self.results[key] = text
                     self._result_times.append((now, key))
-                    results.append((client.device, msg["id"], engine.iso(now), text))
+                    results.append((client.key, msg["id"], engine.iso(now), text))
                 if outcome.ok and work.reveal:
                     reply["data"] = {**reply["data"], **work.reveal}
                     text = m.encode(reply)
@@ -521,9 +614,17 @@ class Hub:
             p.events += [(at, day, actor_name, str(name), data) for name, data in new]
         # A welcome carries the batch's last seq (its client gets events from the next
         # batch on), so its snapshot is the state after the whole batch.
+        if self._rewelcome:  # new settings: everyone starts again from a snapshot
+            self._rewelcome = False
+            waiting = {work.client for work in hellos}
+            hellos += [Work("hello", client) for client in self.clients if client not in waiting]
         p.welcomes = [(work.client, work.last_seq, self._welcome_parts(work.client, now))
                       for work in hellos]
-        p.encoded = encode_part(p.events, engine.drain_changes(), results, forget_before)
+        changes = engine.drain_changes()
+        if self._carried is not None:
+            changes, self._carried = _merged(self._carried, changes), None
+        p.encoded = encode_part(p.events, changes, results, forget_before)
+        p.after, self._after = self._after, []
         return p
 
     def _forget_old_results(self, now: datetime) -> str | None:
@@ -568,6 +669,11 @@ class Hub:
         for future, reply in p.futures:
             if not future.done():
                 future.set_result(reply)
+        for callback in p.after:
+            try:
+                callback()
+            except Exception:  # one client's trouble must not stop the others' delivery
+                log.exception("after a batch")
         for client, last_seq, parts in p.welcomes:
             self._welcome(client, last_seq, last, parts)
 
@@ -600,12 +706,16 @@ class Hub:
                              if c.device == client.device
                              and c.session == client.actor.session), None)
             extra["session"] = {"counter": mine, "bound_counter": client.counter_binding}
+        snapshot = engine.snapshot(now, client.role)
+        if client.role == m.Role.SUPERVISOR:
+            extra.update(self.supervision.welcome_extra(client, snapshot, now))
         return {"server_time": engine.iso(now), "office": engine.office_wire(),
-                "snapshot": engine.snapshot(now, client.role), "extra": extra}
+                "snapshot": snapshot, "extra": extra}
 
     def _reload(self) -> None:
         """The engine ran ahead of the database: rebuild it from what is on disk."""
         self.store.clear_failure()
+        self._carried, self._rewelcome = None, False
         meta, tickets, counters, bookings = self.store.load_state()
         self.engine = Engine.restore(self.config, self.clock(), meta, tickets, counters,
                                      bookings)
@@ -615,7 +725,7 @@ class Hub:
         message = t("server.err_internal", self.config.default_language)
         for work in batch:
             if work.kind == "command" and work.client is not None:
-                self.results.pop((work.client.device, work.msg["id"]), None)
+                self.results.pop((work.client.key, work.msg["id"]), None)
                 self._reply(work.client, m.result_error(work.msg["id"],
                                                         m.ErrorCode.INTERNAL, message))
             elif work.kind == "hello" and work.client is not None:
@@ -695,6 +805,24 @@ def _log_event(name: str, seq: int, data: dict[str, Any]) -> None:
              if isinstance(value, str) and value]
     event_log.log(level, "%s seq=%d%s", name, seq, "".join(f" {v}" for v in about),
                   extra={"event": name, "seq": seq})
+
+
+def _applied(fn: Callable[[Engine, datetime], tuple[Any, list]], engine: Engine,
+             now: datetime, lang: str) -> Outcome:
+    """What the hub changes itself (`Hub.apply`), as an engine command's outcome."""
+    try:
+        data, events = fn(engine, now)
+    except EngineError as exc:
+        return Outcome(False, None, exc.code, exc.message(lang), [])
+    return Outcome(True, data, events=events)
+
+
+def _merged(first: Changes, then: Changes) -> Changes:
+    """Two drains' changes as one (the later record of a ticket or counter wins)."""
+    return Changes(tickets=first.tickets + then.tickets, counters=first.counters + then.counters,
+                   bookings=first.bookings + then.bookings,
+                   removed_bookings=first.removed_bookings + then.removed_bookings,
+                   meta=then.meta if then.meta is not None else first.meta)
 
 
 def _result(cmd_id: str, outcome: Any) -> dict[str, Any]:

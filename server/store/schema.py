@@ -59,7 +59,46 @@ def _v1(conn: sqlite3.Connection) -> None:
                  (secrets.token_hex(16),))
 
 
-MIGRATIONS: tuple[Migration, ...] = (_v1,)
+def _v2(conn: sqlite3.Connection) -> None:
+    """The outbox for the directorate's central database (server/store/outbox.py,
+    central/): anonymised facts, the closed days' aggregates, and how far shipping got."""
+    for statement in (
+        # one row per ended visit; `id` is the fact's key at the centre (with the office);
+        # `visit` (ticket id @ queued time) keeps a visit from being written twice
+        "CREATE TABLE outbox_facts (id INTEGER PRIMARY KEY AUTOINCREMENT, "
+        "visit TEXT NOT NULL UNIQUE, day TEXT NOT NULL, service TEXT NOT NULL, stage TEXT, "
+        "lane TEXT NOT NULL, first_visit INTEGER NOT NULL, issued_at TEXT, queued_at TEXT, "
+        "called_at TEXT, started_at TEXT, finished_at TEXT, outcome TEXT NOT NULL, "
+        "counter TEXT, wait_s INTEGER, service_s INTEGER)",
+        # a closed day's report fold, without officers and histograms; `final` once the
+        # day after it closed too (late survey answers are filed under their ticket's day)
+        "CREATE TABLE outbox_days (day TEXT PRIMARY KEY, folded_at TEXT NOT NULL, "
+        "final INTEGER NOT NULL, shipped INTEGER NOT NULL)",
+        "CREATE TABLE outbox_aggregates (day TEXT NOT NULL, scope TEXT NOT NULL, "
+        "lane TEXT NOT NULL, metric TEXT NOT NULL, value REAL NOT NULL, "
+        "PRIMARY KEY (day, scope, lane, metric)) WITHOUT ROWID",
+        # 'facts_shipped': the highest fact id the centre has confirmed
+        "CREATE TABLE outbox_state (key TEXT PRIMARY KEY, value INTEGER NOT NULL)",
+    ):
+        conn.execute(statement)
+
+
+def _v3(conn: sqlite3.Connection) -> None:
+    """The supervisor's console: officers who may supervise or are disabled, when each
+    device was last connected, and device pairings approved on the command line (the
+    running server reads and answers them)."""
+    for statement in (
+        "ALTER TABLE officers ADD COLUMN supervisor INTEGER NOT NULL DEFAULT 0",
+        "ALTER TABLE officers ADD COLUMN disabled INTEGER NOT NULL DEFAULT 0",
+        "ALTER TABLE devices ADD COLUMN last_seen TEXT",
+        # `antrean device approve`: the hub pairs the waiting device and sets `outcome`
+        "CREATE TABLE pairing_approvals (code TEXT PRIMARY KEY, name TEXT NOT NULL, "
+        "role TEXT NOT NULL, counter TEXT, requested_at TEXT NOT NULL, outcome TEXT)",
+    ):
+        conn.execute(statement)
+
+
+MIGRATIONS: tuple[Migration, ...] = (_v1, _v2, _v3)
 LATEST = len(MIGRATIONS)
 
 

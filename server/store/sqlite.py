@@ -45,7 +45,7 @@ import secrets
 import sqlite3
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -55,6 +55,7 @@ import sqlite_utils
 from protocol.messages import encode
 from server.engine.model import Changes, ticket_id
 from server.store import schema
+from server.store.outbox import INSERT_FACT, facts_of
 
 log = logging.getLogger(__name__)
 
@@ -106,11 +107,12 @@ class EncodedPart:
     meta: str | None
     results: list[tuple[str, str, str, str]]  # device, command id, at, result JSON
     forget_results_before: str | None = None  # delete older command results (ISO time)
+    facts: list[tuple[Any, ...]] = field(default_factory=list)  # ended visits (outbox.py)
 
     def __bool__(self) -> bool:  # anything for the database to do
         return bool(self.events or self.tickets or self.counters or self.bookings
                     or self.removed_bookings or self.meta is not None or self.results
-                    or self.forget_results_before)
+                    or self.forget_results_before or self.facts)
 
 
 def encode_part(events: list[tuple[str, str, str, str, dict[str, Any]]], changes: Changes,
@@ -128,7 +130,8 @@ def encode_part(events: list[tuple[str, str, str, str, dict[str, Any]]], changes
         removed_bookings=list(changes.removed_bookings),
         meta=encode(changes.meta) if changes.meta is not None else None,
         results=list(results),
-        forget_results_before=forget_results_before)
+        forget_results_before=forget_results_before,
+        facts=facts_of(events, changes.tickets))
 
 
 def events_of_days(first: str | None, last: str) -> tuple[str, list[Any]]:
@@ -174,6 +177,7 @@ class Device:
     counter: str | None
     created_at: str
     revoked_at: str | None
+    last_seen: str | None = None
 
 
 def hash_token(token: str) -> str:
@@ -193,6 +197,12 @@ def new_device_token() -> str:
 def hash_pin(pin: str, salt: bytes) -> str:
     return hashlib.scrypt(pin.encode(), salt=salt, n=SCRYPT_N, r=SCRYPT_R, p=SCRYPT_P,
                           dklen=32).hex()
+
+
+def new_pin_hash(pin: str) -> tuple[str, str]:
+    """A new PIN's (hash, salt hex), for `Store.save_officer`. Slow on purpose (scrypt)."""
+    salt = secrets.token_bytes(16)
+    return hash_pin(pin, salt), salt.hex()
 
 
 class Store:
@@ -339,6 +349,7 @@ class Store:
         tickets: list[tuple] = []
         counters: list[tuple] = []
         results: list[tuple] = []
+        facts: list[tuple] = []
         for part in parts:
             events.extend((seq + 1 + i, *row) for i, row in enumerate(part.events))
             ranges.append((seq + 1, seq + len(part.events)))
@@ -346,6 +357,7 @@ class Store:
             tickets.extend(part.tickets)
             counters.extend(part.counters)
             results.extend(part.results)
+            facts.extend(part.facts)
             # bookings keep their order: an import may add and remove the same code
             if part.bookings:
                 conn.executemany("INSERT OR REPLACE INTO bookings(code, service, slot_start, "
@@ -364,6 +376,8 @@ class Store:
             conn.execute(_UPSERT_META, ("engine", meta))
         conn.executemany("INSERT INTO command_results(device, id, at, result) "
                          "VALUES (?,?,?,?)", results)
+        if facts:
+            conn.executemany(INSERT_FACT, facts)
         cutoff = max((p.forget_results_before for p in parts if p.forget_results_before),
                      default=None)
         if cutoff is not None:
@@ -416,6 +430,36 @@ class Store:
                 "ORDER BY seq LIMIT ?", (seq, upto, limit)).fetchall()
         return [(s, at, name, json.loads(p)) for s, at, name, p in rows]
 
+    # ------------------------------------------------------------------ the audit log
+    def audit_events(self, day: str, officer: str | None = None, number: str | None = None,
+                     limit: int = 100) -> list[dict[str, Any]]:
+        """A day's events, newest first: those a person (`officer`) caused, those about a
+        ticket (`number`), or all; at most `limit`."""
+        where, params = "day = ?", [day]
+        if officer:
+            suffix = f"/{officer}"
+            where += " AND (actor = ? OR substr(actor, -?) = ?)"
+            params += [officer, len(suffix), suffix]
+        if number:
+            where += " AND instr(payload, ?) > 0"
+            params.append(f'"{number}"')
+        out = []
+        with self.lock:
+            cursor = self.conn.execute(f"SELECT seq, at, actor, name, payload FROM events "
+                                       f"WHERE {where} ORDER BY seq DESC", params)
+            for seq, at, actor, name, payload in cursor:
+                data = json.loads(payload)
+                if number and not _about_ticket(data, number):
+                    continue
+                out.append({"seq": seq, "at": at, "actor": actor, "name": name, "data": data})
+                if len(out) >= limit:
+                    break
+        return out
+
+    def ticket_events(self, ticket: str, day: str) -> list[dict[str, Any]]:
+        """Every event of a day about one ticket (its number), oldest first."""
+        return list(reversed(self.audit_events(day, number=ticket, limit=10_000)))
+
     # ------------------------------------------------------------------ devices
     def add_device(self, name: str, role: str, counter: str | None = None) -> str:
         token = new_device_token()
@@ -427,7 +471,8 @@ class Store:
 
     def list_devices(self) -> list[Device]:
         with self.lock:
-            return [Device(r["name"], r["role"], r["counter"], r["created_at"], r["revoked_at"])
+            return [Device(r["name"], r["role"], r["counter"], r["created_at"], r["revoked_at"],
+                           r.get("last_seen"))
                     for r in self.db.query("SELECT * FROM devices ORDER BY name")]
 
     def revoke_device(self, name: str) -> bool:
@@ -469,8 +514,8 @@ class Store:
                                         "pin_hash": hash_pin(pin, salt), "salt": salt.hex(),
                                         "created_at": _utcnow()}, pk="id")
 
-    def verify_officer(self, officer_id: str, pin: str, now: datetime, device: str
-                       ) -> tuple[str, str | None, int]:
+    def verify_officer(self, officer_id: str, pin: str, now: datetime, device: str,
+                       supervisor_only: bool = False) -> tuple[str, str | None, int]:
         """('ok', name, 0) | ('bad', None, 0) | ('locked', None, minutes left), for a login
         at `device`. Runs the slow KDF: call it off the event loop.
 
@@ -481,20 +526,24 @@ class Store:
         long, up to LOCKOUT_MAX_MINUTES; a right PIN starts the pair over. An unknown id is
         treated exactly as a known one with a wrong PIN (the same KDF cost, the same
         counting and lockouts), so the answers do not tell which ids exist. While a pair is
-        locked its PIN is not checked at all.
+        locked its PIN is not checked at all. A disabled officer, and with `supervisor_only`
+        (the supervisor's console) an officer who does not supervise, is treated as an
+        unknown id: a right PIN opens nothing and tells nothing.
         """
         device = device or ""
         with self.lock:
             pair = self.conn.execute(
                 "SELECT locked_until FROM login_failures WHERE device = ? AND officer = ?",
                 (device, officer_id)).fetchone()
-            officer = self.conn.execute("SELECT name, pin_hash, salt FROM officers WHERE id = ?",
-                                        (officer_id,)).fetchone()
+            officer = self.conn.execute("SELECT name, pin_hash, salt, disabled, supervisor "
+                                        "FROM officers WHERE id = ?", (officer_id,)).fetchone()
+        if officer is not None and supervisor_only and not officer[4]:
+            officer = None  # the console: an officer who does not supervise is no one
         if pair is not None and pair[0] is not None:
             left = (datetime.fromisoformat(pair[0]) - now).total_seconds()
             if left > 0:
                 return "locked", None, max(1, math.ceil(left / 60))
-        if officer is None:
+        if officer is None or officer[3]:  # a disabled officer: as an unknown id
             hash_pin(pin, b"0" * 16)  # the same cost as a known id
             ok = False
         else:
@@ -545,12 +594,118 @@ class Store:
         self.conn.executemany("DELETE FROM login_failures WHERE device = ? AND officer = ?",
                               stale)
 
+    # -------------------------------------------------------------- the supervisor's
+    def officer_info(self, officer_id: str, now: datetime | None = None
+                     ) -> dict[str, Any] | None:
+        """An officer as the console shows them (never a PIN or its hash); None if unknown.
+        `locked`: some device (or address) is locked out for them at `now`."""
+        with self.lock:
+            row = self.conn.execute("SELECT id, name, supervisor, disabled FROM officers "
+                                    "WHERE id = ?", (officer_id,)).fetchone()
+        if row is None:
+            return None
+        return {"id": row[0], "name": row[1], "supervisor": bool(row[2]),
+                "disabled": bool(row[3]), "locked": self._locked(row[0], now)}
+
+    def list_officers(self, now: datetime | None = None) -> list[dict[str, Any]]:
+        with self.lock:
+            rows = self.conn.execute("SELECT id, name, supervisor, disabled FROM officers "
+                                     "ORDER BY id").fetchall()
+            locked = {officer for officer, until in self.conn.execute(
+                "SELECT officer, locked_until FROM login_failures WHERE locked_until IS NOT "
+                "NULL") if now is not None and datetime.fromisoformat(until) > now}
+        return [{"id": r[0], "name": r[1], "supervisor": bool(r[2]), "disabled": bool(r[3]),
+                 "locked": r[0] in locked} for r in rows]
+
+    def _locked(self, officer_id: str, now: datetime | None) -> bool:
+        if now is None:
+            return False
+        with self.lock:
+            rows = self.conn.execute("SELECT locked_until FROM login_failures WHERE officer = ?"
+                                     " AND locked_until IS NOT NULL", (officer_id,)).fetchall()
+        return any(datetime.fromisoformat(until) > now for (until,) in rows)
+
+    def save_officer(self, officer_id: str, name: str, pin_hash: tuple[str, str] | None = None,
+                     supervisor: bool | None = None, disabled: bool | None = None) -> None:
+        """Add an officer (with `pin_hash`: (hash, salt hex) from `new_pin_hash`) or change
+        one; what is None stays as it is (a new officer: not a supervisor, enabled)."""
+        row: dict[str, Any] = {"id": officer_id, "name": name}
+        if pin_hash is not None:
+            row["pin_hash"], row["salt"] = pin_hash
+        if supervisor is not None:
+            row["supervisor"] = int(supervisor)
+        if disabled is not None:
+            row["disabled"] = int(disabled)
+        with self.lock:
+            exists = self.conn.execute("SELECT 1 FROM officers WHERE id = ?",
+                                       (officer_id,)).fetchone()
+            if exists is None:
+                if pin_hash is None:
+                    raise ValueError("a new officer needs a PIN")
+                row.setdefault("created_at", _utcnow())
+            self.db["officers"].upsert(row, pk="id")
+
+    def officer_exists(self, officer_id: str) -> bool:
+        with self.lock:
+            return self.conn.execute("SELECT 1 FROM officers WHERE id = ?",
+                                     (officer_id,)).fetchone() is not None
+
+    def device(self, name: str) -> Device | None:
+        """A device by its name, revoked or not."""
+        with self.lock:
+            rows = list(self.db.query("SELECT * FROM devices WHERE name = ?", [name]))
+        if not rows:
+            return None
+        r = rows[0]
+        return Device(r["name"], r["role"], r["counter"], r["created_at"], r["revoked_at"],
+                      r.get("last_seen"))
+
+    def device_seen(self, name: str, at: str) -> None:
+        """A paired device was connected at `at` (ISO)."""
+        with self.lock:
+            self.conn.execute("UPDATE devices SET last_seen = ? WHERE name = ?", (at, name))
+
+    def record_pairing_approval(self, code: str, name: str, role: str,
+                                counter: str | None) -> None:
+        """`antrean device approve`: for the running server to carry out (its tick)."""
+        with self.lock:
+            self.conn.execute("INSERT OR REPLACE INTO pairing_approvals(code, name, role, "
+                              "counter, requested_at, outcome) VALUES (?,?,?,?,?,NULL)",
+                              (code, name, role, counter, _utcnow()))
+
+    def pending_pairing_approvals(self) -> list[dict[str, Any]]:
+        with self.lock:
+            return list(self.db.query("SELECT * FROM pairing_approvals WHERE outcome IS NULL "
+                                      "ORDER BY requested_at"))
+
+    def answer_pairing_approval(self, code: str, outcome: str) -> None:
+        """What came of an approval from the command line ("approved", or why not)."""
+        with self.lock:
+            self.conn.execute("UPDATE pairing_approvals SET outcome = ? WHERE code = ?",
+                              (outcome, code))
+
+    def pairing_approval_outcome(self, code: str) -> str | None:
+        with self.lock:
+            row = self.conn.execute("SELECT outcome FROM pairing_approvals WHERE code = ?",
+                                    (code,)).fetchone()
+        return row[0] if row else None
+
     def clear_lockouts(self, officer_id: str) -> int:
         """Forget every wrong PIN counted for an officer id, at every device (a supervisor
         unlocking an officer); returns how many devices had counted any."""
         with self.lock:
             return self.conn.execute("DELETE FROM login_failures WHERE officer = ?",
                                      (officer_id,)).rowcount
+
+
+def _about_ticket(data: Any, number: str) -> bool:
+    """Whether an event's payload is about the ticket numbered `number`."""
+    if not isinstance(data, dict):
+        return False
+    ticket = data.get("ticket")
+    if isinstance(ticket, dict):
+        return ticket.get("number") == number
+    return ticket == number
 
 
 def _utcnow() -> str:

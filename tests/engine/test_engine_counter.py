@@ -127,7 +127,10 @@ def test_transfer_to_next_stage_keeps_the_number(desk):
     assert moved["stage"] == "foto-wawancara" and moved["status"] == "waiting"
     event = desk.last("ticket_transferred")
     assert event["from"] == {"service": "paspor-baru", "stage": "pemeriksaan-berkas",
-                             "counter": "loket-1", "lane": "reguler"}
+                             "counter": "loket-1", "lane": "reguler",
+                             # the visit that ended (its anonymised fact for the centre)
+                             "queued_at": first["queued_at"], "called_at": first["called_at"],
+                             "started_at": first["called_at"]}  # (started when called)
     assert event["officer"] == "budi" and event["to_counter"] is None
     assert desk.engine.counters["loket-1"].ticket is None
     assert desk.waiting_numbers() == ["A001"]

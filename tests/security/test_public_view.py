@@ -46,7 +46,9 @@ TICKET = {"id", "number", "service", "stage", "lane", "status", "counter", "issu
           "called_at"}
 COUNTER = {"id", "name", "zone", "services", "lanes", "stages", "status", "ticket"}
 SERVICE = {"id", "prefix", "name", "lanes", "stages", "open", "closed_reason", "waiting",
-           "estimated_wait_s", "quota", "issued", "info"}
+           "estimated_wait_s", "quota", "issued", "info",
+           # office-written: why a supervisor stopped issuing, today's holiday and quotas
+           "issuing_paused", "holiday", "quota_today"}
 STATS = {"service", "waiting", "estimated_wait_s"}
 PUBLIC_KEYS: dict[str, set[str]] = {
     "ticket_issued": {"ticket", "service_stats"},
@@ -63,6 +65,8 @@ PUBLIC_KEYS: dict[str, set[str]] = {
     "day_rolled_over": {"day", "previous_day"},
     "announcement": {"text", "until"},
     "service_changed": {"service"},
+    "ticket_reinstated": {"ticket"},
+    "reprint_requested": {"request", "ticket", "kiosk"},  # the kiosk named prints it
 }
 
 KIOSK = Actor("kiosk", DEVICE)

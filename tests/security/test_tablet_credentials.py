@@ -9,6 +9,7 @@ from raw_http import raw_get
 
 from protocol.messages import COMMANDS
 from server.store.sqlite import Store
+from tests.integration.supervisor_helpers import call
 from tests.integration.ws_helpers import WsClient, join
 
 
@@ -46,11 +47,15 @@ def test_a_tablet_may_only_ask_whose_survey_to_show(live_server, tablet_token):
     args = {"counter": "loket-3", "officer": "budi", "pin": "1234", "service": "paspor-baru",
             "lane": "reguler", "ticket": "x", "answers": [4] * 9, "status": "ok",
             "text": "x", "bookings": [], "booking_code": "x", "from": "2026-12-07",
-            "to": "2026-12-07", "format": "html"}
+            "to": "2026-12-07", "format": "html",
+            # the supervisor's (and `take_reprint`, a kiosk's)
+            "reason": {"id": "x", "en": "x"}, "kiosk": "kiosk-1", "request": "x", "days": [],
+            "name": "x", "code": "123456", "role": "kiosk"}
     args.update({"count": 1, "tickets": []})  # a kiosk's offline issuing
     allowed = {"tablet_survey", "ping"}
     for name in sorted(set(COMMANDS) - allowed):
-        tablet.refused(name, "forbidden", **{a: args[a] for a in COMMANDS[name].required})
+        result = call(tablet, name, {a: args[a] for a in COMMANDS[name].required})
+        assert result["error"]["code"] == "forbidden", (name, result)
     assert tablet.ok("tablet_survey") == {"counter": "loket-3", "token": None}
     tablet.close()
     for name in ("console-3", "kiosk-1", "admin-1", "board-1"):

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from server.engine.handlers import admin, counter, kiosk, offline
+from server.engine.handlers import admin, counter, kiosk, offline, supervisor
 from server.engine.model import Command
 
 if TYPE_CHECKING:
@@ -50,4 +50,13 @@ HANDLERS: dict[str, Handler] = {
     "import_bookings": admin.import_bookings,
     "report_device_status": admin.report_device_status,
     "ping": admin.ping,
+    # the supervisor's console (the hub answers its other commands: people, devices)
+    "pause_issuing": supervisor.pause_issuing,
+    "resume_issuing": supervisor.resume_issuing,
+    "set_quota": supervisor.set_quota,
+    "reinstate": supervisor.reinstate,
+    "move_ticket": supervisor.move_ticket,
+    "reprint": supervisor.reprint,
+    "take_reprint": supervisor.take_reprint,
+    "set_holidays": supervisor.set_holidays,
 }

@@ -17,7 +17,8 @@ from server.engine.policy import Reason, manual_reason, pick
 if TYPE_CHECKING:
     from server.engine.core import Engine
 
-OFFICE_WIDE_ROLES = frozenset({Role.ADMIN})  # act on any ticket and for any counter
+# act on any ticket and for any counter
+OFFICE_WIDE_ROLES = frozenset({Role.ADMIN, Role.SUPERVISOR})
 
 
 # ---------------------------------------------------------------- who acts where
@@ -255,7 +256,10 @@ def transfer(eng: Engine, cmd: Command) -> dict[str, Any]:
         eng.counter(to_counter)
         require_scope(eng, to_counter, ticket, (target, lane, stage), ErrorCode.BAD_REQUEST)
     previous = {"service": ticket.service, "stage": ticket.stage, "counter": state.id,
-                "lane": ticket.lane}
+                "lane": ticket.lane,
+                # the visit that ends here, for its anonymised fact (server/store/outbox.py)
+                "queued_at": eng.iso(ticket.queued_at), "called_at": eng.iso(ticket.called_at),
+                "started_at": eng.iso(ticket.started_at)}
     eng.move(ticket, "transfer")
     if ticket.started_at:  # served here, then sent on: a service time of its service
         eng.observed[ticket.service].append((cmd.now - ticket.started_at).total_seconds())

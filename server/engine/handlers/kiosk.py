@@ -27,7 +27,7 @@ def issue_ticket(eng: Engine, cmd: Command) -> dict[str, Any]:
     if lane not in svc.lanes:
         raise EngineError(ErrorCode.BAD_REQUEST, "err_lane_not_offered", lane=lane,
                           service=service)
-    key, quota = f"{service}/{lane}", svc.quota.get(lane)
+    key, quota = f"{service}/{lane}", eng.quota(service, lane)
     if quota is not None and eng.issued.get(key, 0) >= quota:
         raise EngineError(ErrorCode.QUOTA_REACHED, "err_quota", service=svc.name.get(eng.lang),
                           lane=eng.lane_cfg[lane].name.get(eng.lang))
@@ -41,7 +41,8 @@ def issue_ticket(eng: Engine, cmd: Command) -> dict[str, Any]:
                             issued_as=key)
     payload = _issued(eng, cmd, ticket, ahead)
     # open, as it issued; only a quota can close it now
-    eng.update_service_open(service, cmd.now, cmd.events, None if svc.quota else True)
+    eng.update_service_open(service, cmd.now, cmd.events,
+                            None if svc.quota or eng.quota_today.get(service) else True)
     return payload
 
 

@@ -55,7 +55,7 @@ def lease_numbers(eng: Engine, cmd: Command) -> dict[str, Any]:
     if lane not in svc.lanes:
         raise EngineError(ErrorCode.BAD_REQUEST, "err_lane_not_offered", lane=lane,
                           service=service)
-    key, quota = f"{service}/{lane}", svc.quota.get(lane)
+    key, quota = f"{service}/{lane}", eng.quota(service, lane)  # today's (a supervisor's)
     issued = eng.issued.get(key, 0)
     if quota is not None and issued >= quota:
         raise EngineError(ErrorCode.QUOTA_REACHED, "err_quota", service=svc.name.get(eng.lang),
