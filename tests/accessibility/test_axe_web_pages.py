@@ -1,8 +1,8 @@
 """Every web page the server serves, checked by axe-core (Deque's WCAG engine, bundled by
 axe-playwright-python) in real headless Chromium against the real server: the phone page
 in each state, the web board (calls together, offline), the page the boards' QR code
-opens, the survey tablet's setup, and the report page. No serious or critical violation
-of the WCAG 2.0/2.1 A and AA rules."""
+opens, the survey tablet's setup, the supervisor console's login and the report page.
+No serious or critical violation of the WCAG 2.0/2.1 A and AA rules."""
 
 from __future__ import annotations
 
@@ -130,6 +130,9 @@ def test_web_board_follow_page_and_tablet(live_server, browser):
     assert_accessible(page, "the boards' QR page")
     page.goto(f"{live_server.http_url}/tablet")
     assert_accessible(page, "survey tablet setup")
+    page.goto(f"{live_server.http_url}/admin")
+    page.wait_for_selector("body[data-ready='1'] #login:not([hidden])")
+    assert_accessible(page, "supervisor console, login")
     for client in (kiosk, one, two):
         client.close()
     page.close()
