@@ -33,6 +33,7 @@ GALLERIES = (
     ("antrean.gallery.kiosk", "kiosk screens, ticket previews and bytes, phone page"),
     ("antrean.gallery.console", "counter console screens"),
     ("antrean.gallery.board", "display boards, web board, announcement WAVs"),
+    ("antrean.gallery.phone", "the phone page through a morning, and the boards' QR page"),
     ("antrean.gallery.reports", "the day's report (csv, xlsx, html, pdf) and the survey page"),
     ("antrean.gallery.admin", "the supervisor console (/admin)"),
     ("antrean.gallery.pairing", "each app's pairing screen (a device waiting for approval)"),

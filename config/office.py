@@ -142,6 +142,12 @@ class Booking(Strict):
     checkin_late_minutes: float = Field(default=30, ge=0)
 
 
+class Phone(Strict):
+    # The phone page alerts (sound, vibration) when this many people or fewer are ahead,
+    # so the applicant walks back in time; it alerts again when called.
+    alert_ahead: int = Field(default=3, ge=0, le=50)
+
+
 class ServerLimits(Strict):
     # Per connection; far above what a person can press, low enough to stop a flood.
     commands_per_second: float = Field(default=50, gt=0)
@@ -195,6 +201,7 @@ class OfficeConfig(Strict):
     policy: Policy = Policy()
     booking: Booking = Booking()
     retention: Retention = Retention()
+    phone: Phone = Phone()
     central: Central = Central()
     server: ServerLimits = ServerLimits()
     report: ReportSigner = ReportSigner()

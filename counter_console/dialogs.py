@@ -126,6 +126,7 @@ class DialogCard(QObject):
 
     def add_field(self, row: int, caption: QLabel, widget: QWidget) -> None:
         caption.setObjectName("fieldLabel")
+        caption.setBuddy(widget)  # the caption names the field for a screen reader
         self.fields.addWidget(caption, row, 0)
         self.fields.addWidget(widget, row, 1)
 

@@ -107,6 +107,10 @@ class LoginScreen(QWidget):
             lay.addWidget(w)
         lay.addSpacing(8)
         lay.addWidget(self.button)
+        # the captions name their fields for a screen reader
+        for caption, field in ((self.officer_caption, self.officer), (self.pin_caption, self.pin),
+                               (self.counter_caption, self.counter)):
+            caption.setBuddy(field)
         self.button.clicked.connect(self.submit)
         self.officer.returnPressed.connect(self.pin.setFocus)
         self.pin.returnPressed.connect(self.submit)
@@ -470,6 +474,7 @@ class DeskScreen(QWidget):
     def _show_waiting(self, view: DeskView) -> None:
         lang = view.lang
         self.list_title.setText(t("console.waiting_title", lang))
+        self.table.setAccessibleName(t("console.waiting_title", lang))  # for a screen reader
         self.list_count.setText(t("console.waiting_count", lang, n=len(view.waiting)))
         self.table.setHorizontalHeaderLabels(
             [t(f"console.col_{c}", lang) for c in ("number", "service", "lane", "waited")])

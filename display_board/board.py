@@ -10,7 +10,11 @@ Owns the board's view logic on top of the shared `OfficeModel`:
   After a reconnect the server replays missed events (or sends a fresh snapshot); a call
   made while the board was offline is still announced if it is recent (< `recent_s`,
   measured on the server's clock), never twice, and stale ones are shown but not spoken;
-- the flash of a fresh call (`Flash`): ticked by the screen's QTimer, pure here.
+- the flash of a fresh call (`Flash`): ticked by the screen's QTimer, pure here; calls
+  made together (officers at several counters within the flash) flash side by side, up
+  to `MAX_FRESH`, so one call never hides another (`Board.fresh_calls`);
+- per service: its letter, name and count, or "TUTUP" when it is closed; where the QR
+  code on the board leads (`follow_url`, the server's /ikuti page).
 """
 
 from __future__ import annotations
@@ -29,6 +33,8 @@ RECENT_S = 60.0  # a call older than this (e.g. missed while offline) is shown, 
 FLASH_S = 6.0
 FLASH_TICK_MS = 500
 LAST_CALLS = 6
+MAX_FRESH = 3  # calls flashing at once: three officers calling together
+FOLLOW_PATH = "/ikuti"  # the server's page on following one's own ticket by phone
 ANNOUNCED_MEMORY = 2000  # keys kept; a day of a busy office is a few hundred calls
 
 CallKey = tuple[str, str, int]
@@ -126,6 +132,13 @@ class WaitingRow:
     waiting: int
     open: bool
 
+    def count_text(self, lang: str = "id") -> str:
+        """"12 orang", or "TUTUP" for a closed service (not "0 orang", which reads as
+        "no wait, come in")."""
+        if not self.open:
+            return t("board.service_closed", lang)
+        return t("board.waiting_people", lang, n=self.waiting)
+
 
 @dataclass(frozen=True)
 class BoardView:
@@ -141,6 +154,9 @@ class BoardView:
     flashing: bool = False
     flash_on: bool = False
     certificate_rejected: bool = False  # the server's certificate is not the pinned one
+    fresh: list[Call] = field(default_factory=list)  # flashing now, newest first
+    running_alert: bool = False  # the running text is an announcement (red), not the welcome
+    follow_url: str = ""  # where the board's QR code leads ("" when the office has none)
 
 
 @dataclass
@@ -155,6 +171,8 @@ class Board:
     certificate_rejected: bool = False
     latest: Call | None = None
     flash: Flash = field(default_factory=Flash)
+    # fresh calls (newest first) and the flash ticks each has left
+    _fresh: list[tuple[Call, int]] = field(default_factory=list)
     clock_offset: timedelta = timedelta(0)  # server clock minus ours, from each welcome
     _announced: set[CallKey] = field(default_factory=set)
     _announced_order: deque[CallKey] = field(default_factory=deque)
@@ -234,8 +252,8 @@ class Board:
         elif self.latest is None or (self.latest.ticket_id, self.latest.called_at) != (
                 newest.ticket_id, newest.called_at):
             self.latest = newest  # keep our own copy when it is a recall of that call
-        if out:
-            self.flash.start()
+        for call in out:
+            self._add_fresh(call)
         return out
 
     def on_event(self, message: dict[str, Any], now: datetime | None = None) -> list[Call]:
@@ -245,6 +263,7 @@ class Board:
         if name == "day_rolled_over":
             self.latest = None
             self.flash.stop()
+            self._fresh.clear()
             return []
         if name not in ("ticket_called", "ticket_recalled"):
             return []
@@ -264,8 +283,30 @@ class Board:
         self._remember(call.key)
         if not self._is_recent(call, now):
             return []  # replayed from long ago: shown in the lists, not spoken
-        self.flash.start()
+        self._add_fresh(call)
         return [call]
+
+    # ------------------------------------------------------------------ fresh calls
+    def _add_fresh(self, call: Call) -> None:
+        """A call to flash: beside the ones still flashing (a recall replaces its own
+        ticket's entry), at most MAX_FRESH, newest first."""
+        self.flash.start()
+        kept = [(c, ticks) for c, ticks in self._fresh if c.ticket_id != call.ticket_id]
+        self._fresh = [(call, self.flash.total_ticks), *kept][:MAX_FRESH]
+
+    def tick(self) -> bool:
+        """One flash step (the screen's timer): each fresh call flashes its own
+        `FLASH_S`; returns whether anything still flashes."""
+        running = self.flash.tick()
+        self._fresh = [(c, ticks - 1) for c, ticks in self._fresh if ticks > 1]
+        if not self._fresh:
+            self.flash.stop()
+            return False
+        return running or bool(self._fresh)
+
+    def fresh_calls(self) -> list[Call]:
+        """The calls flashing now, newest first (empty once the flash is over)."""
+        return [c for c, _ in self._fresh] if self.flash.active else []
 
     # ------------------------------------------------------------------ output
     def last_calls(self) -> list[Call]:
@@ -315,11 +356,25 @@ class Board:
                                    waiting, bool(svc.get("open", True))))
         return rows
 
+    def announcement_active(self, now: datetime | None = None) -> bool:
+        """An announcement of the office (e.g. "Waspada calo!") is running: the running
+        text turns red; otherwise it is the welcome, in the office's colours."""
+        ann = self.model.announcement
+        if not ann or not ann.get("text"):
+            return False
+        until = parse_time(ann.get("until"))
+        return until is None or until > self.server_now(now)
+
+    def follow_url(self) -> str:
+        """Where the board's QR code leads: the server's page on following one's own
+        ticket by phone (from the office's public address, printed on every ticket)."""
+        base = str(self.model.office.get("public_url") or "").rstrip("/")
+        return base + FOLLOW_PATH if base else ""
+
     def running_text(self, now: datetime | None = None) -> str:
         ann = self.model.announcement
         if ann and ann.get("text"):
-            until = parse_time(ann.get("until"))
-            if until is None or until > self.server_now(now):
+            if self.announcement_active(now):
                 text = ann["text"]
                 parts = [str(text.get("id") or "").strip(), str(text.get("en") or "").strip()]
                 return "   •   ".join(p for p in parts if p)
@@ -339,4 +394,5 @@ class Board:
             counters=self.counter_tiles(), waiting=self.waiting_rows(lang),
             running_text=self.running_text(now), online=self.online,
             flashing=self.flash.active, flash_on=self.flash.on,
-            certificate_rejected=self.certificate_rejected)
+            certificate_rejected=self.certificate_rejected, fresh=self.fresh_calls(),
+            running_alert=self.announcement_active(now), follow_url=self.follow_url())

@@ -16,8 +16,9 @@ from PySide6.QtCore import QRectF, Qt, QTimer, Slot
 from PySide6.QtGui import QColor, QFont, QFontMetricsF, QPainter, QPainterPath, QPaintEvent
 from PySide6.QtWidgets import QWidget
 
-from display_board.board import Board, BoardView, Call
+from display_board.board import Board, BoardView, Call, WaitingRow
 from i18n import t
+from i18n.formats import format_number
 from office_client.pairing_screen import PairingTheme
 
 FONT_FAMILY = "DejaVu Sans"
@@ -33,8 +34,11 @@ NUMBER = QColor("#ffd23f")  # amber: the brightest thing on the wall
 COUNTER = QColor("#5ee1ff")
 FLASH_BG = QColor("#ffd23f")
 FLASH_TEXT = QColor("#07101f")
-MARQUEE_BG = QColor("#b3131b")
+MARQUEE_BG = QColor("#b3131b")  # an announcement of the office (an alert)
+MARQUEE_OFFICE = QColor("#0d2b55")  # the welcome: the office's blue, gold edge
+OFFICE_GOLD = QColor("#f2b705")
 OFFLINE = QColor("#ff4d4f")
+OFFLINE_AMBER = QColor("#ffb020")  # the staff-visible offline band (dark text on amber)
 OPEN = QColor("#2ecc71")
 PAUSED = QColor("#f5a623")
 CLOSED = QColor("#5b6680")
@@ -73,22 +77,66 @@ def _fit_px(text: str, width: int, height: int, bold: bool, max_px: int | None) 
     return lo
 
 
+# Service names on the waiting strip: at least this many pixels per 1080 px of the
+# screen's short side (32 px on a 1080p board: readable from 10 m), on two lines.
+SERVICE_NAME_PX_PER_1080 = 34
+
+
 def regions(width: float, height: float) -> dict[str, QRectF]:
-    """Screen regions; portrait stacks everything, landscape puts calls side by side."""
+    """Screen regions; portrait stacks everything, landscape puts calls side by side.
+    The waiting strip holds the services (two rows of three) and the QR code's panel."""
     w, h = width, height
     if h > w:  # portrait
-        rows = {"header": (0.0, 0.075), "latest": (0.075, 0.36), "counters": (0.36, 0.54),
-                "last": (0.54, 0.75), "waiting": (0.75, 0.935), "marquee": (0.935, 1.0)}
+        rows = {"header": (0.0, 0.07), "latest": (0.07, 0.33), "counters": (0.33, 0.47),
+                "last": (0.47, 0.62), "waiting": (0.62, 0.83), "follow": (0.83, 0.94),
+                "marquee": (0.94, 1.0)}
         return {k: QRectF(0, a * h, w, (b - a) * h) for k, (a, b) in rows.items()}
     split = 0.58 * w
+    follow_w = 0.24 * w
     return {
-        "header": QRectF(0, 0, w, 0.095 * h),
-        "latest": QRectF(0, 0.095 * h, split, 0.53 * h),
-        "last": QRectF(split, 0.095 * h, w - split, 0.53 * h),
-        "counters": QRectF(0, 0.625 * h, w, 0.185 * h),
-        "waiting": QRectF(0, 0.81 * h, w, 0.11 * h),
-        "marquee": QRectF(0, 0.92 * h, w, 0.08 * h),
+        "header": QRectF(0, 0, w, 0.09 * h),
+        "latest": QRectF(0, 0.09 * h, split, 0.47 * h),
+        "last": QRectF(split, 0.09 * h, w - split, 0.47 * h),
+        "counters": QRectF(0, 0.56 * h, w, 0.16 * h),
+        "waiting": QRectF(0, 0.72 * h, w - follow_w, 0.21 * h),
+        "follow": QRectF(w - follow_w, 0.72 * h, follow_w, 0.21 * h),
+        "marquee": QRectF(0, 0.93 * h, w, 0.07 * h),
     }
+
+
+def service_name_px(width: float, height: float) -> float:
+    """The service names' pixel size on a board of this size (34 px at 1920×1080)."""
+    return min(width, height) * SERVICE_NAME_PX_PER_1080 / 1080
+
+
+def two_lines(text: str, metrics: QFontMetricsF, width: float) -> list[str]:
+    """`text` broken at spaces into at most two lines that fit `width` (the second cut
+    with "…" if it still does not fit)."""
+    words = text.split()
+    first = ""
+    while words:
+        candidate = f"{first} {words[0]}".strip()
+        if first and metrics.horizontalAdvance(candidate) > width:
+            break
+        first = candidate
+        words.pop(0)
+    if metrics.horizontalAdvance(first) > width:  # one long word
+        first = metrics.elidedText(first, Qt.TextElideMode.ElideRight, width)
+    rest = " ".join(words)
+    if not rest:
+        return [first]
+    return [first, metrics.elidedText(rest, Qt.TextElideMode.ElideRight, width)]
+
+
+@lru_cache(maxsize=8)
+def qr_matrix(url: str) -> tuple[tuple[bool, ...], ...]:
+    """The QR code of `url` as rows of dark (True) modules, quiet zone included."""
+    import qrcode
+
+    code = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, border=2)
+    code.add_data(url)
+    code.make(fit=True)
+    return tuple(tuple(bool(cell) for cell in row) for row in code.get_matrix())
 
 
 class BoardScreen(QWidget):
@@ -99,12 +147,16 @@ class BoardScreen(QWidget):
         self.board = board
         self.lang = lang
         self.audio_warning: str | None = None
+        self.qr_painted: QRectF | None = None
         self.now_override: datetime | None = None  # gallery: a fixed clock
         self.view: BoardView = board.view(lang=lang)
         self.marquee_x = 0.0  # text offset; starts at the left edge (visible in a still)
         self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent)
         self.setMinimumSize(640, 360)
         self.setWindowTitle("Antrean — Papan Antrean")
+        # what a screen reader reads: the board is one painted widget, its calls are voiced
+        self.setAccessibleName(t("board.accessible_name", lang))
+        self.setAccessibleDescription(t("board.accessible_description", lang))
         self.clock_timer = QTimer(self)
         self.clock_timer.setInterval(1000)
         self.clock_timer.timeout.connect(self.refresh)
@@ -133,7 +185,7 @@ class BoardScreen(QWidget):
 
     @Slot()
     def _flash_tick(self) -> None:
-        if not self.board.flash.tick():
+        if not self.board.tick():
             self.flash_timer.stop()
         self.view = self.board.view(self.now_override, self.lang)
         self.update()
@@ -163,6 +215,7 @@ class BoardScreen(QWidget):
         self._paint_last(p, r["last"], portrait)
         self._paint_counters(p, r["counters"], portrait)
         self._paint_waiting(p, r["waiting"], portrait)
+        self._paint_follow(p, r["follow"], portrait)
         self._paint_marquee(p, r["marquee"])
         p.end()
 
@@ -210,24 +263,46 @@ class BoardScreen(QWidget):
         self._text(p, QRectF(clock_rect.left(), inner.top() + inner.height() * 0.6,
                              clock_w, inner.height() * 0.4), v.date_text, MUTED, right,
                    bold=False)
-        if not v.online or self.audio_warning:
-            label = t("board.offline", self.lang) if not v.online else \
-                t("board.audio_off", self.lang)
-            if v.certificate_rejected:
-                label = t("board.certificate_rejected", self.lang)
+        if not v.online:
+            self._paint_offline(p, QRectF(rect.left(), rect.top(),
+                                          clock_rect.left() - pad - rect.left(), rect.height()))
+        elif self.audio_warning:
+            label = t("board.audio_off", self.lang)
             font = board_font(max(11, rect.height() * 0.17))
             width = QFontMetricsF(font).horizontalAdvance(label) + u * 2.4
             badge = QRectF(clock_rect.left() - width - pad * 0.5,
                            rect.top() + rect.height() * 0.3, width, rect.height() * 0.4)
             path = QPainterPath()
             path.addRoundedRect(badge, badge.height() / 2, badge.height() / 2)
-            p.fillPath(path, OFFLINE if not v.online else CLOSED)
+            p.fillPath(path, CLOSED)
             p.setFont(font)
             p.setPen(QColor("#ffffff"))
             p.drawText(badge, int(Qt.AlignmentFlag.AlignCenter), label)
 
+    def _paint_offline(self, p: QPainter, rect: QRectF) -> None:
+        """The staff-visible offline sign: the header's whole left part turns amber, with
+        what is wrong in both languages (the clock stays: the hall still reads the time)."""
+        v = self.view
+        p.fillRect(rect, OFFLINE_AMBER)
+        u = self._unit()
+        inner = rect.adjusted(u * 2, rect.height() * 0.08, -u, -rect.height() * 0.08)
+        if v.certificate_rejected:
+            title = t("board.certificate_rejected", "id")
+            detail = t("board.certificate_rejected", "en")
+        else:
+            title = f"⚠ {t('board.offline_title', 'id')} · {t('board.offline_title', 'en')}"
+            detail = t("board.offline_detail", self.lang)
+        left = Qt.AlignmentFlag.AlignLeft
+        self._text(p, QRectF(inner.left(), inner.top(), inner.width(), inner.height() * 0.56),
+                   title, FLASH_TEXT, left)
+        self._text(p, QRectF(inner.left(), inner.top() + inner.height() * 0.58, inner.width(),
+                             inner.height() * 0.42), detail, FLASH_TEXT, left, bold=False)
+
     def _paint_latest(self, p: QPainter, rect: QRectF, portrait: bool) -> None:
         v = self.view
+        if len(v.fresh) > 1:
+            self._paint_fresh(p, rect, portrait)
+            return
         flash = v.flashing and v.flash_on
         box = self._panel(p, rect, FLASH_BG if flash else PANEL,
                           None if flash else (NUMBER if v.flashing else PANEL_EDGE))
@@ -259,6 +334,45 @@ class BoardScreen(QWidget):
         self._text(p, QRectF(x, y + h * 0.69, iw, h * 0.07), go, fg, bold=False)
         self._text(p, QRectF(x, y + h * 0.77, iw, h * 0.2), call.counter_name.upper(),
                    ctr_color)
+
+    def _paint_fresh(self, p: QPainter, rect: QRectF, portrait: bool) -> None:
+        """Calls made together: each fresh call in its own flashing box, newest first
+        (left, or top in portrait), none hiding another."""
+        v = self.view
+        calls = v.fresh
+        n = len(calls)
+        u = self._unit()
+        box = self._panel(p, rect)
+        title_h = box.height() * 0.13
+        self._text(p, QRectF(box.left() + u * 2, box.top() + u * 0.5, box.width() - u * 4,
+                             title_h), f"{t('board.queue_number', self.lang)} · "
+                   f"{t('board.queue_number', 'en')}", TEXT)
+        area = QRectF(box.left() + u, box.top() + title_h + u, box.width() - 2 * u,
+                      box.height() - title_h - 2 * u)
+        for i, call in enumerate(calls):
+            cell = QRectF(area.left() + i * area.width() / n, area.top(), area.width() / n,
+                          area.height()).adjusted(u * 0.5, 0, -u * 0.5, 0)
+            flash = v.flash_on
+            path = QPainterPath()
+            path.addRoundedRect(cell, u * 1.2, u * 1.2)
+            p.fillPath(path, FLASH_BG if flash else QColor("#1d3160"))
+            pen = p.pen()
+            pen.setColor(NUMBER)
+            pen.setWidthF(u * 0.5)
+            p.setPen(pen)
+            p.drawPath(path)
+            fg = FLASH_TEXT if flash else TEXT
+            inner = cell.adjusted(u, u, -u, -u)
+            h = inner.height()
+            if call.recall:
+                self._text(p, QRectF(inner.left(), inner.top(), inner.width(), h * 0.12),
+                           t("board.recall", self.lang), fg)
+            self._text(p, QRectF(inner.left(), inner.top() + h * 0.12, inner.width(), h * 0.45),
+                       call.number, FLASH_TEXT if flash else NUMBER)
+            self._text(p, QRectF(inner.left(), inner.top() + h * 0.6, inner.width(), h * 0.1),
+                       t("board.go_to", self.lang), fg, bold=False)
+            self._text(p, QRectF(inner.left(), inner.top() + h * 0.72, inner.width(), h * 0.26),
+                       call.counter_name.upper(), FLASH_TEXT if flash else COUNTER)
 
     def _paint_last(self, p: QPainter, rect: QRectF, portrait: bool) -> None:
         box = self._panel(p, rect)
@@ -320,7 +434,7 @@ class BoardScreen(QWidget):
                           box.width() - 2 * u, box.height() * 0.62)
             if tile.status == "closed":
                 self._text(p, body.adjusted(0, body.height() * 0.2, 0, -body.height() * 0.2),
-                           t("board.counter_closed", self.lang), CLOSED)
+                           t("board.counter_closed", self.lang), MUTED)
             elif tile.number:
                 self._text(p, body, tile.number, NUMBER if tile.status == "open" else MUTED)
             elif tile.status == "paused":
@@ -330,53 +444,150 @@ class BoardScreen(QWidget):
                 self._text(p, body, "—", MUTED)
 
     def _paint_waiting(self, p: QPainter, rect: QRectF, portrait: bool) -> None:
+        """Each service: its letter, its name on two lines (≥ 32 px on a 1080p board) and
+        how many wait, or TUTUP. Three columns, as many rows as needed (two for six)."""
         rows = self.view.waiting
         if not rows:
             return
-        u = self._unit()
-        label_w = rect.width() * (0.0 if portrait else 0.11)
-        if not portrait:
-            lab = self._panel(p, QRectF(rect.left(), rect.top(), label_w, rect.height()),
-                              HEADER, None)
-            self._text(p, lab.adjusted(u, lab.height() * 0.1, -u, -lab.height() * 0.5),
-                       t("board.waiting_title", self.lang), TEXT)
-            self._text(p, lab.adjusted(u, lab.height() * 0.55, -u, -lab.height() * 0.12),
-                       t("board.waiting_title", "en"), MUTED, bold=False)
-        area = QRectF(rect.left() + label_w, rect.top(), rect.width() - label_w, rect.height())
         n = len(rows)
-        cols = 2 if portrait else n
+        cols = 2 if portrait else min(n, 3)
         rows_n = (n + cols - 1) // cols
-        cw, ch = area.width() / cols, area.height() / rows_n
+        cw, ch = rect.width() / cols, rect.height() / rows_n
         for i, row in enumerate(rows):
-            cell = QRectF(area.left() + (i % cols) * cw, area.top() + (i // cols) * ch, cw, ch)
-            box = self._panel(p, cell)
-            prefix_w = box.height() * 0.9
-            chip = QRectF(box.left() + u * 0.8, box.top() + box.height() * 0.12, prefix_w,
-                          box.height() * 0.76)
-            path = QPainterPath()
-            path.addRoundedRect(chip, u, u)
-            p.fillPath(path, NUMBER if row.open else CLOSED)
-            self._text(p, chip.adjusted(u * 0.3, u * 0.3, -u * 0.3, -u * 0.3), row.prefix,
-                       FLASH_TEXT)
-            text_left = chip.right() + u
-            text_w = box.right() - text_left - u
-            # One size for every service name (long ones are cut with "…"): a row of
-            # names in different sizes reads as noise from the back of the hall.
-            name_font = board_font(min(box.height() * 0.27, cw * 0.075), bold=False)
-            p.setFont(name_font)
+            cell = QRectF(rect.left() + (i % cols) * cw, rect.top() + (i // cols) * ch, cw, ch)
+            self._paint_service(p, self._panel(p, cell), row)
+
+    def _paint_service(self, p: QPainter, box: QRectF, row: WaitingRow) -> None:
+        u = self._unit()
+        chip_side = min(box.height() * 0.8, box.width() * 0.2,
+                        service_name_px(self.width(), self.height()) * 2.6)
+        chip = QRectF(box.left() + u * 0.8, box.center().y() - chip_side / 2, chip_side,
+                      chip_side)
+        path = QPainterPath()
+        path.addRoundedRect(chip, u, u)
+        p.fillPath(path, NUMBER if row.open else CLOSED)
+        self._text(p, chip.adjusted(u * 0.3, u * 0.3, -u * 0.3, -u * 0.3), row.prefix,
+                   FLASH_TEXT if row.open else TEXT)
+        count_left = self._paint_count(p, box, row)
+        text_left = chip.right() + u
+        text_w = count_left - text_left - u
+        # One size for every service name, fixed by the screen (not by the name): a row of
+        # names in different sizes reads as noise from the back of the hall.
+        font = board_font(min(service_name_px(self.width(), self.height()),
+                              box.height() * 0.4), bold=True)
+        metrics = QFontMetricsF(font)
+        lines = two_lines(row.name, metrics, text_w)
+        line_h = metrics.height()
+        top = box.center().y() - line_h * len(lines) / 2
+        p.setFont(font)
+        p.setPen(TEXT if row.open else MUTED)
+        for k, line in enumerate(lines):
+            p.drawText(QRectF(text_left, top + k * line_h, text_w, line_h),
+                       int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter), line)
+
+    def _paint_count(self, p: QPainter, box: QRectF, row: WaitingRow) -> float:
+        """How many wait, as a big number over its unit ("12" / "orang"), or TUTUP; right
+        in the box. Returns the left edge it took, so the name gets the rest."""
+        u = self._unit()
+        right = box.right() - u
+        name_px = service_name_px(self.width(), self.height())  # sizes follow the screen
+        if not row.open:
+            font = board_font(min(box.height() * 0.3, name_px))
+            text = row.count_text(self.lang)
+            width = QFontMetricsF(font).horizontalAdvance(text)
+            p.setFont(font)
             p.setPen(MUTED)
-            name_rect = QRectF(text_left, box.top() + box.height() * 0.06, text_w,
-                               box.height() * 0.38)
-            p.drawText(name_rect, int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter),
-                       QFontMetricsF(name_font).elidedText(row.name, Qt.TextElideMode.ElideRight,
-                                                           text_w))
-            self._text(p, QRectF(text_left, box.top() + box.height() * 0.44, text_w,
-                                 box.height() * 0.5),
-                       t("board.waiting_people", self.lang, n=row.waiting), TEXT,
-                       Qt.AlignmentFlag.AlignLeft)
+            p.drawText(QRectF(right - width, box.top(), width, box.height()),
+                       int(Qt.AlignmentFlag.AlignCenter), text)
+            return right - width
+        number = format_number(row.waiting, self.lang)
+        unit = t("board.people_unit", self.lang)
+        num_font = board_font(min(box.height() * 0.46, name_px * 1.6))
+        unit_font = board_font(min(box.height() * 0.2, name_px * 0.7), bold=False)
+        width = max(QFontMetricsF(num_font).horizontalAdvance(number),
+                    QFontMetricsF(unit_font).horizontalAdvance(unit))
+        height = min(box.height() * 0.88, name_px * 3)
+        cell = QRectF(right - width, box.center().y() - height / 2, width, height)
+        p.setFont(num_font)
+        p.setPen(TEXT)
+        p.drawText(QRectF(cell.left(), cell.top(), width, cell.height() * 0.66),
+                   int(Qt.AlignmentFlag.AlignCenter), number)
+        p.setFont(unit_font)
+        p.setPen(MUTED)
+        p.drawText(QRectF(cell.left(), cell.top() + cell.height() * 0.64, width,
+                          cell.height() * 0.36), int(Qt.AlignmentFlag.AlignCenter), unit)
+        return cell.left()
+
+    def _lines(self, p: QPainter, rect: QRectF, text: str, px: float, color: QColor,
+               bold: bool = True) -> float:
+        """`text` on at most two lines at `px` (smaller if two lines do not fit the
+        height), left-aligned from the top of `rect`; returns the height used."""
+        font = board_font(min(px, rect.height() / 1.2), bold)
+        metrics = QFontMetricsF(font)
+        lines = two_lines(text, metrics, rect.width())
+        if len(lines) > 1:  # two lines must fit the height too
+            font = board_font(min(px, rect.height() / 2.4), bold)
+            metrics = QFontMetricsF(font)
+            lines = two_lines(text, metrics, rect.width())
+        p.setFont(font)
+        p.setPen(color)
+        for k, line in enumerate(lines):
+            p.drawText(QRectF(rect.left(), rect.top() + k * metrics.height(), rect.width(),
+                              metrics.height()),
+                       int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter), line)
+        return metrics.height() * len(lines)
+
+    def _paint_follow(self, p: QPainter, rect: QRectF, portrait: bool) -> None:
+        """The QR code to the server's /ikuti page (how to follow one's own ticket by
+        phone), with its short address for those who type it."""
+        url = self.view.follow_url
+        if not url:
+            return
+        box = self._panel(p, rect, HEADER, OFFICE_GOLD)
+        u = self._unit()
+        side = min(box.height() - 2 * u, box.width() * 0.5)
+        qr_rect = QRectF(box.left() + u, box.center().y() - side / 2, side, side)
+        self._paint_qr(p, qr_rect, url)
+        text_left = qr_rect.right() + u * 1.2
+        text = QRectF(text_left, box.top() + u * 0.8, box.right() - text_left - u,
+                      box.height() - u * 1.6)
+        short = url.split("://", 1)[-1]
+        # beside the QR code: a little smaller than the service names in landscape
+        px = service_name_px(self.width(), self.height()) * (0.9 if portrait else 0.7)
+        y = text.top()
+        y += self._lines(p, QRectF(text.left(), y, text.width(), text.height() * 0.4),
+                         t("board.follow_title", "id"), px, TEXT)
+        y += self._lines(p, QRectF(text.left(), y, text.width(), text.height() * 0.3),
+                         t("board.follow_title", "en"), px * 0.75, MUTED, bold=False)
+        url_h = min(text.bottom() - y, px * 1.4)
+        self._text(p, QRectF(text.left(), text.bottom() - url_h, text.width(), url_h), short,
+                   NUMBER, Qt.AlignmentFlag.AlignLeft, max_px=px)
+
+    def _paint_qr(self, p: QPainter, rect: QRectF, url: str) -> None:
+        matrix = qr_matrix(url)
+        n = len(matrix)
+        cell = int(rect.width() / n)  # whole pixels per module: crisp edges for the camera
+        if cell < 1:
+            return
+        size = cell * n
+        x0 = rect.left() + (rect.width() - size) / 2
+        y0 = rect.top() + (rect.height() - size) / 2
+        self.qr_painted = QRectF(x0, y0, size, size)  # where the camera finds it (tests)
+        p.fillRect(self.qr_painted, QColor("#ffffff"))
+        black = QColor("#000000")
+        for r, modules in enumerate(matrix):
+            for c, dark in enumerate(modules):
+                if dark:
+                    p.fillRect(QRectF(x0 + c * cell, y0 + r * cell, cell, cell), black)
 
     def _paint_marquee(self, p: QPainter, rect: QRectF) -> None:
-        p.fillRect(rect, MARQUEE_BG)
+        """The running text: the office's blue with a gold edge for the welcome; red only
+        for an announcement (an alert such as "Waspada calo!")."""
+        alert = self.view.running_alert
+        p.fillRect(rect, MARQUEE_BG if alert else MARQUEE_OFFICE)
+        if not alert:
+            edge = max(2.0, rect.height() * 0.06)
+            p.fillRect(QRectF(rect.left(), rect.top(), rect.width(), edge), OFFICE_GOLD)
         text = self.view.running_text
         if not text:
             return

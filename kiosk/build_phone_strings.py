@@ -1,8 +1,10 @@
-"""Generate server/web/phone-strings.json (the phone page's texts) from i18n/catalog/phone.toml.
+"""Generate server/web/phone-strings.json (the phone page's texts, from
+i18n/catalog/phone.toml) and server/web/board-strings.json (the web board's, from
+board.toml).
 
-The page is static (served by the server as a file), so it cannot call `i18n.t`; this
-script keeps the one translation source. Run after editing phone.toml:
-`python -m kiosk.build_phone_strings` (a test fails while the JSON is out of date).
+The pages are static (served by the server as files), so they cannot call `i18n.t`; this
+script keeps the one translation source. Run after editing phone.toml or board.toml:
+`python -m kiosk.build_phone_strings` (a test fails while a JSON is out of date).
 """
 
 from __future__ import annotations
@@ -14,12 +16,14 @@ from pathlib import Path
 from i18n import LANGUAGES, catalog
 
 AREA = "phone"
-TARGET = Path(__file__).resolve().parent.parent / "server" / "web" / "phone-strings.json"
+WEB = Path(__file__).resolve().parent.parent / "server" / "web"
+TARGET = WEB / "phone-strings.json"
+BOARD_TARGET = WEB / "board-strings.json"
 
 
-def build() -> str:
+def build(area: str = AREA) -> str:
     strings: dict[str, dict[str, str]] = {lang: {} for lang in LANGUAGES}
-    prefix = f"{AREA}."
+    prefix = f"{area}."
     for key, texts in sorted(catalog().items()):
         if key.startswith(prefix):
             for lang in LANGUAGES:
@@ -31,6 +35,9 @@ def main(argv: list[str] | None = None) -> int:
     target = Path(argv[0]) if argv else TARGET
     target.write_text(build(), encoding="utf-8")
     print(f"wrote {target}")
+    if not argv:
+        BOARD_TARGET.write_text(build("board"), encoding="utf-8")
+        print(f"wrote {BOARD_TARGET}")
     return 0
 
 

@@ -320,6 +320,8 @@ COMMANDS: dict[str, CommandSpec] = {
     "submit_survey": _spec({_K, _C, _A, APPLICANT}, ("ticket", "answers"),
                            ("comment", "profile")),
     "tablet_survey": _spec({_T}),
+    # the applicant gives up their own waiting ticket (phone page, by status token only)
+    "cancel_own": _spec({APPLICANT}, ("ticket",)),
     "ping": _spec(ROLES),
 }
 
@@ -580,7 +582,9 @@ PUBLIC_SERVICE_FIELDS = ("id", "prefix", "name", "lanes", "stages", "open", "clo
                          "waiting", "estimated_wait_s", "quota", "issued", "info",
                          "issuing_paused", "holiday", "quota_today")
 PUBLIC_LANE_FIELDS = ("id", "name", "priority")
-PUBLIC_OFFICE_FIELDS = ("id", "name", "timezone", "languages", "day", "ticket_footer")
+# public_url: printed on every ticket; the boards' QR code leads to its /ikuti page
+PUBLIC_OFFICE_FIELDS = ("id", "name", "timezone", "languages", "day", "ticket_footer",
+                        "public_url")
 PUBLIC_STATS_FIELDS = ("service", "waiting", "estimated_wait_s")
 PUBLIC_REASON_FIELDS = ("code", "text")  # `params` of a call by hand names the officer
 # The applicant's own ticket (`/t/<token>.json`): all of it but the token it was found by.

@@ -216,7 +216,7 @@ class Engine:
         o = self.config.office
         return {"id": o.id, "name": o.name, "timezone": o.timezone, "languages": o.languages,
                 "day": self.day_iso(), "ticket_footer": [f.model_dump() for f in o.ticket_footer],
-                "device_names": dict(o.device_names)}
+                "device_names": dict(o.device_names), "public_url": o.public_url}
 
     def snapshot(self, now: datetime, role: str) -> dict[str, Any]:
         snap = {

@@ -15,7 +15,7 @@ import asyncio
 import logging
 import re
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from http import HTTPStatus
 from pathlib import Path
 from typing import Any
@@ -33,6 +33,7 @@ log = logging.getLogger("antrean.http")
 WEB_DIR = Path(__file__).resolve().parent.parent / "web"
 TOKEN_RE = re.compile(r"^/t/([A-Za-z0-9_-]{8,64})(\.json)?$")
 SURVEY_RE = re.compile(r"^/t/([A-Za-z0-9_-]{8,64})/survey$")
+CANCEL_RE = re.compile(r"^/t/([A-Za-z0-9_-]{8,64})/cancel$")
 REPORT_RE = re.compile(r"^/report/([A-Za-z0-9_-]{22,64})$")
 STATIC_PREFIX = "/static/"
 MAX_QUERY_FIELDS = 16  # the pages use at most three; parse_qs refuses more (400)
@@ -41,9 +42,11 @@ HTML = "text/html; charset=utf-8"
 JS = "text/javascript; charset=utf-8"
 CSS = "text/css; charset=utf-8"
 JSON = "application/json; charset=utf-8"
+SVG = "image/svg+xml"
 # what /static/<name> serves: these names and nothing else
 STATIC_FILES = {"display.css": CSS, "display.js": JS, "ticket.css": CSS, "ticket.js": JS,
                 "phone-strings.json": JSON, "tablet.css": CSS, "tablet.js": JS,
+                "board-strings.json": JSON,
                 "admin.css": CSS, "admin.js": JS, "admin-strings.json": JSON}
 # the HTML pages, each served at its own path only
 PAGE_FILES = ("display.html", "ticket.html", "tablet.html", "admin.html")
@@ -126,7 +129,8 @@ class Routes:
     token), `run_command(name, args, actor)` (through the hub's writer, durable),
     `take_report(token)` (a one-time link's request, once), `report_page(request)` (on
     a thread: status, content type, body, CSP; None when no reports are composed in) and
-    `metrics(bearer_token)` (GET /metrics: status, body, content type)."""
+    `metrics(bearer_token)` (GET /metrics: status, body, content type) and `follow` (the
+    page the boards' QR code opens, and that code as SVG)."""
 
     health: Callable[[], dict[str, Any]]
     ticket: Callable[[str], dict[str, Any] | None]
@@ -134,6 +138,8 @@ class Routes:
     take_report: Callable[[str], ReportRequest | None]
     report_page: Callable[[ReportRequest | None], tuple[int, str, bytes, str]] | None
     metrics: Callable[[str | None], Awaitable[tuple[int, bytes, str]]] | None = None
+    # GET /ikuti and /ikuti.svg, where the boards' QR code leads: path → body, content type
+    follow: dict[str, tuple[bytes, str]] = field(default_factory=dict)
 
     def route(self, request: Any) -> Response | None | Awaitable[Response]:
         """websockets' `process_request`: a Response for an HTTP path, None for `/ws`."""
@@ -157,6 +163,9 @@ class Routes:
         match = SURVEY_RE.match(path)
         if match:
             return self.submit_survey(match.group(1), params)
+        match = CANCEL_RE.match(path)
+        if match:
+            return self.cancel_own(match.group(1), params)
         match = REPORT_RE.match(path)
         if match:
             return self.report(match.group(1))
@@ -166,6 +175,10 @@ class Routes:
             return page("tablet.html")
         if path == "/display":
             return page("display.html")
+        if path in self.follow:
+            body, content_type = self.follow[path]
+            return html_response(body) if content_type == HTML else respond(200, body,
+                                                                            content_type)
         if path == "/admin":  # the supervisor console: it logs in over /ws, the page is public
             return page("admin.html")
         if path.startswith(STATIC_PREFIX):
@@ -192,6 +205,24 @@ class Routes:
             status = 200
         else:
             status = 404 if result["error"]["code"] == ErrorCode.NOT_FOUND else 400
+        return json_response({k: v for k, v in result.items() if k != "id"}, status)
+
+    async def cancel_own(self, token: str, params: dict[str, str]) -> Response:
+        """GET /t/<token>/cancel?confirm=1: the applicant gives up their waiting ticket
+        ("Batalkan nomor saya", after the page asked them to confirm). By status token
+        only, like the survey; without `confirm=1` nothing happens (400), so a link
+        preview or a prefetch never cancels."""
+        if self.ticket(token) is None:
+            return not_found()
+        if params.get("confirm") != "1":
+            return json_response({"ok": False, "error": {"code": "bad_request",
+                                                          "message": "confirm"}}, 400)
+        result = await self.run_command("cancel_own", {"ticket": token},
+                                        Actor("applicant", "phone"))
+        if result["ok"]:
+            status = 200
+        else:
+            status = 404 if result["error"]["code"] == ErrorCode.NOT_FOUND else 409
         return json_response({k: v for k, v in result.items() if k != "id"}, status)
 
     async def metrics_page(self, authorization: str) -> Response:

@@ -45,7 +45,7 @@ from i18n import t
 from protocol import messages as m
 from server.engine import Actor, Engine
 from server.engine.model import Changes, EngineError, Outcome
-from server.hub import http
+from server.hub import http, phone
 from server.hub.clients import Client, TokenBucket
 from server.hub.links import ReportLinks
 from server.hub.metrics import CALL_COMMANDS, CONTENT_TYPE, HubMetrics, HubState
@@ -164,7 +164,10 @@ class Hub:
             health=self.health, ticket=self.ticket_public, run_command=self.run_command,
             take_report=lambda token: self.report_links.take(token, self.clock()),
             report_page=None if reports is None else
-            functools.partial(reports.page, store.path, config), metrics=self.metrics_page)
+            functools.partial(reports.page, store.path, config), metrics=self.metrics_page,
+            follow={phone.FOLLOW_PATH: (phone.follow_page(config.office.name), http.HTML),
+                    phone.FOLLOW_QR_PATH: (phone.follow_qr_svg(config.office.public_url),
+                                           http.SVG)})
         self.hub_commands = {"report_link": self.report_links.command}
         self.metrics = HubMetrics(HubState(
             waiting=lambda: ((tk.service, tk.lane)
@@ -753,12 +756,9 @@ class Hub:
         if ticket is None:
             return None
         wire = m.applicant_ticket(engine.ticket_wire(ticket))
-        ahead = 0
+        ahead, in_line, now = 0, 0, self.clock()
         if ticket.status == "waiting":
-            order = engine.waiting_order(self.clock())
-            same = [tk for tk in order if tk.service == ticket.service
-                    and tk.stage == ticket.stage]
-            ahead = next((i for i, tk in enumerate(same) if tk.id == ticket.id), 0)
+            ahead, in_line = phone.line_place(engine.waiting_order(now), ticket)
         wire["ahead"] = ahead
         wire["estimated_wait_s"] = engine.estimate_wait_s(ticket.service, ahead) \
             if ticket.status == "waiting" else None
@@ -772,6 +772,8 @@ class Hub:
         wire["surveyed"] = ticket.surveyed
         wire["office"] = engine.office_wire()
         wire["seq"] = self.store.seq
+        wire.update(phone.phone_extras(engine, ticket, now, ahead, in_line,
+                                       wire["estimated_wait_s"]))
         return wire
 
     async def metrics_page(self, token: str | None) -> tuple[int, bytes, str]:

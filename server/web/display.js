@@ -6,6 +6,8 @@
  * reconnect only spoken if under 60 s old on the server's clock. Optional URL filters:
  * ?zone=lantai-1 or ?counters=loket-1,loket-2. Sound: a WebAudio chime, then the browser's
  * speechSynthesis in id-ID (and en with ?english=1) where available; silent otherwise.
+ * Calls made together (within the flash) flash side by side, up to three, as on the Qt
+ * board. Texts from /static/board-strings.json (generated from i18n/catalog/board.toml).
  */
 "use strict";
 
@@ -15,6 +17,7 @@ const ONLY = params.get("counters") ? new Set(params.get("counters").split(","))
 const ENGLISH = params.get("english") === "1";
 const RECENT_MS = 60000;
 const FLASH_MS = 6000;
+const MAX_FRESH = 3;
 const TZ_ABBR = { "Asia/Jakarta": "WIB", "Asia/Pontianak": "WIB", "Asia/Makassar": "WITA",
   "Asia/Jayapura": "WIT" };
 
@@ -26,7 +29,15 @@ let clockOffset = 0;
 let ws = null;
 let backoff = 500;
 let welcomed = false;
+let T = { id: {}, en: {} };  // board-strings.json
+let fresh = [];  // [{call, until}] flashing now, newest first
 window.boardAnnounced = [];  // numbers handed to the voice, for tests and debugging
+
+function tr(key, lang, params) {
+  let text = (T[lang || "id"] || {})[key] || T.id[key] || key;
+  for (const [k, v] of Object.entries(params || {})) text = text.split("{" + k + "}").join(v);
+  return text;
+}
 
 const $ = (id) => document.getElementById(id);
 
@@ -168,6 +179,7 @@ function say(text, lang) {
 }
 function announce(call) {
   window.boardAnnounced.push(call.number + (call.recalls ? "*" : ""));
+  addFresh(call);
   flash();
   chime();
   const n = spokenNumber(call.number);
@@ -177,13 +189,30 @@ function announce(call) {
     if (ENGLISH) say(`${call.recalls ? "Calling again. " : ""}Queue number, ${n}, please proceed to counter ${counterDigits(call.counterName)}`, "en-US");
   }, 1800);
 }
+// Calls made together: each stays in the fresh list for FLASH_MS from its own call.
+function addFresh(call) {
+  const now = Date.now();
+  fresh = [{ call, until: now + FLASH_MS },
+    ...fresh.filter((f) => f.call.ticketId !== call.ticketId && f.until > now)]
+    .slice(0, MAX_FRESH);
+  setTimeout(render, FLASH_MS + 50);
+}
+function freshCalls() {
+  const now = Date.now();
+  fresh = fresh.filter((f) => f.until > now);
+  return fresh.map((f) => f.call);
+}
 let flashTimer = null;
 function flash() {
   const el = $("latest");
-  el.classList.remove("flash"); void el.offsetWidth;  // restart the animation
-  el.classList.add("flash");
+  const box = $("fresh");
+  for (const e of [el, box]) {
+    e.classList.remove("flash"); void e.offsetWidth;  // restart the animation
+    e.classList.add("flash");
+  }
   clearTimeout(flashTimer);
-  flashTimer = setTimeout(() => el.classList.remove("flash"), FLASH_MS);
+  flashTimer = setTimeout(() => { el.classList.remove("flash"); box.classList.remove("flash"); },
+    FLASH_MS);
 }
 $("sound-button").addEventListener("click", () => {
   if (audioCtx) audioCtx.resume();
@@ -197,13 +226,34 @@ function el(tag, cls, text) {
   if (text !== undefined) e.textContent = text;
   return e;
 }
+function renderFresh(calls) {
+  const list = $("fresh-list"); list.replaceChildren();
+  $("fresh-title").textContent = `${tr("queue_number")} · ${tr("queue_number", "en")}`;
+  for (const c of calls) {
+    const box = el("div", "fresh-call" + (c.recalls ? " recall" : ""));
+    box.dataset.number = c.number;
+    box.append(el("div", "fresh-recall", c.recalls ? tr("recall") : ""),
+      el("div", "fresh-number", c.number), el("div", "fresh-goto", tr("go_to")),
+      el("div", "fresh-counter", c.counterName.toUpperCase()));
+    list.append(box);
+  }
+}
 function render() {
   $("office-name").textContent = S.office.name || "Antrean";
   const L = S.latest;
-  $("latest-title").textContent = L && L.recalls ? "PANGGILAN ULANG" : "NOMOR ANTREAN";
-  $("latest-title-en").textContent = L && L.recalls ? "Calling again" : "Queue number";
+  const calls = freshCalls();
+  // calls made together flash side by side; otherwise the latest call, large
+  $("fresh").hidden = calls.length < 2;
+  $("latest").hidden = calls.length >= 2;
+  if (calls.length >= 2) renderFresh(calls);
+  $("latest-title").textContent = L && L.recalls ? tr("recall") : tr("queue_number");
+  $("latest-title-en").textContent = L && L.recalls ? tr("recall", "en")
+    : tr("queue_number", "en");
   $("latest-number").textContent = L ? L.number : "—";
-  $("latest-counter").textContent = L ? L.counterName.toUpperCase() : "Belum ada panggilan";
+  $("latest-goto").textContent = `${tr("go_to")} / ${tr("go_to", "en")}`;
+  $("latest-counter").textContent = L ? L.counterName.toUpperCase() : tr("no_calls");
+  $("last-title").textContent = tr("last_calls");
+  $("last-title-en").textContent = tr("last_calls", "en");
   const list = $("last-calls"); list.replaceChildren();
   const seen = new Set(L ? [L.ticketId] : []);
   for (const e of S.recent) {
@@ -223,9 +273,9 @@ function render() {
     tile.dataset.counter = id;
     tile.append(el("div", "name", (c.name || id).toUpperCase()));
     let num;
-    if (c.status === "closed") num = el("div", "num idle", "TUTUP");
+    if (c.status === "closed") num = el("div", "num idle", tr("counter_closed"));
     else if (c.ticket) num = el("div", "num", c.ticket.number);
-    else num = el("div", "num idle", c.status === "paused" ? "ISTIRAHAT" : "—");
+    else num = el("div", "num idle", c.status === "paused" ? tr("counter_paused") : "—");
     tile.append(num); grid.append(tile);
   }
   let served = null;
@@ -238,18 +288,30 @@ function render() {
     if (served && !served.has(id)) continue;
     const s = S.services[id];
     const n = typeof s.waiting === "number" ? s.waiting : S.waiting.filter((w) => w.service === id).length;
-    const box = el("div", "svc"); box.dataset.service = id;
-    const info = el("div", "info");
-    info.append(el("div", "sname", (s.name && s.name.id) || id), el("div", "count", `${n} orang`));
-    box.append(el("div", "prefix", s.prefix || ""), info);
+    const open = s.open !== false;
+    const box = el("div", "svc" + (open ? "" : " closed")); box.dataset.service = id;
+    // a closed service says TUTUP, not "0 orang" (which reads as "no wait")
+    const count = el("div", "count");
+    if (open) {
+      count.append(el("span", "n", n.toLocaleString("id-ID")), el("span", "unit", tr("people_unit")));
+      count.setAttribute("aria-label", tr("waiting_people", "id", { n }));
+    } else count.append(el("span", "closed", tr("service_closed")));
+    box.append(el("div", "prefix", s.prefix || ""), el("div", "sname", (s.name && s.name.id) || id),
+      count);
     wl.append(box);
   }
+  renderFollow();
   let text = "";
   const a = S.announcement;
-  if (a && a.text && (!a.until || Date.parse(a.until) > Date.now() + clockOffset))
-    text = [a.text.id, a.text.en].filter(Boolean).join("   •   ");
-  else if (S.office.name)
-    text = `Selamat datang di ${S.office.name}. Ambil nomor antrean di kios dan tunggu panggilan.   •   Welcome to ${S.office.name}. Take a queue number at the kiosk and wait for your call.`;
+  const alert = !!(a && a.text && (!a.until || Date.parse(a.until) > Date.now() + clockOffset));
+  if (alert) text = [a.text.id, a.text.en].filter(Boolean).join("   •   ");
+  else if (S.office.name) {
+    text = [tr("welcome", "id", { office: S.office.name }),
+      tr("welcome", "en", { office: S.office.name }),
+      ...(S.office.ticket_footer || []).map((f) => f.id)].filter(Boolean).join("   •   ");
+  }
+  // the office's colours for the welcome; red only for an announcement
+  $("marquee").classList.toggle("alert", alert);
   if ($("marquee-text").textContent !== text) $("marquee-text").textContent = text;
   renderClock();
 }
@@ -267,10 +329,24 @@ function renderClock() {
   $("clock-time").textContent = `${time} ${TZ_ABBR[tz] || ""}`.trim();
 }
 
+function renderFollow() {
+  // The QR code leads to the server's /ikuti page: how to follow one's own ticket (by
+  // the QR code printed on it; a number alone opens nothing).
+  const base = (S.office.public_url || location.origin).replace(/\/+$/, "");
+  const url = base + "/ikuti";
+  $("follow").hidden = !S.loaded;
+  $("follow-title").textContent = tr("follow_title");
+  $("follow-title-en").textContent = tr("follow_title", "en");
+  $("follow-url").textContent = url.replace(/^https?:\/\//, "");
+  $("follow-qr").alt = `QR: ${url}`;
+}
+
 // ------------------------------------------------------------------ connection
 function setState(state) {
   document.body.dataset.state = state;
   $("offline-mark").hidden = state === "online";
+  $("offline-title").textContent = `⚠ ${tr("offline_title")} · ${tr("offline_title", "en")}`;
+  $("offline-detail").textContent = tr("offline_detail");
 }
 function send(obj) { if (ws && ws.readyState === 1) ws.send(JSON.stringify(obj)); }
 function resync() {
@@ -301,6 +377,13 @@ function connect() {
     backoff = Math.min(backoff * 2, 10000);
   };
 }
-setInterval(renderClock, 1000);
-render();
-connect();
+async function start() {
+  try {
+    T = await (await fetch("/static/board-strings.json", { cache: "no-store" })).json();
+  } catch (e) { /* the keys stand in; the board still shows numbers */ }
+  $("sound-button").textContent = `🔊 ${tr("sound_on")} · ${tr("sound_on", "en")}`;
+  setInterval(renderClock, 1000);
+  render();
+  connect();
+}
+start();

@@ -24,7 +24,9 @@
   let audio = null;
   const answers = new Array(9).fill(0);
   let surveySent = false;
-  window.__antrean = { alerts: 0, refreshes: 0, events: 0 };
+  let cancelledHere = false;  // this page cancelled the ticket ("Batalkan nomor saya")
+  // alerts: calls and recalls; soon: "your turn is near" (N or fewer ahead)
+  window.__antrean = { alerts: 0, soon: 0, refreshes: 0, events: 0 };
 
   function tr(key, params) {
     let text = (S && (S[lang][key] || S.id[key])) || key;
@@ -32,12 +34,7 @@
     return text;
   }
 
-  function duration(seconds) {
-    const minutes = Math.max(1, Math.ceil(seconds / 60));
-    if (minutes < 60) return tr("minutes", { n: minutes });
-    const h = Math.floor(minutes / 60), m = minutes % 60;
-    return m ? tr("hours_minutes", { h: h, m: m }) : tr("hours", { h: h });
-  }
+  function texts() { return (data && data.texts) || {}; }
 
   function counterName() {
     const name = (data && data.counter_name) || "";
@@ -58,8 +55,8 @@
     if (!data) {
       if (TABLET) leaveSoon();
       document.body.dataset.status = "notfound";
-      ["ticket", "waiting", "called", "serving", "done", "survey", "thanks", "sound-box"]
-        .forEach((id) => show(id, false));
+      ["ticket", "waiting", "called", "serving", "done", "survey", "thanks", "sound-box",
+        "now", "soon", "cancel-box"].forEach((id) => show(id, false));
       $("message").textContent = tr("not_found");
       show("message", true);
       return;
@@ -72,8 +69,7 @@
     lane.textContent = data.lane_priority
       ? tr("priority") + " · " + name(data.lane_name) : name(data.lane_name);
     lane.classList.toggle("priority", !!data.lane_priority);
-    $("issued").textContent = data.issued_at
-      ? tr("issued_at", { time: data.issued_at.slice(11, 16) }) : "";
+    $("issued").textContent = texts().issued ? tr("issued_at", { time: texts().issued }) : "";
     show("ticket", true);
 
     let status = data.status;
@@ -85,8 +81,13 @@
     show("done", status === "done");
     show("survey", status === "done");
     show("thanks", status === "thanks");
-    show("sound-box", status === "waiting" || status === "called");
-    const msgKey = { no_show: "no_show", cancelled: "cancelled", expired: "expired" }[status];
+    // the alert is only worth keeping the page open for while still waiting
+    show("sound-box", status === "waiting");
+    show("cancel-box", status === "waiting" && !TABLET);
+    show("soon", status === "waiting" && isSoon());
+    show("now", status === "waiting");
+    const msgKey = { no_show: "no_show", expired: "expired",
+      cancelled: cancelledHere ? "cancelled_own" : "cancelled" }[status];
     show("message", !!msgKey);
     if (msgKey) $("message").textContent = tr(msgKey);
 
@@ -97,13 +98,27 @@
       $("ahead").textContent = ahead > 0 ? String(ahead) : tr("you_are_next");
       $("ahead").classList.toggle("next", ahead <= 0);
       $("ahead-unit").textContent = ahead > 0 ? tr(ahead === 1 ? "person" : "people") : "";
-      $("wait").textContent = ahead > 0 && data.estimated_wait_s
-        ? tr("wait", { duration: duration(data.estimated_wait_s) }) : "";
+      const wait = texts().wait;
+      $("wait").textContent = ahead > 0 && wait ? tr("wait", { duration: wait[lang] || wait.id })
+        : "";
+      $("eta").textContent = ahead > 0 && texts().estimated_call
+        ? tr("estimated_call", { time: texts().estimated_call }) : "";
+      const position = data.position || ahead + 1;
+      const total = Math.max(data.in_line || position, position);
+      $("position").textContent = tr("position", { n: position, total: total });
+      const bar = $("position-bar");
+      bar.value = (total - position + 1) / total;  // full when first in line
+      bar.setAttribute("aria-label", tr("position", { n: position, total: total }));
+      $("soon-title").textContent = tr("soon_title");
+      $("soon-text").textContent = ahead > 0 ? tr("soon_text", { n: ahead }) : tr("soon_next");
+      $("cancel").textContent = tr("cancel_button");
     }
+    if (status === "waiting") renderNowServing();
     if (status === "called") {
       $("called-title").textContent = tr("called_title");
       $("go-to").textContent = tr("go_to");
       $("called-counter").textContent = counterName();
+      $("called-hint").textContent = tr("called_hint");
     }
     if (status === "serving") $("serving").textContent = tr("serving", { counter: counterName() });
     if (status === "done") renderSurvey();
@@ -114,7 +129,8 @@
     } else if (TABLET && status !== "done") {
       leaveSoon();  // nothing to answer here (a ticket not finished, or gone)
     }
-    $("keep-open").textContent = tr("keep_open");
+    $("keep-open").textContent = alertAhead() > 0
+      ? tr("keep_open_soon", { n: alertAhead() }) : tr("keep_open");
     $("sound").textContent = tr(audio ? "sound_on" : "enable_sound");
     $("sound").classList.toggle("on", !!audio);
   }
@@ -128,6 +144,43 @@
   function restartIdle() {
     clearTimeout(idleTimer);
     idleTimer = setTimeout(backToTablet, TABLET_IDLE_MS);
+  }
+
+  function alertAhead() {
+    const n = data && data.alert_ahead;
+    return typeof n === "number" && n >= 0 ? n : 3;
+  }
+
+  // "Your turn is near": N or fewer ahead (N from the office's settings, [phone]).
+  function isSoon() {
+    return !!data && data.status === "waiting" && alertAhead() > 0 &&
+      (data.ahead || 0) <= alertAhead();
+  }
+
+  function renderNowServing() {
+    $("now-title").textContent = tr("now_serving");
+    const list = $("now-list");
+    list.textContent = "";
+    const rows = (data && data.now_serving) || [];
+    if (!rows.length) {
+      const li = document.createElement("li");
+      li.className = "none";
+      li.textContent = tr("now_serving_none");
+      list.append(li);
+      return;
+    }
+    for (const row of rows.slice(0, 4)) {
+      const li = document.createElement("li");
+      const num = document.createElement("span");
+      num.className = "num";
+      num.textContent = row.number;
+      const ctr = document.createElement("span");
+      ctr.className = "ctr";
+      ctr.textContent = lang === "en"
+        ? String(row.counter_name || "").replace(/^Loket\b/, "Counter") : row.counter_name;
+      li.append(num, ctr);
+      list.append(li);
+    }
   }
 
   function renderSurvey() {
@@ -163,7 +216,11 @@
       fs.append(legend, question, grid);
       box.append(fs);
     }
-    const complete = answers.every((a) => a >= 1 && a <= 4);
+    const answered = answers.filter((a) => a >= 1 && a <= 4).length;
+    $("survey-bar").value = answered;
+    $("survey-count").textContent = tr("survey_progress", { n: answered, total: 9 });
+    $("survey-bar").setAttribute("aria-label", tr("survey_progress", { n: answered, total: 9 }));
+    const complete = answered === 9;
     $("survey-submit").disabled = !complete;
     $("survey-hint").textContent = complete ? "" : tr("answer_all");
   }
@@ -186,8 +243,13 @@
     if (before && data && data.status === "called" &&
         (before.status !== "called" || (data.recalls || 0) > (before.recalls || 0))) {
       alertCalled();
+    } else if (before && before.status === "waiting" && isSoon() &&
+               (before.ahead || 0) > alertAhead()) {
+      alertSoon();  // once, when the line moves past the threshold (not on opening)
     }
-    if (ws && ws.readyState === 1) $("conn").textContent = tr("updated", { time: officeTime() });
+    if (ws && ws.readyState === 1) {
+      $("conn").textContent = tr("updated", { time: texts().updated || officeTime() });
+    }
   }
 
   function officeTime() {
@@ -265,11 +327,11 @@
     return audio;
   }
 
-  function beep() {
+  function beep(tones) {
     const ctx = ensureAudio();
     if (!ctx) return;
     const start = ctx.currentTime + 0.05;
-    [880, 660, 880, 660].forEach((freq, i) => {
+    [880, 660, 880, 660].slice(0, tones || 4).forEach((freq, i) => {
       const osc = ctx.createOscillator();
       const gain = ctx.createGain();
       osc.type = "sine";
@@ -284,12 +346,51 @@
     });
   }
 
+  function alertSoon() {
+    window.__antrean.soon++;
+    try { beep(2); } catch (e) { /* no audio on this phone */ }
+    if (navigator.vibrate) {
+      try { navigator.vibrate([300, 150, 300]); } catch (e) { /* not allowed */ }
+    }
+  }
+
   function alertCalled() {
     window.__antrean.alerts++;
     try { beep(); } catch (e) { /* no audio on this phone */ }
     if (navigator.vibrate) {
       try { navigator.vibrate([400, 200, 400, 200, 600]); } catch (e) { /* not allowed */ }
     }
+  }
+
+  // ------------------------------------------------------------------ cancel
+  function openCancel() {
+    $("cancel-title").textContent = tr("cancel_confirm_title", { number: data.number });
+    $("cancel-text").textContent = tr("cancel_confirm_text");
+    $("cancel-yes").textContent = tr("cancel_yes");
+    $("cancel-no").textContent = tr("cancel_no");
+    $("cancel-error").hidden = true;
+    $("cancel-yes").disabled = false;
+    $("cancel-dialog").showModal();
+    $("cancel-no").focus();  // the safe choice is the default
+  }
+
+  async function confirmCancel() {
+    $("cancel-yes").disabled = true;
+    try {
+      const r = await fetch("/t/" + encodeURIComponent(token) + "/cancel?confirm=1",
+        { cache: "no-store" });
+      const body = await r.json();
+      if (body.ok) {
+        cancelledHere = true;
+        $("cancel-dialog").close();
+        await refresh();
+        return;
+      }
+    } catch (e) { /* fall through */ }
+    $("cancel-yes").disabled = false;
+    $("cancel-error").textContent = tr("cancel_error");
+    $("cancel-error").hidden = false;
+    refresh();  // perhaps called meanwhile: the page shows where to go
   }
 
   // ------------------------------------------------------------------ survey
@@ -330,6 +431,9 @@
     });
     $("sound").addEventListener("click", () => { ensureAudio(); render(); });
     $("survey").addEventListener("submit", submitSurvey);
+    $("cancel").addEventListener("click", openCancel);
+    $("cancel-no").addEventListener("click", () => $("cancel-dialog").close());
+    $("cancel-yes").addEventListener("click", confirmCancel);
     if (TABLET) {
       restartIdle();
       document.addEventListener("pointerdown", restartIdle);

@@ -139,3 +139,119 @@ def test_phone_page_english_and_unknown_token(live_server, phone):
     assert phone.inner_text("#ahead") == "You are next!"
     phone.goto(live_server.http_url + "/t/abcdefghijklmnop")
     assert "not_found" in phone.content()  # unknown token: JSON 404, no page, no hints
+
+
+def _json(url: str) -> dict:
+    with urlopen(url + ".json") as r:
+        return json.loads(r.read())
+
+
+def test_json_has_place_in_line_now_serving_and_formatted_times(live_server):
+    kiosk = WsClient(live_server.url, "kiosk", "kiosk-1", live_server.tokens["kiosk-1"])
+    counter = WsClient(live_server.url, "counter", "console-1",
+                       live_server.tokens["console-1"])
+    tickets = [kiosk.command("issue_ticket", service="paspor-baru", lane="reguler",
+                             lang="id")["data"] for _ in range(7)]
+    kiosk.command("issue_ticket", service="izin-tinggal", lane="reguler", lang="id")
+    third = _json(tickets[2]["status_url"])
+    assert (third["ahead"], third["position"], third["in_line"]) == (2, 3, 7)
+    assert third["alert_ahead"] == 3  # the example office's [phone] alert_ahead
+    assert third["now_serving"] == []
+    texts = third["texts"]
+    assert texts["issued"].endswith(" WIB") and texts["updated"].endswith(" WIB")
+    assert texts["estimated_call"].endswith(" WIB")
+    assert texts["wait"]["id"].endswith("mnt") and texts["wait"]["en"].endswith("min")
+
+    assert counter.command("login", officer="budi", pin="1234", counter="loket-3")["ok"]
+    counter.command("call_next", counter="loket-3")
+    third = _json(tickets[2]["status_url"])
+    assert (third["position"], third["in_line"]) == (2, 6)
+    assert third["now_serving"] == [{"number": "A001", "counter": "loket-3",
+                                     "counter_name": "Loket 3"}]
+    first = _json(tickets[0]["status_url"])  # called: no place in line, no estimate
+    assert first["position"] is None and first["texts"]["wait"] is None
+    kiosk.close()
+    counter.close()
+
+
+@pytest.mark.browser
+def test_phone_alerts_when_near_then_cancels_with_confirmation(live_server, phone):
+    """Next-but-N: the page rings and vibrates once when the line moves to N ahead (N from
+    the office TOML, 3 here), not on opening; "Batalkan nomor saya" asks first."""
+    kiosk = WsClient(live_server.url, "kiosk", "kiosk-1", live_server.tokens["kiosk-1"])
+    counter = WsClient(live_server.url, "counter", "console-1",
+                       live_server.tokens["console-1"])
+    assert counter.command("login", officer="budi", pin="1234", counter="loket-3")["ok"]
+    tickets = [kiosk.command("issue_ticket", service="paspor-baru", lane="reguler",
+                             lang="id")["data"] for _ in range(5)]
+    mine = tickets[4]
+    page = phone
+    page.goto(mine["status_url"])
+    page.wait_for_selector("#number:has-text('A005')")
+    assert page.inner_text("#position") == "Anda ke-5 dari 5 orang yang menunggu"
+    assert page.evaluate("document.getElementById('position-bar').value") == pytest.approx(0.2)
+    assert page.is_hidden("#soon")
+    assert "tinggal 3 orang" in page.inner_text("#keep-open")
+    assert page.evaluate("window.__antrean.soon") == 0
+
+    counter.command("call_next", counter="loket-3")  # A001: four ahead → three ahead
+    page.wait_for_function("() => window.__antrean.soon === 1")
+    assert page.is_visible("#soon")
+    assert "Tinggal 3 orang" in page.inner_text("#soon")
+    assert page.evaluate("window.__vibrations.length") == 1
+    assert "A001" in page.inner_text("#now") and "Loket 3" in page.inner_text("#now")
+    assert page.evaluate("window.__antrean.alerts") == 0  # not called yet
+    counter.command("start_service", counter="loket-3")
+    counter.command("finish", counter="loket-3")
+    counter.command("call_next", counter="loket-3")  # A002: two ahead, no second alert
+    page.wait_for_function("() => document.getElementById('ahead').textContent === '2'")
+    assert page.evaluate("window.__antrean.soon") == 1
+
+    # Cancel: the dialog first; "No" keeps the place.
+    page.click("#cancel")
+    assert page.is_visible("#cancel-dialog")
+    assert page.inner_text("#cancel-title") == "Batalkan nomor A005?"
+    page.click("#cancel-no")
+    assert page.is_hidden("#cancel-dialog")
+    assert _json(mine["status_url"])["status"] == "waiting"
+    page.click("#cancel")
+    page.click("#cancel-yes")
+    page.wait_for_selector("body[data-status=cancelled]")
+    assert "Anda telah membatalkan" in page.inner_text("#message")
+    assert page.is_hidden("#sound-box") and page.is_hidden("#cancel-box")
+    assert _json(mine["status_url"])["status"] == "cancelled"
+    kiosk.close()
+    counter.close()
+
+
+@pytest.mark.browser
+def test_called_page_drops_keep_open_and_survey_counts_answers(live_server, phone):
+    kiosk = WsClient(live_server.url, "kiosk", "kiosk-1", live_server.tokens["kiosk-1"])
+    counter = WsClient(live_server.url, "counter", "console-1",
+                       live_server.tokens["console-1"])
+    assert counter.command("login", officer="budi", pin="1234", counter="loket-3")["ok"]
+    mine = kiosk.command("issue_ticket", service="paspor-baru", lane="reguler",
+                         lang="id")["data"]
+    page = phone
+    page.goto(mine["status_url"])
+    page.wait_for_selector("#number:has-text('A001')")
+    assert page.is_visible("#keep-open")
+    counter.command("call_next", counter="loket-3")
+    page.wait_for_selector("body[data-status=called]")
+    # after the call, nothing says "keep this page open" any more
+    assert page.is_hidden("#sound-box") and page.is_hidden("#cancel-box")
+    assert "terbuka" not in page.inner_text("body")
+    counter.command("start_service", counter="loket-3")
+    page.wait_for_selector("body[data-status=serving]")
+    assert "terbuka" not in page.inner_text("body")
+    counter.command("finish", counter="loket-3")
+    page.wait_for_selector("#survey:not([hidden])")
+    assert page.inner_text("#survey-count") == "0/9 terjawab"
+    for q in (1, 2, 3):
+        page.click(f"[data-q='{q}'] button[data-v='4']")
+    assert page.inner_text("#survey-count") == "3/9 terjawab"
+    assert page.evaluate("document.getElementById('survey-bar').value") == 3
+    page.click("#lang")
+    assert page.inner_text("#survey-count") == "3/9 answered"
+    kiosk.close()
+    counter.close()

@@ -30,7 +30,7 @@ def pages(live_server) -> dict[str, str]:
     kiosk.close()
     ticket_path = "/" + ticket["status_url"].split("://", 1)[1].split("/", 1)[1]
     return {"display": "/display", "tablet": "/tablet", "ticket": ticket_path,
-            "admin": "/admin"}
+            "admin": "/admin", "follow": "/ikuti"}
 
 
 @pytest.fixture
@@ -85,7 +85,7 @@ def browser():
 
 @pytest.mark.browser
 @needs_chromium
-@pytest.mark.parametrize("name", ["display", "ticket", "report", "tablet", "admin"])
+@pytest.mark.parametrize("name", ["display", "ticket", "report", "tablet", "admin", "follow"])
 def test_each_page_works_under_its_policy(browser, live_server, pages, report_path, name):
     pages = {**pages, "report": report_path}
     ctx = browser.new_context()
@@ -107,6 +107,8 @@ def test_each_page_works_under_its_policy(browser, live_server, pages, report_pa
                                "'offline')")
     elif name == "tablet":
         page.wait_for_selector("body[data-state=setup]")
+    elif name == "follow":
+        assert page.inner_text("h1").startswith("Ikuti nomor antrean Anda di ponsel")
     elif name == "admin":  # the supervisor console: its texts loaded, the login form shown
         page.wait_for_selector("body[data-ready='1'] #login:not([hidden])")
         assert page.inner_text("#login h1") == "Masuk sebagai supervisor"

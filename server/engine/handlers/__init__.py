@@ -26,6 +26,7 @@ HANDLERS: dict[str, Handler] = {
     "check_in": kiosk.check_in,
     "submit_survey": kiosk.submit_survey,
     "tablet_survey": kiosk.tablet_survey,
+    "cancel_own": kiosk.cancel_own,
     # a kiosk through a LAN outage
     "lease_numbers": offline.lease_numbers,
     "sync_offline": offline.sync_offline,

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from protocol import APPLICANT, ErrorCode, Event, Role
 from server.engine import lifecycle as lc
-from server.engine.handlers.counter import acting_counter, require_scope
+from server.engine.handlers.counter import acting_counter, require_scope, ticket_event
 from server.engine.model import Command, EngineError, Ticket
 
 if TYPE_CHECKING:
@@ -115,3 +115,22 @@ def tablet_survey(eng: Engine, cmd: Command) -> dict[str, Any]:
     last = max(reversed(done), key=lambda tk: tk.finished_at, default=None)
     recent = last is not None and cmd.now - last.finished_at <= TABLET_OFFER
     return {"counter": counter, "token": last.token if recent and not last.surveyed else None}
+
+
+def cancel_own(eng: Engine, cmd: Command) -> dict[str, Any]:
+    """The applicant gives up their place ("Batalkan nomor saya" on the phone page). Found
+    by the ticket's secret status token only: an id or a number (printed, called out, on
+    the board) finds nothing, so no one cancels someone else's ticket. Only while
+    waiting: once called, the officer at the counter decides (no-show, or serve)."""
+    ticket = eng.find_by_token(cmd.args["ticket"])
+    if ticket is None:
+        raise EngineError(ErrorCode.NOT_FOUND, "err_unknown_ticket_token")
+    if ticket.status != lc.WAITING:
+        raise EngineError(ErrorCode.INVALID_STATE, "err_cancel_own_not_waiting",
+                          number=ticket.number)
+    eng.move(ticket, "cancel")
+    eng.lines.remove(ticket)
+    ticket.finished_at = cmd.now
+    ticket_event(eng, cmd, Event.TICKET_CANCELLED, ticket, reason="applicant",
+                 by=APPLICANT)
+    return {"number": ticket.number, "status": ticket.status}
