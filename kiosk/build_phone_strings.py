@@ -21,13 +21,21 @@ TARGET = WEB / "phone-strings.json"
 BOARD_TARGET = WEB / "board-strings.json"
 
 
+# texts a page shares with another area, under their own names: the survey's profile
+# questions are worded as the report counts them
+SHARED = {"phone": ("report.profile_",)}
+
+
 def build(area: str = AREA) -> str:
     strings: dict[str, dict[str, str]] = {lang: {} for lang in LANGUAGES}
     prefix = f"{area}."
     for key, texts in sorted(catalog().items()):
-        if key.startswith(prefix):
+        name = key[len(prefix):] if key.startswith(prefix) else next(
+            (key.split(".", 1)[1] for shared in SHARED.get(area, ()) if key.startswith(shared)),
+            None)
+        if name is not None:
             for lang in LANGUAGES:
-                strings[lang][key[len(prefix):]] = texts.get(lang) or texts["id"]
+                strings[lang][name] = texts.get(lang) or texts["id"]
     return json.dumps(strings, ensure_ascii=False, indent=1, sort_keys=True) + "\n"
 
 

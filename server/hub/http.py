@@ -24,7 +24,7 @@ from urllib.parse import parse_qs
 from websockets.datastructures import Headers
 from websockets.http11 import Response
 
-from protocol.messages import WS_PATH, ErrorCode, encode_bytes
+from protocol.messages import SURVEY_PROFILE, WS_PATH, ErrorCode, encode_bytes
 from server.engine import Actor
 from server.hub.links import ReportRequest
 
@@ -198,8 +198,11 @@ class Routes:
             return json_response({"ok": False, "error": {"code": "bad_request",
                                                           "message": "answers"}}, 400)
         comment = params.get("comment", "")[:2000]
+        # the optional respondent profile: codes, checked by the command's spec
+        profile = {field: params[field] for field in SURVEY_PROFILE if params.get(field)}
         result = await self.run_command("submit_survey", {"ticket": token, "answers": answers,
-                                                          "comment": comment},
+                                                          "comment": comment,
+                                                          "profile": profile},
                                         Actor("applicant", "phone"))
         if result["ok"]:
             status = 200

@@ -23,6 +23,15 @@
   let refreshTimer = null;
   let audio = null;
   const answers = new Array(9).fill(0);
+  // the optional respondent profile (codes as the protocol lists them; labels from the
+  // report's own texts): a touch chooses, a second touch clears
+  const PROFILE = {
+    age: ["u20", "20_29", "30_39", "40_49", "50_59", "60_up"],
+    gender: ["l", "p"],
+    education: ["sd", "smp", "sma", "d1_d3", "d4_s1", "s2_s3"],
+    occupation: ["pns", "tni_polri", "swasta", "wirausaha", "pelajar", "lainnya"],
+  };
+  const profile = {};
   let surveySent = false;
   let cancelledHere = false;  // this page cancelled the ticket ("Batalkan nomor saya")
   // alerts: calls and recalls; soon: "your turn is near" (N or fewer ahead)
@@ -216,6 +225,7 @@
       fs.append(legend, question, grid);
       box.append(fs);
     }
+    renderProfile();
     const answered = answers.filter((a) => a >= 1 && a <= 4).length;
     $("survey-bar").value = answered;
     $("survey-count").textContent = tr("survey_progress", { n: answered, total: 9 });
@@ -223,6 +233,39 @@
     const complete = answered === 9;
     $("survey-submit").disabled = !complete;
     $("survey-hint").textContent = complete ? "" : tr("answer_all");
+  }
+
+  function renderProfile() {
+    const box = $("profile");
+    box.textContent = "";
+    const title = document.createElement("h3");
+    title.textContent = tr("profile_title");
+    const hint = document.createElement("p");
+    hint.className = "hint";
+    hint.textContent = tr("profile_hint");
+    box.append(title, hint);
+    for (const [field, codes] of Object.entries(PROFILE)) {
+      const fs = document.createElement("fieldset");
+      fs.dataset.profile = field;
+      const legend = document.createElement("legend");
+      legend.textContent = tr("profile_" + field);
+      const grid = document.createElement("div");
+      grid.className = "answers profile-answers";
+      for (const code of codes) {
+        const b = document.createElement("button");
+        b.type = "button";
+        b.dataset.code = code;
+        b.setAttribute("aria-pressed", profile[field] === code ? "true" : "false");
+        b.textContent = tr("profile_" + field + "_" + code);
+        b.addEventListener("click", () => {
+          if (profile[field] === code) delete profile[field]; else profile[field] = code;
+          renderSurvey();
+        });
+        grid.append(b);
+      }
+      fs.append(legend, grid);
+      box.append(fs);
+    }
   }
 
   // ------------------------------------------------------------------ data
@@ -400,7 +443,8 @@
     const btn = $("survey-submit");
     btn.disabled = true;
     const url = "/t/" + encodeURIComponent(token) + "/survey?answers=" + answers.join(",") +
-      "&comment=" + encodeURIComponent($("comment").value.slice(0, 2000));
+      "&comment=" + encodeURIComponent($("comment").value.slice(0, 2000)) +
+      Object.entries(profile).map(([f, c]) => "&" + f + "=" + encodeURIComponent(c)).join("");
     try {
       const r = await fetch(url, { cache: "no-store" });
       const body = await r.json();

@@ -4,6 +4,7 @@ number and place in line, the call with sound and vibration, then the SKM survey
 from __future__ import annotations
 
 import json
+import sqlite3
 from pathlib import Path
 from urllib.request import urlopen
 
@@ -108,10 +109,21 @@ def test_phone_follows_the_ticket_to_the_survey(live_server, phone, tmp_path):
     for q in range(1, 10):
         page.click(f"[data-q='{q}'] button[data-v='{(q % 4) + 1}']")
     page.fill("#comment", "Terima kasih, cepat & ramah")
+    # the optional profile: a touch chooses, a second clears; unanswered ones stay out
+    assert page.inner_text("[data-profile='age'] legend") == "Umur"
+    page.click("[data-profile='age'] button[data-code='60_up']")
+    page.click("[data-profile='gender'] button[data-code='l']")
+    page.click("[data-profile='gender'] button[data-code='l']")  # changed their mind
+    page.click("[data-profile='education'] button[data-code='sma']")
+    assert page.get_attribute("[data-profile='age'] button[data-code='60_up']",
+                              "aria-pressed") == "true"
     page.screenshot(path=str(tmp_path / "survey.png"), full_page=True)
     page.click("#survey-submit")
     page.wait_for_selector("body[data-status=thanks]")
     assert "Terima kasih" in page.inner_text("#thanks")
+    stored = sqlite3.connect(live_server.db_path).execute(
+        "SELECT payload FROM events WHERE name = 'survey_submitted'").fetchone()[0]
+    assert json.loads(stored)["profile"] == {"age": "60_up", "education": "sma"}
 
     # One response per ticket: a reload shows the thank-you, and the server refuses a 2nd.
     page.reload()
