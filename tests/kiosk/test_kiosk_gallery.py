@@ -16,7 +16,11 @@ def test_gallery_writes_every_screen_and_ticket(tmp_path, qapp):
                    "offline", "home-contrast"):
         for lang in ("id", "en"):
             assert f"kiosk-{screen}-{lang}.png" in files
-    assert {"kiosk-home-portrait-id.png", "kiosk-home-portrait-en.png"} <= files
+    assert {"kiosk-home-portrait-id.png", "kiosk-home-portrait-en.png",
+            "kiosk-home-paused-id.png", "kiosk-home-paused-en.png"} <= files
+    reprints = [f for f in files if f.endswith("-reprint.bin")]
+    assert len(reprints) == 1 and f"{reprints[0][:-4]}.png" in files
+    assert b"CETAK ULANG / REPRINT" in (tmp_path / reprints[0]).read_bytes()
     bins = sorted(f for f in files if f.startswith("ticket-") and f.endswith(".bin"))
     assert bins and all(b.replace(".bin", ".png") in files for b in bins)
     assert (tmp_path / bins[0]).read_bytes().startswith(b"\x1b@")  # ESC @ starts a job
