@@ -50,6 +50,7 @@ class DemoOffice:
     tokens: dict[str, str] = field(default_factory=dict)
     server: ServerThread | None = None
     clock: Callable[[], datetime] | None = None  # a server clock the caller controls
+    config: office_config.OfficeConfig | None = None  # default: the example, always open
 
     def __enter__(self) -> DemoOffice:
         if self.folder is None:
@@ -57,7 +58,8 @@ class DemoOffice:
             self.folder = Path(self._tmp.name)
         self.db_path = self.folder / "antrean.db"
         self.tokens = pair_demo_devices(self.db_path)
-        self.config = office_config.always_open(office_config.load())
+        if self.config is None:
+            self.config = office_config.always_open(office_config.load())
         extra = {"clock": self.clock} if self.clock else {}
         self.server = ServerThread(self.config, self.db_path, port=self.port,
                                    reports=report_hooks(), **extra).start()

@@ -47,6 +47,8 @@ class Office(Strict):
     opening_time: time = time(8, 0)
     closing_time: time = time(16, 0)
     ticket_footer: list[Text] = []
+    # what staff screens call a paired device ("Kiosk lobi 2"); else its pairing name
+    device_names: dict[str, str] = {}
 
     @field_validator("timezone")
     @classmethod

@@ -22,7 +22,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from i18n import t
-from i18n.formats import format_clock, format_duration
+from i18n.formats import counter_label, format_clock, format_duration
 from office_client.model import OfficeModel, parse_time
 
 Send = Callable[[str, dict[str, Any], Callable[[dict[str, Any]], None]], str]
@@ -43,7 +43,7 @@ SHORTCUTS: dict[str, str] = {
 ACTION_ORDER = tuple(SHORTCUTS)
 PAUSE_PRESETS = ("pause_break", "pause_prayer", "pause_system", "pause_meeting", "pause_other")
 # device states worth an officer's attention (anything but ok)
-DEVICE_PROBLEMS = ("paper_near_end", "paper_out", "cover_open", "offline", "unknown")
+DEVICE_PROBLEMS = ("paper_near_end", "paper_out", "cover_open", "offline", "unknown", "help")
 
 
 def _whole(value: Any) -> str:
@@ -406,6 +406,11 @@ class Desk:
     def lane_name(self, lane: str) -> str:
         return localized(self.model.lanes.get(lane, {}).get("name"), self.lang, lane)
 
+    def device_name(self, device: str) -> str:
+        """"Kiosk lobi 2" for kiosk-2, as the office TOML names it (else the pairing name)."""
+        names = self.model.office.get("device_names") or {}
+        return str(names.get(device) or device)
+
     def service_name(self, service: str) -> str:
         return localized(self.model.services.get(service, {}).get("name"), self.lang, service)
 
@@ -507,9 +512,9 @@ class Desk:
                 continue
             key = f"device:{dev}"
             out.append(AlertView(
-                key, "device", "error" if state in ("paper_out", "cover_open", "offline")
+                key, "device", "error" if state in ("paper_out", "cover_open", "offline", "help")
                 else "warn",
-                t("console.alert_device", lang, device=dev,
+                t("console.alert_device", lang, device=self.device_name(dev),
                   status=t(f"console.device_{state}", lang)),
                 self.alert_seen.get(key) or str(status.get("at") or "")))
         mine = set((self.counter or {}).get("services") or [])
@@ -534,7 +539,7 @@ class Desk:
         services = [(sid, self.service_name(sid)) for sid in self.model.services]
         stages = {sid: [(st, self.stage_name(st)) for st in (svc.get("stages") or [])]
                   for sid, svc in self.model.services.items()}
-        counters = {sid: [(c["id"], str(c.get("name") or c["id"]))
+        counters = {sid: [(c["id"], counter_label(str(c.get("name") or c["id"]), self.lang))
                           for c in self.model.counters.values()
                           if sid in (c.get("services") or [])]
                     for sid in self.model.services}
@@ -576,7 +581,8 @@ class Desk:
             pending_text = t("console.pending", lang, actions=labels)
         stats = counter.get("stats") or {}
         avg = stats.get("avg_service_s")
-        counters = [(cid, str(c.get("name") or cid)) for cid, c in self.model.counters.items()]
+        counters = [(cid, counter_label(str(c.get("name") or cid), lang))
+                    for cid, c in self.model.counters.items()]
         ticket = counter.get("ticket")
         return DeskView(
             lang=lang, screen="login" if state == "logged_out" else "desk", state=state,
@@ -584,7 +590,7 @@ class Desk:
             office_name=str(self.model.office.get("name") or ""),
             clock_text=format_clock(self.now(), self.model.office.get("timezone")),
             counter_id=self.counter_id,
-            counter_name=str(counter.get("name") or self.counter_id or ""),
+            counter_name=counter_label(str(counter.get("name") or self.counter_id or ""), lang),
             officer_name=str(counter.get("officer_name") or counter.get("officer") or ""),
             connection=self.connection, banner=banner, pending_text=pending_text,
             notice=self.notice, current=self.ticket_view(ticket) if ticket else None,

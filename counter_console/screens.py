@@ -8,7 +8,7 @@ from __future__ import annotations
 from html import escape
 from itertools import zip_longest
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QRect, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -36,7 +36,6 @@ from counter_console.style import (
     lane_colour,
     named_label,
     repolish,
-    short_lane,
 )
 from i18n import t
 
@@ -144,29 +143,53 @@ class LoginScreen(QWidget):
         self.error.setText(view.notice.text if view.notice else "")
 
 
+LANE_MIN_PX, LANE_MAX_PX = 190, 380  # the waiting list's lane column
+
+
 class LaneDelegate(QStyledItemDelegate):
-    """Draws the lane cell as a coloured pill (priority lanes marked with a star)."""
+    """Draws the lane cell as a coloured pill (priority lanes marked with a star). A long
+    lane name ("Ibu hamil, menyusui & anak balita") wraps onto a second line, and the row
+    grows to hold it (`sizeHint`): a lane is never cut short."""
+
+    PAD_X, PAD_Y = 9, 5
+    FLAGS = Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap
+
+    @staticmethod
+    def lane_font() -> QFont:
+        font = QFont(FONT_FAMILY, 12)
+        font.setBold(True)
+        return font
+
+    def text_box(self, text: str, width: int) -> QRect:
+        """Where the wrapped text sits inside a pill at most `width` pixels wide."""
+        metrics = QFontMetrics(self.lane_font())
+        return metrics.boundingRect(QRect(0, 0, max(1, width - 2 * self.PAD_X), 10_000),
+                                    int(self.FLAGS), text)
+
+    def sizeHint(self, option: QStyleOptionViewItem, index: object) -> QSize:
+        text = index.data(Qt.ItemDataRole.DisplayRole) or ""
+        width = option.rect.width() or 160
+        box = self.text_box(text, width - 8)
+        return QSize(width, box.height() + 2 * self.PAD_Y + 12)
 
     def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: object) -> None:
         if option.state & QStyle.StateFlag.State_Selected:
             painter.fillRect(option.rect, QColor("#fde68a"))
         text = index.data(Qt.ItemDataRole.DisplayRole) or ""
         colour = index.data(Qt.ItemDataRole.UserRole) or "#64748b"
-        rect = option.rect.adjusted(4, 6, -4, -6)
-        font = QFont(FONT_FAMILY, 12)
-        font.setBold(True)
+        cell = option.rect.adjusted(4, 6, -4, -6)
+        box = self.text_box(text, cell.width())
+        width = min(cell.width(), box.width() + 2 * self.PAD_X)
+        height = min(cell.height(), box.height() + 2 * self.PAD_Y)
+        pill = QRect(cell.left(), cell.top() + (cell.height() - height) // 2, width, height)
         painter.save()
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        painter.setFont(font)
-        metrics = QFontMetrics(font)
-        shown = metrics.elidedText(text, Qt.TextElideMode.ElideRight, rect.width() - 16)
-        width = min(rect.width(), metrics.horizontalAdvance(shown) + 18)
-        pill = rect.adjusted(0, 0, width - rect.width(), 0)
+        painter.setFont(self.lane_font())
         painter.setBrush(QColor(colour))
         painter.setPen(Qt.PenStyle.NoPen)
         painter.drawRoundedRect(pill, 8, 8)
         painter.setPen(QColor("white"))
-        painter.drawText(pill, Qt.AlignmentFlag.AlignCenter, shown)
+        painter.drawText(pill, int(self.FLAGS), text)
         painter.restore()
 
 
@@ -306,10 +329,11 @@ class DeskScreen(QWidget):
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        self.table.setWordWrap(False)
-        self.table.setTextElideMode(Qt.TextElideMode.ElideRight)
+        # long service and lane names wrap (the row grows) rather than being cut short
+        self.table.setWordWrap(True)
         self.table.verticalHeader().hide()
         self.table.verticalHeader().setDefaultSectionSize(42)
+        self.table.verticalHeader().setMinimumSectionSize(42)
         self.table.setShowGrid(False)
         self.table.setItemDelegateForColumn(2, LaneDelegate(self.table))
         header = self.table.horizontalHeader()
@@ -319,7 +343,7 @@ class DeskScreen(QWidget):
         header.setSectionResizeMode(2, QHeaderView.ResizeMode.Fixed)
         header.setSectionResizeMode(3, QHeaderView.ResizeMode.Fixed)
         self.table.setColumnWidth(0, 88)
-        self.table.setColumnWidth(2, 160)
+        self.table.setColumnWidth(2, LANE_MIN_PX)
         self.table.setColumnWidth(3, 100)
         self.table.doubleClicked.connect(lambda _i: self.action_triggered.emit("call_ticket"))
         list_lay.addWidget(self.table, 1)
@@ -463,7 +487,7 @@ class DeskScreen(QWidget):
                 service_text = f"➜ {service_text} ({t('console.to_me', lang)})"
             service = QTableWidgetItem(service_text)
             service.setToolTip(f"{row.service_name} · {row.stage_name}")
-            lane = QTableWidgetItem(("★ " if row.priority else "") + short_lane(row.lane_name))
+            lane = QTableWidgetItem(("★ " if row.priority else "") + row.lane_name)
             lane.setData(Qt.ItemDataRole.UserRole, lane_colour(row.lane, row.priority))
             waited = QTableWidgetItem(row.waited_text)
             waited.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
@@ -471,6 +495,11 @@ class DeskScreen(QWidget):
                 waited.setForeground(QColor("#b91c1c"))
             for col, item in enumerate((number, service, lane, waited)):
                 self.table.setItem(i, col, item)
+        # a wide screen gives the lane more room (one line), a narrow one wraps it
+        lane_w = max(LANE_MIN_PX, min(LANE_MAX_PX, int(self.table.viewport().width() * 0.4)))
+        if self.table.columnWidth(2) != lane_w:
+            self.table.setColumnWidth(2, lane_w)
+        self.table.resizeRowsToContents()
         if ids != self._row_ids:
             self._row_ids = ids
             self.table.clearSelection()
@@ -485,8 +514,8 @@ class DeskScreen(QWidget):
         by_service: dict[str, list[str]] = {}
         for row in view.counts:
             chip = (f"<span style='background:{lane_colour(row.lane, row.priority)};"
-                    f"color:white;'>&nbsp;{escape(short_lane(row.lane_name, 14))}"
-                    f" <b>{row.count}</b>&nbsp;</span>")
+                    f"color:white;'>&nbsp;{escape(row.lane_name).replace(' ', '&nbsp;')}"
+                    f"&nbsp;<b>{row.count}</b>&nbsp;</span>")
             by_service.setdefault(row.service_name, []).append(chip)
         html = "".join(f"<tr><td style='padding:2px 10px 2px 0'>{escape(svc)}</td>"
                        f"<td style='padding:2px 0'>{'&nbsp; '.join(chips)}</td></tr>"

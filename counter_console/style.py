@@ -99,6 +99,3 @@ def repolish(widget: QWidget) -> None:
 def lane_colour(lane: str, priority: bool) -> str:
     return LANE_COLOURS.get(lane) or (PRIORITY_FALLBACK if priority else "#64748b")
 
-
-def short_lane(name: str, limit: int = 18) -> str:
-    return name if len(name) <= limit else name[: limit - 1].rstrip(" ,&") + "…"

@@ -21,6 +21,7 @@ from escpos.constants import QR_ECLEVEL_M
 from escpos.escpos import Escpos
 
 from i18n import t
+from i18n.formats import format_clock, format_date
 
 Lang = Literal["id", "en"]
 Align = Literal["left", "center", "right"]
@@ -29,16 +30,6 @@ Align = Literal["left", "center", "right"]
 FONT_A_DOTS = (12, 24)
 MAX_TEXT_MULTIPLIER = 8  # GS ! allows 1..8 in each direction
 
-_ID_DAYS = ("Senin", "Selasa", "Rabu", "Kamis", "Jumat", "Sabtu", "Minggu")
-_EN_DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
-_ID_MONTHS = (
-    "Januari", "Februari", "Maret", "April", "Mei", "Juni",
-    "Juli", "Agustus", "September", "Oktober", "November", "Desember",
-)
-_EN_MONTHS = (
-    "January", "February", "March", "April", "May", "June",
-    "July", "August", "September", "October", "November", "December",
-)
 # Indonesia's three time zones; the abbreviations are the legal names in both languages.
 _ZONES = {timedelta(hours=7): "WIB", timedelta(hours=8): "WITA", timedelta(hours=9): "WIT"}
 
@@ -151,9 +142,23 @@ def zone_abbreviation(moment: datetime) -> str:
 
 
 def _issued_parts(moment: datetime, lang: str) -> tuple[str, str]:
-    days, months = (_EN_DAYS, _EN_MONTHS) if lang == "en" else (_ID_DAYS, _ID_MONTHS)
-    date = f"{days[moment.weekday()]}, {moment.day} {months[moment.month - 1]} {moment.year}"
-    return date, f"{moment:%H:%M} {zone_abbreviation(moment)}"
+    # The shared formatter (i18n/formats.py), in the ticket's own zone: the kiosk's screen,
+    # the boards and the paper say the same "Senin, 7 Desember 2026" and "08:31 WIB".
+    zone = moment.tzinfo
+    return format_date(moment, zone, lang), format_clock(moment, zone)
+
+
+def expected_call_time(issued_at: datetime, wait_s: float) -> datetime:
+    """When the ticket is likely called: issued + the estimated wait, to the nearest minute
+    (a moment stays true as the applicant waits; "± 12 menit" goes stale at once)."""
+    moment = issued_at + timedelta(seconds=max(0.0, wait_s) + 30)
+    return moment.replace(second=0, microsecond=0)
+
+
+def format_expected_call(issued_at: datetime, wait_s: float, lang: str = "id") -> str:
+    """"Perkiraan dipanggil ± 08:05 WIB" / "Expected call ± 08:05 WIB"."""
+    moment = expected_call_time(issued_at, wait_s)
+    return t("ticket.expected_call", lang, time=format_clock(moment, issued_at.tzinfo))
 
 
 def format_issued_at(moment: datetime, lang: str = "id") -> str:
@@ -244,7 +249,7 @@ def build_layout(ticket: PrintableTicket, profile: PrinterProfile) -> list[Eleme
     elif ticket.estimated_wait_s is None:
         out += _wrapped(ahead, 1, 1, cols, False)
     else:
-        wait = t("ticket.wait", lang, duration=format_wait(ticket.estimated_wait_s, lang))
+        wait = format_expected_call(ticket.issued_at, ticket.estimated_wait_s, lang)
         joined = f"{ahead} · {wait}"
         if len(joined) <= cols:
             out.append(Line(joined))

@@ -25,8 +25,11 @@ from hardware.ticket_layout import (
 )
 
 _FONT_DIR = Path("/usr/share/fonts/truetype/dejavu")
-_REGULAR = _FONT_DIR / "DejaVuSansMono.ttf"
-_BOLD = _FONT_DIR / "DejaVuSansMono-Bold.ttf"
+# DejaVu Sans (fonts-dejavu-core), regular and bold, for every line: its zero is a plain
+# oval (DejaVu Sans Mono's dotted zero reads as 8 on faded thermal paper). Each glyph is
+# centred in its Font A cell, so the proportions stay the printer's.
+_REGULAR = _FONT_DIR / "DejaVuSans.ttf"
+_BOLD = _FONT_DIR / "DejaVuSans-Bold.ttf"
 _MARGIN = 24  # white paper above the first line, like the printer's top margin
 _CUT_FEED_LINES = 4
 
@@ -51,7 +54,8 @@ def _render_line(line: Line, cell_w: int, cell_h: int) -> Image.Image:
     base = Image.new("L", (glyph_w * len(text), cell_h * scale), 255)
     draw = ImageDraw.Draw(base)
     for i, ch in enumerate(text):
-        draw.text((i * glyph_w, cell_h * scale // 2), ch, font=font, fill=0, anchor="lm")
+        draw.text((i * glyph_w + glyph_w // 2, cell_h * scale // 2), ch, font=font, fill=0,
+                  anchor="mm")
     return base.resize((cell_w * line.width * len(text), cell_h * line.height), Image.LANCZOS)
 
 

@@ -10,6 +10,7 @@ Asia/Jakarta, so a bad setting never breaks a screen.
     format_date(now, "Asia/Jakarta")    -> "Senin, 7 Desember 2026"
     format_duration(256)                -> "4 mnt 16 dtk"   ("4 min 16 sec" in English)
     format_number(1234.5)               -> "1.234,5"
+    counter_label("Loket 3", "en")      -> "Counter 3"
 
 Durations are always words, never clock-like "04:16", which reads as a time of day.
 """
@@ -17,7 +18,7 @@ Durations are always words, never clock-like "04:16", which reads as a time of d
 from __future__ import annotations
 
 import math
-from datetime import UTC, date, datetime, tzinfo
+from datetime import UTC, date, datetime, timedelta, tzinfo
 from functools import cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -26,12 +27,15 @@ from babel.dates import get_timezone_name
 from babel.numbers import format_decimal
 from babel.units import format_unit
 
-from i18n import DEFAULT_LANGUAGE, LANGUAGES
+from i18n import DEFAULT_LANGUAGE, LANGUAGES, t
 
 DEFAULT_ZONE = "Asia/Jakarta"
 UNKNOWN = "—"  # a duration or time that is not known (missing or bad data)
 DATE_PATTERN = "EEEE, d MMMM y"  # "Senin, 7 Desember 2026", "Monday, 7 December 2026"
 _UNITS = (("duration-hour", 3600), ("duration-minute", 60), ("duration-second", 1))
+# A bare UTC offset (an ISO time from the wire, "+07:00") names no zone: Indonesia's three.
+_INDONESIAN_OFFSETS = {timedelta(hours=7): "WIB", timedelta(hours=8): "WITA",
+                       timedelta(hours=9): "WIT"}
 
 
 def _locale(lang: str) -> str:
@@ -57,6 +61,8 @@ def office_time(moment: datetime, zone: str | tzinfo | None = None) -> datetime:
 def zone_abbreviation(local: datetime) -> str:
     """WIB / WITA / WIT as Indonesians write them after a time (whatever the UI language);
     another zone as CLDR abbreviates it in Indonesian (e.g. "+0100")."""
+    if not isinstance(local.tzinfo, ZoneInfo) and local.utcoffset() in _INDONESIAN_OFFSETS:
+        return _INDONESIAN_OFFSETS[local.utcoffset()]
     return get_timezone_name(local, "short", locale="id")
 
 
@@ -103,6 +109,14 @@ def format_number(value: float, lang: str = "id", decimals: int | None = None) -
     return format_decimal(value, format=pattern, locale=_locale(lang))
 
 
+def counter_label(name: str, lang: str = "id") -> str:
+    """A counter's name in the screen's language: the office TOML names counters in
+    Indonesian ("Loket 3"), an English screen says "Counter 3". A name that is not the
+    word for counter and a number ("Meja Informasi") is shown as it is."""
+    word, _, number = (name or "").strip().rpartition(" ")
+    if number.isdigit() and word.casefold() == t("common.counter", "id").casefold():
+        return f"{t('common.counter', _locale(lang))} {number}"
+    return name
 def format_day(day: date, lang: str = "id") -> str:
     """"8 Maret 2025" / "8 March 2025": a date as a letter's place-and-date line writes it."""
     return babel_format_date(day, "d MMMM y", locale=_locale(lang))

@@ -23,6 +23,7 @@ Rules kept here, in one place:
 from __future__ import annotations
 
 import logging
+import math
 import sqlite3
 import time
 import uuid
@@ -31,22 +32,25 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any, Literal
 
-from hardware.ticket_layout import PrintableTicket, format_wait
+from hardware.ticket_layout import PrintableTicket, expected_call_time, format_wait
 from i18n import DEFAULT_LANGUAGE, catalog, t
+from i18n.formats import format_clock
 from kiosk.offline import OfflineIssuer, Request
 from office_client.model import OfficeModel
 
 log = logging.getLogger("antrean.kiosk")
 
-Screen = Literal["home", "category", "booking", "info", "issuing", "ticket"]
+Screen = Literal["attract", "home", "category", "booking", "info", "issuing", "ticket"]
 PrintState = Literal["printing", "printed", "failed"]
 
 DEVICE_STATUSES = ("ok", "paper_near_end", "paper_out", "cover_open", "offline", "unknown")
 PRINTER_BAD = ("paper_out", "cover_open", "offline")
+HELP_STATUS = "help"  # an applicant asked for an officer (the console shows it as an alert)
 BOOKING_MAX = 32
 DEFAULT_IDLE_S = 30.0
 DEFAULT_TICKET_S = 20.0
 DEFAULT_FALLBACK_S = 90.0  # long enough to find the phone and take a photo
+DEFAULT_ATTRACT_S = 45.0  # the home screen left untouched this long: the attract screen
 # Unreachable this long (or a command not confirmed) before issuing from the leases: a
 # reconnect after a server restart takes about a second and must not print offline tickets.
 OFFLINE_AFTER_S = 5.0
@@ -104,9 +108,11 @@ class TicketView:
     lane_name: str
     lane_priority: bool
     ahead_text: str
-    wait_text: str
+    wait_text: str  # "Perkiraan dipanggil ± 08:44 WIB": a moment, not a duration
     status_url: str
     print_state: PrintState
+    countdown_s: int | None = None  # printed: seconds until the kiosk starts over
+    staff_called: bool = False  # failed print: "Panggil petugas" was touched
     offline: bool = False
 
 
@@ -219,6 +225,7 @@ class KioskFlow:
     idle_timeout_s: float = DEFAULT_IDLE_S
     ticket_timeout_s: float = DEFAULT_TICKET_S
     fallback_timeout_s: float = DEFAULT_FALLBACK_S
+    attract_after_s: float = DEFAULT_ATTRACT_S
     screen: Screen = "home"
     lang: str = DEFAULT_LANGUAGE
     high_contrast: bool = False
@@ -236,6 +243,7 @@ class KioskFlow:
     printer_detail: str = ""
     reported_printer: tuple[str, str] | None = None
     printed: set[str] = field(default_factory=set)
+    staff_called: bool = False
     last_touch: float = 0.0
     offline: OfflineIssuer | None = None  # the journal and leases; None: never offline
     offline_after_s: float = OFFLINE_AFTER_S
@@ -388,6 +396,9 @@ class KioskFlow:
         lane = self.model.lanes.get(data.get("lane", ""), {})
         wait = data.get("estimated_wait_s")
         ahead = int(data.get("ahead") or 0)
+        countdown = None
+        if self.print_state == "printed":
+            countdown = max(0, math.ceil(self.ticket_timeout_s - (self.clock() - self.last_touch)))
         offline = bool(data.get("offline"))
         return TicketView(
             number=data["number"],
@@ -396,12 +407,23 @@ class KioskFlow:
             lane_priority=bool(lane.get("priority")),
             ahead_text=_tr("offline_ticket_valid", self.lang) if offline
             else format_ahead(ahead, self.lang),
-            wait_text=_tr("wait", self.lang, duration=format_wait(int(wait), self.lang))
-            if wait and ahead > 0 and not offline else "",
+            wait_text=_tr("wait", self.lang, time=expected)
+            if wait and ahead > 0 and not offline
+            and (expected := self._expected_call(data, wait)) else "",
             status_url=data.get("status_url") or "",
             print_state=self.print_state,
+            countdown_s=countdown,
+            staff_called=self.staff_called,
             offline=offline,
         )
+
+    def _expected_call(self, data: dict[str, Any], wait_s: float) -> str:
+        """"08:44 WIB", or "" when the answer's issue time is missing or not a time."""
+        try:
+            issued = datetime.fromisoformat(str(data.get("issued_at")))
+            return format_clock(expected_call_time(issued, float(wait_s)), issued.tzinfo)
+        except (TypeError, ValueError):
+            return ""
 
     # ------------------------------------------------------------------ toggles
     def toggle_language(self) -> list[Action]:
@@ -423,6 +445,19 @@ class KioskFlow:
                          else "home")
 
     # ------------------------------------------------------------------ touches
+    def wake(self) -> list[Action]:
+        """A touch on the attract screen: the services, for the next applicant."""
+        if self.screen != "attract":
+            return []
+        self._go("home")
+        return self._say("home")
+
+    def go_attract(self) -> list[Action]:
+        """Nobody at the kiosk: the attract screen, with the defaults back."""
+        self.go_home(reset=True)
+        self.screen = "attract"
+        return []
+
     def choose_service(self, sid: str) -> list[Action]:
         if self.screen not in ("home", "info") or not self.service_enabled(sid):
             return []
@@ -500,7 +535,8 @@ class KioskFlow:
     def scanned(self, text: str) -> list[Action]:
         """A whole code from a scanner (serial, or a keyboard-wedge line ending in Enter)."""
         code = sanitize_code(text)
-        if not code or self.screen not in ("home", "booking", "info") or self.pending:
+        if not code or self.screen not in ("attract", "home", "booking", "info") \
+                or self.pending:
             return []
         self.error = None
         self.booking_code = self.booking_raw = code
@@ -516,6 +552,29 @@ class KioskFlow:
     def done(self) -> list[Action]:
         return self.go_home() if self.screen == "ticket" else []
 
+    def reprint(self) -> list[Action]:
+        """"Cetak ulang" after a failed print: the same ticket once more (not a new number)."""
+        data = self.issued
+        if self.screen != "ticket" or self.print_state != "failed" or data is None:
+            return []
+        self._touched()
+        self.print_state = "printing"
+        ticket_id = str(data.get("id") or data.get("number"))
+        return [PrintTicket(ticket_id, printable_ticket(data, self.model, self.lang))]
+
+    def call_staff(self) -> list[Action]:
+        """"Panggil petugas" after a failed print: an alert on the counter consoles."""
+        data = self.issued
+        if self.screen != "ticket" or self.print_state != "failed" or data is None \
+                or self.staff_called:
+            return []
+        self._touched()
+        self.staff_called = True
+        self.reported_printer = (HELP_STATUS, "")
+        detail = f"ticket {data.get('number', '')}: printing failed"
+        return [SendCommand("report_device_status", {"status": HELP_STATUS, "detail": detail},
+                            uuid.uuid4().hex)]
+
     def retry(self) -> list[Action]:
         """Re-send the unconfirmed command with its original id (idempotent on the server)."""
         p = self.pending
@@ -530,13 +589,21 @@ class KioskFlow:
         self.screen = "home"
         self.service_id = None
         self.booking_code = self.booking_raw = ""
-        if reset:  # the next applicant starts from the defaults
-            self.lang = DEFAULT_LANGUAGE
-            self.high_contrast = False
-            self.audio = False
-            self.error = None
+        if reset:
+            self._defaults()
         self._touched()
+        if self.staff_called:  # the help request ends with its applicant: say how we are
+            self.staff_called = False
+            self.reported_printer = None
+            return self.printer_status(self.printer_state, self.printer_detail)
         return []
+
+    def _defaults(self) -> None:
+        """The next applicant starts from the defaults."""
+        self.lang = DEFAULT_LANGUAGE
+        self.high_contrast = False
+        self.audio = False
+        self.error = None
 
     def _send(self, name: str, args: dict[str, Any], back_to: Screen) -> list[Action]:
         cmd_id = uuid.uuid4().hex
@@ -738,7 +805,7 @@ class KioskFlow:
             # The server may have missed the last report while we were away: send it again.
             self.reported_printer = None
             actions += self.printer_status(self.printer_state, self.printer_detail)
-        if not self.online and self.screen in ("category", "booking", "info"):
+        if not self.online and self.screen in ("attract", "category", "booking", "info"):
             self.go_home()
         return actions
 
@@ -763,7 +830,9 @@ class KioskFlow:
             return self.go_home(reset=True)
         if self.screen == "home" and self.error and idle >= self.idle_timeout_s:
             self.error = None
+        if self.screen == "home" and idle >= self.attract_after_s and self.online:
+            return self.go_attract()
         if self.screen == "home" and idle >= self.idle_timeout_s and (
                 self.lang != DEFAULT_LANGUAGE or self.high_contrast or self.audio):
-            return self.go_home(reset=True)
+            self._defaults()  # not a touch: the attract screen still comes on time
         return []

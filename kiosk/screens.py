@@ -8,13 +8,25 @@ only the office name, the clock and instructions.
 
 from __future__ import annotations
 
+import math
 from datetime import UTC, datetime
 
-from PySide6.QtCore import QRectF, Qt
-from PySide6.QtGui import QColor, QKeyEvent, QPainter, QPainterPath, QPen
+from PySide6.QtCore import QPointF, QRectF, Qt, QTimer
+from PySide6.QtGui import (
+    QColor,
+    QFont,
+    QFontMetricsF,
+    QKeyEvent,
+    QMouseEvent,
+    QPainter,
+    QPainterPath,
+    QPen,
+    QPolygonF,
+)
 from PySide6.QtWidgets import (
     QGridLayout,
     QHBoxLayout,
+    QLayout,
     QSizePolicy,
     QStackedWidget,
     QVBoxLayout,
@@ -37,7 +49,8 @@ from kiosk.widgets import (
 )
 from office_client.pairing_screen import PairingScreen, PairingTheme
 
-PAGES = ("home", "category", "booking", "info", "issuing", "ticket")
+PAGES = ("attract", "home", "category", "booking", "info", "issuing", "ticket")
+ANIMATION_MS = 60  # the attract pulse and the "take your ticket" arrows
 # The pairing screen (an unpaired kiosk's code) in the kiosk's own colours.
 PAIRING_THEME = PairingTheme(
     bg=NORMAL.bg, panel=NORMAL.card_bg, panel_edge=NORMAL.card_border, text=NORMAL.text,
@@ -136,18 +149,52 @@ class Header(Painted):
 
 
 class BannerBar(Painted):
-    """A plain one- or two-line message: offline, printer trouble, an error."""
+    """A message (offline, printer trouble, an error) at a fixed, readable size: it grows
+    by whole lines when the text wraps (portrait), never shrinks its letters."""
+
+    TEXT_PT, DETAIL_PT = 26.0, 20.0
+    MIN_HEIGHT = 100
+    FRAME_PX = 40  # the box's margins (10 + 6) and inner padding (12 + 12) around the text
+    # the rounded box's margins, the inner padding and the warning glyph's column
+    _SIDE_PX = 32 * 2 + 28 * 2 + 90
+    _FLAGS = int(Qt.AlignmentFlag.AlignLeft | Qt.TextFlag.TextWordWrap)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.banner: Banner | None = None
-        self.setFixedHeight(100)
+        self.setFixedHeight(self.MIN_HEIGHT)
 
     def set_banner(self, banner: Banner | None) -> None:
         if banner != self.banner:
             self.banner = banner
             self.setVisible(banner is not None)
+            self.fit_height()
             self.update()
+
+    def _measure(self, text: str, points: float, bold: bool, width: float) -> float:
+        f = QFont(FONT_FAMILY)
+        f.setPointSizeF(points)
+        f.setBold(bold)
+        return QFontMetricsF(f).boundingRect(QRectF(0, 0, width, 10_000), self._FLAGS,
+                                             text).height()
+
+    def text_heights(self, width: float | None = None) -> tuple[float, float]:
+        """The heights the text and the detail need, wrapped at this bar's width."""
+        if self.banner is None:
+            return 0.0, 0.0
+        inner = max(200.0, (width or self.width()) - self._SIDE_PX)
+        text = self._measure(self.banner.text, self.TEXT_PT, True, inner)
+        detail = self._measure(self.banner.detail, self.DETAIL_PT, False, inner) \
+            if self.banner.detail else 0.0
+        return text, detail
+
+    def fit_height(self, width: float | None = None) -> None:
+        text, detail = self.text_heights(width)
+        self.setFixedHeight(max(self.MIN_HEIGHT, math.ceil(text + detail + self.FRAME_PX)))
+
+    def resizeEvent(self, event: object) -> None:
+        self.fit_height()
+        super().resizeEvent(event)
 
     def paint(self, p: QPainter, r: QRectF) -> None:
         if self.banner is None:
@@ -165,19 +212,24 @@ class BannerBar(Painted):
         if th.name == "high":
             p.setPen(QColor(fg))
             p.drawPath(path)
-        inner = box.adjusted(28, 6, -28, -6)
+        inner = box.adjusted(28, 12, -28, -12)
         glyph = QRectF(inner.left(), inner.top(), 70, inner.height())
         draw_text(p, glyph, "\u2139" if self.banner.kind == "notice" else "\u26a0", 40, fg,
                   True)
         text = inner.adjusted(90, 0, 0, 0)
         left = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
         if self.banner.detail:
-            top = QRectF(text.left(), text.top(), text.width(), text.height() * 0.55)
-            bottom = QRectF(text.left(), top.bottom(), text.width(), text.height() * 0.45)
-            draw_text(p, top, self.banner.text, 26, fg, True, left, min_points=18)
-            draw_text(p, bottom, self.banner.detail, 20, fg, False, left, min_points=14)
+            need_text, need_detail = self.text_heights(r.width())
+            share = need_text / max(1.0, need_text + need_detail)
+            top = QRectF(text.left(), text.top(), text.width(), text.height() * share)
+            bottom = QRectF(text.left(), top.bottom(), text.width(), text.height() - top.height())
+            draw_text(p, top, self.banner.text, self.TEXT_PT, fg, True, left,
+                      min_points=self.TEXT_PT)
+            draw_text(p, bottom, self.banner.detail, self.DETAIL_PT, fg, False, left,
+                      min_points=self.DETAIL_PT)
         else:
-            draw_text(p, text, self.banner.text, 26, fg, True, left, min_points=16)
+            draw_text(p, text, self.banner.text, self.TEXT_PT, fg, True, left,
+                      min_points=self.TEXT_PT)
 
 
 class TextBlock(Painted):
@@ -286,6 +338,74 @@ class HomePage(Page):
             card.set_content(v.title, v.detail, badge=v.prefix, enabled=v.enabled, theme=theme)
             info.set_content("\u2139\n" + _tr("info_button", flow.lang), enabled=v.has_info,
                              theme=theme)
+
+
+class AttractPage(Page):
+    """Nobody at the kiosk: "Sentuh untuk mulai" and "Touch to start" (the next applicant's
+    language is not known yet), a slow pulse that catches the eye; a touch anywhere wakes
+    the kiosk."""
+
+    def __init__(self, controller: KioskController, parent: QWidget | None = None) -> None:
+        super().__init__(controller, parent)
+        self.theme = NORMAL
+        self.phase = 0.0
+        self.setAccessibleName(f"{_tr('attract', 'id')} / {_tr('attract', 'en')}")
+        self.timer = QTimer(self)
+        self.timer.setInterval(ANIMATION_MS)
+        self.timer.timeout.connect(self._step)
+
+    def _step(self) -> None:
+        self.phase = (self.phase + ANIMATION_MS / 1600) % 1.0
+        self.update()
+
+    def showEvent(self, event: object) -> None:
+        self.timer.start()
+        super().showEvent(event)
+
+    def hideEvent(self, event: object) -> None:
+        self.timer.stop()
+        super().hideEvent(event)
+
+    def mouseReleaseEvent(self, event: QMouseEvent) -> None:
+        self.controller.do("wake")
+
+    def render(self, flow: KioskFlow, theme: Theme) -> None:
+        self.theme = theme
+        self.update()
+
+    def paintEvent(self, _event: object) -> None:
+        p = QPainter(self)
+        p.setRenderHint(QPainter.RenderHint.Antialiasing)
+        th, r = self.theme, QRectF(self.rect()).adjusted(32, 8, -32, -24)
+        path = QPainterPath()
+        path.addRoundedRect(r, 28, 28)
+        p.fillPath(path, QColor(th.primary_bg))
+        # the pulse: a ring that grows and fades around a touch point
+        size = min(r.width(), r.height()) * (0.26 if self.portrait else 0.34)
+        centre = QPointF(r.center().x(), r.top() + r.height() * (0.30 if self.portrait
+                                                                 else 0.34))
+        for offset in (0.0, 0.5):
+            phase = (self.phase + offset) % 1.0
+            ring = QColor(th.primary_fg)
+            ring.setAlphaF(0.55 * (1 - phase))
+            p.setPen(QPen(ring, 6))
+            radius = size * (0.35 + 0.65 * phase) / 2
+            p.drawEllipse(centre, radius, radius)
+        dot = QPainterPath()
+        dot.addEllipse(centre, size * 0.16, size * 0.16)
+        p.fillPath(dot, QColor(th.toggle_on_bg))
+        text_top = centre.y() + size / 2 + 20
+        first = QRectF(r.left() + 40, text_top, r.width() - 80, r.height() * 0.2)
+        draw_text(p, first, _tr("attract", "id"), 96 * th.scale, th.primary_fg, True,
+                  min_points=96)
+        second = QRectF(first.left(), first.bottom(), first.width(), r.height() * 0.12)
+        draw_text(p, second, _tr("attract", "en"), 60 * th.scale, th.primary_fg, False,
+                  min_points=60)
+        hint = QRectF(first.left(), second.bottom() + 10, first.width(),
+                      r.bottom() - second.bottom() - 30)
+        draw_text(p, hint, f"{_tr('attract_hint', 'id')}  ·  {_tr('attract_hint', 'en')}",
+                  30, th.toggle_on_bg, True, min_points=30)
+        p.end()
 
 
 class CategoryPage(Page):
@@ -505,21 +625,64 @@ class TicketPage(Page):
         self.done.title_points = 32
         self.done.setFixedHeight(150)
         self.done.clicked.connect(lambda: self.controller.do("done"))
+        # after a failed print: print the same ticket again, or call an officer
+        self.reprint = TouchButton("secondary", self)
+        self.reprint.setObjectName("reprint")
+        self.reprint.clicked.connect(lambda: self.controller.do("reprint"))
+        self.call_staff = TouchButton("secondary", self)
+        self.call_staff.setObjectName("call-staff")
+        self.call_staff.clicked.connect(lambda: self.controller.do("call_staff"))
+        for b in (self.reprint, self.call_staff):
+            b.title_points = 30
+            b.setFixedHeight(150)
+        self.take = TakeTicket()  # the arrows to the printer slot and the countdown
+        self.take.setFixedHeight(150)
         self.qr_box = QVBoxLayout()
         self.qr_box.addWidget(self.qr, 1)
         self.qr_box.addWidget(self.qr_caption)
         self.body = QGridLayout()
         self.body.setSpacing(24)
+        self.actions = QGridLayout()
+        self.actions.setSpacing(16)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(32, 8, 32, 12)
         layout.setSpacing(16)
         layout.addWidget(self.status)
         layout.addWidget(self.failure)
         layout.addLayout(self.body, 1)
-        layout.addWidget(self.done)
+        layout.addLayout(self.actions)
+        self._failed_layout = False
         self._arrange()
 
+    def _arrange_actions(self, failed: bool) -> None:
+        while self.actions.count():
+            self.actions.takeAt(0)
+        for i in range(3):
+            self.actions.setColumnStretch(i, 0)
+        if failed:
+            self.take.hide()
+            if self.portrait:  # three big buttons do not fit one 1080 px row
+                self.actions.addWidget(self.reprint, 0, 0)
+                self.actions.addWidget(self.call_staff, 0, 1)
+                self.actions.addWidget(self.done, 1, 0, 1, 2)
+            else:
+                for col, b in enumerate((self.reprint, self.call_staff, self.done)):
+                    self.actions.addWidget(b, 0, col)
+                    self.actions.setColumnStretch(col, 1)
+            for b in (self.reprint, self.call_staff):
+                b.show()
+        else:
+            self.reprint.hide()
+            self.call_staff.hide()
+            self.take.show()
+            self.actions.addWidget(self.take, 0, 0)
+            self.actions.addWidget(self.done, 0, 1)
+            self.actions.setColumnStretch(0, 3)
+            self.actions.setColumnStretch(1, 2)
+        self._failed_layout = failed
+
     def _arrange(self) -> None:
+        self._arrange_actions(self._failed_layout)
         while self.body.count():
             self.body.takeAt(0)
         for i in range(3):
@@ -548,19 +711,87 @@ class TicketPage(Page):
         if view is None:
             return
         failed = view.print_state == "failed"
+        if failed != self._failed_layout:
+            self._arrange_actions(failed)
         self.card.set_view(view, flow.lang, theme)
         self.qr.set_payload(view.status_url)
         self.qr_caption.set_text(_tr("scan_phone", flow.lang), theme)
         self.status.setVisible(not failed)
         self.failure.setVisible(failed)
         self.failure.refresh(theme)
-        self.failure.set_banner(Banner("error", _tr("print_failed", flow.lang))
-                                if failed else None)
+        message = _tr("staff_called" if view.staff_called else "print_failed", flow.lang)
+        self.failure.set_banner(Banner("error", message) if failed else None)
         if view.print_state == "printed":
             self.status.set_text("\u2714  " + _tr("take_ticket", flow.lang), theme)
         else:
             self.status.set_text(_tr("printing", flow.lang), theme)
+        countdown = _tr("back_to_start", flow.lang, n=view.countdown_s) \
+            if view.countdown_s is not None else ""
+        self.take.set_state(view.print_state == "printed", countdown, theme)
+        self.reprint.set_content(_tr("reprint", flow.lang), glyph="\u21bb", theme=theme)
+        self.call_staff.set_content(_tr("call_staff", flow.lang), glyph="\u260e",
+                                    enabled=not view.staff_called, theme=theme)
         self.done.set_content(_tr("done", flow.lang), glyph="\u2714", theme=theme)
+
+
+class TakeTicket(Painted):
+    """Arrows moving down to the printer's slot while the ticket comes out, and the
+    seconds until the kiosk starts over ("Kembali ke awal dalam 18 detik")."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.active = False
+        self.countdown = ""
+        self.phase = 0.0
+        self.timer = QTimer(self)
+        self.timer.setInterval(ANIMATION_MS)
+        self.timer.timeout.connect(self._step)
+
+    def _step(self) -> None:
+        self.phase = (self.phase + ANIMATION_MS / 900) % 1.0
+        self.update()
+
+    def set_state(self, active: bool, countdown: str, theme: Theme) -> None:
+        if active and not self.timer.isActive() and self.isVisible():
+            self.timer.start()
+        elif not active:
+            self.timer.stop()
+        if (active, countdown, theme) != (self.active, self.countdown, self.theme):
+            self.active, self.countdown, self.theme = active, countdown, theme
+            self.update()
+
+    def hideEvent(self, event: object) -> None:
+        self.timer.stop()
+        super().hideEvent(event)
+
+    def showEvent(self, event: object) -> None:
+        if self.active:
+            self.timer.start()
+        super().showEvent(event)
+
+    def paint(self, p: QPainter, r: QRectF) -> None:
+        if not self.active:
+            return
+        th = self.theme
+        arrows = QRectF(r.left(), r.top(), min(150.0, r.height()), r.height())
+        color = QColor(th.ok_fg)
+        for i in range(2):  # two chevrons sliding down, the lower one fading out
+            t_ = (self.phase + i * 0.5) % 1.0
+            y = arrows.top() + 14 + t_ * (arrows.height() - 60)
+            c = QColor(color)
+            c.setAlphaF(1.0 - 0.8 * t_)
+            w = arrows.width() * 0.7
+            x = arrows.center().x()
+            chevron = QPolygonF([QPointF(x - w / 2, y), QPointF(x, y + 40),
+                                 QPointF(x + w / 2, y)])
+            pen = QPen(c, 14)
+            pen.setCapStyle(Qt.PenCapStyle.RoundCap)
+            pen.setJoinStyle(Qt.PenJoinStyle.RoundJoin)
+            p.setPen(pen)
+            p.drawPolyline(chevron)
+        text = QRectF(arrows.right() + 24, r.top(), r.width() - arrows.width() - 24, r.height())
+        draw_text(p, text, self.countdown, 28, th.text, True,
+                  Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, min_points=20)
 
 
 class TicketCard(Painted):
@@ -679,7 +910,7 @@ class BottomBar(QWidget):
                                   checked=flow.high_contrast, theme=theme)
         self.audio.set_content(_tr("audio", lang), glyph="\u266b", checked=flow.audio,
                                theme=theme)
-        self.setVisible(flow.screen != "ticket")
+        self.setVisible(flow.screen not in ("ticket", "attract"))
 
 
 # ---------------------------------------------------------------------- window
@@ -699,7 +930,8 @@ class KioskWindow(QWidget):
         self.banner.setVisible(False)
         self.stack = QStackedWidget()
         self.pages: dict[str, Page] = {
-            "home": HomePage(controller), "category": CategoryPage(controller),
+            "attract": AttractPage(controller), "home": HomePage(controller),
+            "category": CategoryPage(controller),
             "booking": BookingPage(controller), "info": InfoPage(controller),
             "issuing": IssuingPage(controller), "ticket": TicketPage(controller),
         }
@@ -709,6 +941,11 @@ class KioskWindow(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(0)
+        # The monitor decides the size, not the layout: a minimum from the other orientation
+        # (the 560 px portrait header) must not make a rotated window taller than the glass.
+        # tests/kiosk/test_kiosk_fit.py checks that every screen's content fits both sizes.
+        layout.setSizeConstraint(QLayout.SizeConstraint.SetNoConstraint)
+        self.setMinimumSize(640, 360)
         layout.addWidget(self.header)
         layout.addWidget(self.banner)
         layout.addSpacing(12)
@@ -757,6 +994,8 @@ class KioskWindow(QWidget):
             return _tr("your_number", lang), ""
         if screen == "issuing":
             return _tr("home_title", lang), ""
+        if screen == "attract":
+            return f"{_tr('home_title', 'id')}  ·  {_tr('home_title', 'en')}", ""
         return _tr("home_title", lang), _tr("choose_service", lang) + "\n" + _tr("steps", lang)
 
     def render(self) -> None:
@@ -788,6 +1027,8 @@ class KioskWindow(QWidget):
         key = event.key()
         text = event.text()
         flow = self.flow
+        if flow.screen == "attract":
+            self.controller.do("wake")  # any key wakes the kiosk, and counts as typed
         if key in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
             if flow.screen == "booking":
                 self.controller.do("submit_booking")

@@ -72,7 +72,8 @@ class ErrorCode(StrEnum):
 # (`check_args`) before acting on it: the queue engine, or the hub for what it answers.
 
 APPLICANT = "applicant"  # the phone page (HTTP, by a ticket's status token); no socket role
-DEVICE_STATUSES = ("ok", "paper_near_end", "paper_out", "cover_open", "offline", "unknown")
+DEVICE_STATUSES = ("ok", "paper_near_end", "paper_out", "cover_open", "offline", "unknown",
+                   "help")  # help: an applicant at a kiosk asked for an officer
 REPORT_FORMATS = ("html", "xlsx", "csv", "pdf")
 NAME_CHARS = 100  # an id, a ticket number or token, a booking code, a PIN
 REASON_CHARS = 200  # a reason is one line on a console

@@ -11,6 +11,7 @@ import base64
 from html import escape
 from typing import Any
 
+from i18n.formats import format_clock
 from reports import charts
 from reports.report import (
     L,
@@ -234,15 +235,17 @@ def render_html(rep: Report, lang: str, form: str = "", error: str = "") -> str:
                      f"{escape(L('wait_mean', lang))} — "
                      f"{escape(next(r.name for r in rep.lanes if not r.extra.get('priority')))}"
                      f" {fmt(minutes(lanes_reg), 'min', lang)}; {escape(parts)}.</p>")
-    period = f"{rep.date_from:%d-%m-%Y}" + ("" if rep.date_from == rep.date_to
-                                             else f" – {rep.date_to:%d-%m-%Y}")
+    # dd/mm/yyyy as Indonesians write a date, the time as every screen does ("08:46 WIB")
+    period = f"{rep.date_from:%d/%m/%Y}" + ("" if rep.date_from == rep.date_to
+                                             else f" – {rep.date_to:%d/%m/%Y}")
     body = [
         "<header class='top'>",
         f"<div class='office'>{escape(rep.office)}</div>",
         f"<h1>{escape(L('title', lang))}</h1>",
         f"<div class='period'>{escape(L('period', lang))}: {escape(period)}</div>",
         f"<div class='gen'>{escape(L('generated', lang))}: "
-        f"{rep.generated_at:%d-%m-%Y %H:%M}</div></header>",
+        f"{rep.generated_at:%d/%m/%Y} "
+        f"{format_clock(rep.generated_at, rep.generated_at.tzinfo)}</div></header>",
         form,
         f"<p class='error'>{escape(error)}</p>" if error else "",
         _cards(rep, lang),

@@ -1,11 +1,11 @@
 """Board screenshots and sample announcements for the demo and for reviewing the design.
 
-`render_gallery(out_dir)` starts a `DemoOffice`, plays a realistic morning through plain
-WebSocket clients (kiosks issue tickets in several services and lanes, three officers log
-in and call, an admin posts "Waspada calo!"), and grabs the real `BoardScreen` at
-1920×1080, 1366×768 and portrait 1080×1920: idle, a fresh call flashing, a busy hall, and
+`render_gallery(out_dir)` plays the story's morning (antrean/gallery/story.py: the same
+office, clock and tickets as every gallery) through plain WebSocket clients and grabs the
+real `BoardScreen` at 1920×1080, 1366×768 and portrait 1080×1920: idle at 08:30, the
+applicant's call flashing at 08:36, a busy hall at 08:45 ("Waspada calo!", a recall), and
 offline (server stopped). It also shoots the web board in headless Chromium (when
-/usr/bin/chromium exists) and writes the A012 announcement WAVs (Indonesian, English).
+/usr/bin/chromium exists) and writes the applicant's call as WAVs (Indonesian, English).
 
 `WsClient` (a tiny synchronous protocol client) is shared with the tests.
 """
@@ -32,14 +32,6 @@ CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE localhost , "
                  "EXCLUDE 127.0.0.1", "--autoplay-policy=no-user-gesture-required"]
 SIZES = {"1920": (1920, 1080), "1366": (1366, 768)}
-CALO_TEXT = {
-    "id": "Waspada calo! Seluruh layanan paspor tidak dipungut biaya tambahan dan tanpa "
-          "perantara. Laporkan pungutan liar ke petugas informasi.",
-    "en": "Beware of brokers! No extra fees and no intermediaries for any passport service. "
-          "Report illegal charges at the information desk.",
-}
-
-
 class WsClient:
     """A blocking protocol client: hello, then commands answered by their result."""
 
@@ -93,12 +85,6 @@ def wait_qt(predicate: Callable[[], bool], timeout_s: float = 10.0) -> bool:
     return predicate()
 
 
-def issue_many(kiosk: WsClient, plan: list[tuple[str, str, int]]) -> None:
-    for service, lane, n in plan:
-        for _ in range(n):
-            kiosk.ok("issue_ticket", service=service, lane=lane, lang="id")
-
-
 def shoot_web_board(http_url: str, out: Path, width: int = 1920, height: int = 1080,
                     wait_for: str | None = None) -> Path | None:
     """Screenshot of /display in headless Chromium; None when Chromium is not installed."""
@@ -124,12 +110,17 @@ def shoot_web_board(http_url: str, out: Path, width: int = 1920, height: int = 1
 
 
 def render_gallery(out_dir: Path) -> list[Path]:
-    """Write the board screenshots and sample announcement WAVs into `out_dir`."""
+    """Write the board screenshots and sample announcements into `out_dir`.
+
+    The board is the one in the waiting room of the story's office (antrean/gallery/
+    story.py): the same tickets, calls and clock as every other gallery."""
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    from datetime import timedelta
+
     from PySide6.QtCore import QEvent
     from PySide6.QtWidgets import QApplication
 
-    from antrean.demo_office import DemoOffice
+    from antrean.gallery.story import Cast, StoryLog, story_office
     from display_board.app import BoardController
     from display_board.screens import BoardScreen
 
@@ -137,8 +128,11 @@ def render_gallery(out_dir: Path) -> list[Path]:
     out_dir.mkdir(parents=True, exist_ok=True)
     app = QApplication.instance() or QApplication([])
     written: list[Path] = []
+    story = StoryLog("board")
+    called: tuple[str, str] | None = None  # the applicant's number and counter name
 
-    with DemoOffice() as office:
+    with story_office() as office:
+        clock = office.clock
         ctl = BoardController(office.url, token=office.tokens["board-1"], device="board-1",
                               voice=False)
         screens: dict[str, BoardScreen] = {"1920": ctl.screen}
@@ -149,18 +143,21 @@ def render_gallery(out_dir: Path) -> list[Path]:
             screens[name] = s
         for s in screens.values():
             s.marquee_timer.stop()  # a still image: text starts at the left edge
+            s.clock_timer.stop()  # the story's clock, not the machine's
         ctl.start()
         wait_qt(lambda: ctl.board.model.loaded)
 
         def shoot(state: str, flash_on: bool | None = None) -> None:
+            ctl.board.clock_offset = timedelta(0)  # the story's clock is the server's
             for name, s in screens.items():
+                s.now_override = clock()
                 if flash_on is not None:
                     ctl.board.flash.on = flash_on
                 s.marquee_x = 0
                 s.refresh()
                 app.processEvents()
                 if flash_on is not None:
-                    s.view = ctl.board.view(lang=s.lang)
+                    s.view = ctl.board.view(clock(), lang=s.lang)
                 fname = ("board-portrait-1080x1920.png" if name == "portrait"
                          else f"board-{state}-{name}.png")
                 if name == "portrait" and state != "busy":
@@ -168,60 +165,47 @@ def render_gallery(out_dir: Path) -> list[Path]:
                 path = out_dir / fname
                 s.grab().save(str(path))
                 written.append(path)
+                story.shot(f"board-{state}-{name}", clock, time_text=s.view.time_text,
+                           date_text=s.view.date_text, lang=s.lang,
+                           tickets=[{"number": c.number, "counter": c.counter_name}
+                                    for c in s.view.last_calls])
 
-        kiosk = WsClient(office.url, "kiosk", "kiosk-1", office.tokens["kiosk-1"])
-        kiosk2 = WsClient(office.url, "kiosk", "kiosk-2", office.tokens["kiosk-2"])
-        admin = WsClient(office.url, "admin", "admin-1", office.tokens["admin-1"])
-        consoles = {}
-        for device, officer, pin, counter in (("console-1", "budi", "1234", "loket-1"),
-                                              ("console-2", "sari", "5678", "loket-2"),
-                                              ("console-3", "andi", "2468", "loket-3")):
-            c = WsClient(office.url, "counter", device, office.tokens[device])
-            c.ok("login", officer=officer, pin=pin, counter=counter)
-            consoles[counter] = c
-        admin.command("open_counter", counter="loket-4")
-        issue_many(kiosk, [("paspor-baru", "reguler", 6), ("paspor-ganti", "reguler", 3),
-                           ("paspor-hilang", "reguler", 1), ("izin-tinggal", "reguler", 2)])
-        issue_many(kiosk2, [("paspor-baru", "lansia", 1), ("informasi", "reguler", 2)])
-        wait_qt(lambda: len(ctl.board.model.waiting) >= 15)
+        cast = Cast(office, clock, after_step=lambda: app.processEvents())
+
+        def caught_up() -> None:
+            seq = cast.server_seq()
+            wait_qt(lambda: ctl.board.model.seq >= seq)
+
+        cast.play("hall")
+        caught_up()
         shoot("idle")
 
-        # A fresh call: the number flashing.
-        called = consoles["loket-3"].ok("call_next", counter="loket-3")
-        wait_qt(lambda: ctl.board.latest is not None
-                and ctl.board.latest.number == called["number"])
+        # 08:36: the applicant is called to Loket 1, the number flashing.
+        cast.play("called")
+        number = cast.number("applicant")
+        wait_qt(lambda: ctl.board.latest is not None and ctl.board.latest.number == number)
+        called = (number, ctl.board.latest.counter_name)
         shoot("call-flashing", flash_on=True)
 
-        # A busy hall: many calls, more arrivals, the "Waspada calo" running text.
-        admin.ok("set_announcement", text=CALO_TEXT)
-        issue_many(kiosk, [("paspor-baru", "reguler", 9), ("percepatan", "reguler", 4),
-                           ("paspor-ganti", "ibu-anak", 1), ("izin-tinggal", "reguler", 3)])
-        for counter in ("loket-1", "loket-2", "loket-3", "loket-1", "loket-2", "loket-3",
-                        "loket-1", "loket-2"):
-            c = consoles[counter]
-            c.command("start_service", counter=counter)  # errors ignored: nobody called yet
-            c.command("finish", counter=counter)
-            c.ok("call_next", counter=counter)
-        consoles["loket-3"].ok("start_service", counter="loket-3")
-        last = consoles["loket-2"].ok("recall", counter="loket-2")
+        # 08:45: a busy hall: more calls, more arrivals, "Waspada calo!", a recall.
+        cast.play("busy")
+        caught_up()
         wait_qt(lambda: ctl.board.model.announcement is not None and ctl.board.latest
-                is not None and ctl.board.latest.number == last["number"]
-                and ctl.board.latest.recall)
+                is not None and ctl.board.latest.recall)
         ctl.board.flash.stop()
         ctl.screen.flash_timer.stop()
         shoot("busy")
 
         try:
             web = shoot_web_board(office.http_url, out_dir / "web-board.png",
-                                  wait_for=last["number"])
+                                  wait_for=ctl.board.latest.number)
         except Exception as exc:  # the Qt shots are still worth having
             log.warning("web board screenshot failed: %s", exc)
             web = None
         if web:
             written.append(web)
+        cast.close()
 
-        for c in (kiosk, kiosk2, admin, *consoles.values()):
-            c.close()
         # Stop the server while Qt runs, so the board answers the close handshake at once.
         stopper = threading.Thread(target=office.server.stop)
         stopper.start()
@@ -239,22 +223,26 @@ def render_gallery(out_dir: Path) -> list[Path]:
         ctl = screens = s = None  # drop the last references before collecting
     gc.collect()  # here, on the GUI thread: never let a worker thread collect Qt objects
 
-    written += write_sample_announcements(out_dir)
+    written.append(story.write(out_dir))
+    if called:
+        written += write_sample_announcements(out_dir, *called)
     return written
 
 
-def write_sample_announcements(out_dir: Path) -> list[Path]:
-    """announce-A012-id.wav and announce-A012-en.wav (skipped if espeak-ng is missing)."""
+def write_sample_announcements(out_dir: Path, number: str = "A012",
+                               counter: str = "Loket 3") -> list[Path]:
+    """announce-<number>-id.wav and -en.wav: the call the board speaks (skipped if espeak-ng
+    is missing)."""
     from voice.synth import Synthesizer, VoiceUnavailable
 
     synth = Synthesizer(cache_dir=Path(out_dir) / ".voice-cache")
     written = []
     for lang in ("id", "en"):
         try:
-            wav = synth.announcement_wav("A012", "Loket 3", lang=lang)
+            wav = synth.announcement_wav(number, counter, lang=lang)
         except VoiceUnavailable:
             continue
-        target = Path(out_dir) / f"announce-A012-{lang}.wav"
+        target = Path(out_dir) / f"announce-{number}-{lang}.wav"
         shutil.copyfile(wav, target)
         written.append(target)
     shutil.rmtree(Path(out_dir) / ".voice-cache", ignore_errors=True)

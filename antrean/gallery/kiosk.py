@@ -16,10 +16,8 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
-from datetime import datetime
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
@@ -80,12 +78,17 @@ class WsClient:
         self._cm.__exit__(None, None, None)
 
 
-def render_gallery(out_dir: Path) -> list[Path]:
-    """Write the kiosk, ticket and phone screenshots into `out_dir`; returns the files."""
+def render_gallery(out_dir: Path, phone: bool = True) -> list[Path]:
+    """Write the kiosk, ticket and phone screenshots into `out_dir`; returns the files.
+
+    The kiosk is Kiosk lobi 1 of the story's office (antrean/gallery/story.py): every
+    ticket it issues is a step of the story, taken through the real screens; the phone
+    page follows the story's applicant from waiting to the survey."""
     from PySide6.QtGui import QFont
     from PySide6.QtWidgets import QApplication
 
-    from antrean.demo_office import DEMO_SUPERVISOR, DemoOffice
+    from antrean.demo_office import DEMO_SUPERVISOR
+    from antrean.gallery.story import Cast, Step, StoryLog, story_office
     from hardware.printer import DummyTicketPrinter, open_printer
     from kiosk.controller import KioskController
     from kiosk.flow import KioskFlow
@@ -99,20 +102,23 @@ def render_gallery(out_dir: Path) -> list[Path]:
     written: list[Path] = []
     app = QApplication.instance() or QApplication([])
     app.setFont(QFont(FONT_FAMILY))
+    story = StoryLog("kiosk")
 
-    with DemoOffice() as office:
+    with story_office() as office:
+        clock = office.clock
         conn = OfficeConnection(office.url, "kiosk", "kiosk-1", office.tokens["kiosk-1"])
         printer = DummyTicketPrinter()
-        # A journal of its own: the leases it takes show the offline screens below.
+        failing = open_printer(f"file:{out / 'no-such-dir' / 'lp0'}")
+        # A journal of its own: the leases it takes show the offline screens below. It is
+        # attached after the story: leases come from the day's numbers, and the other
+        # galleries' kiosks take none, so A004 must be the same ticket in all of them.
         journal_dir = Path(tempfile.mkdtemp(prefix="antrean-gallery-"))
         issuer = OfflineIssuer(Journal(journal_dir / "kiosk-1.journal.sqlite"), "kiosk-1",
                                status_base=status_base_from_server_url(office.url))
-        flow = KioskFlow(conn.model, offline=issuer, offline_after_s=0.0)
+        flow = KioskFlow(conn.model, offline_after_s=0.0)
         controller = KioskController(conn, printer, flow, tick_ms=3_600_000,
                                      status_interval_ms=3_600_000)
-        tz = ZoneInfo("Asia/Jakarta")
-        fixed = datetime(2026, 11, 23, 8, 15, tzinfo=tz)
-        window = KioskWindow(controller, now=lambda: fixed)
+        window = KioskWindow(controller, now=clock)
         window.resize(*LANDSCAPE)
         window.show()
         conn.start()
@@ -130,6 +136,11 @@ def render_gallery(out_dir: Path) -> list[Path]:
             path = out / f"{name}.png"
             window.grab().save(str(path))
             written.append(path)
+            view = flow.ticket() if flow.screen == "ticket" else None
+            story.shot(name, clock, time_text=window.header.time_text,
+                       date_text=window.header.date_text, lang=flow.lang,
+                       tickets=[{"number": view.number, "service": view.service_name,
+                                 "lane": view.lane_name}] if view else [])
 
         printed_seen = 0
 
@@ -144,57 +155,72 @@ def render_gallery(out_dir: Path) -> list[Path]:
                 written.extend([bin_path, Path(png)])
             printed_seen = len(printer.tickets)
 
-        def issue(service: str, lane: str, lang: str) -> dict[str, Any]:
+        def issue(service: str, lane: str, lang: str, contrast: bool = False) -> dict[str, Any]:
             flow.go_home(reset=True)
             flow.lang = lang
+            flow.high_contrast = contrast
             controller.do("choose_service", service)
             if flow.screen == "category":
                 controller.do("choose_lane", lane)
             spin_until(lambda: flow.screen == "ticket" and flow.print_state != "printing", 10)
             keep_tickets()
-            assert flow.issued is not None
+            if flow.issued is None or flow.screen != "ticket":
+                raise RuntimeError(f"the kiosk did not issue {service}/{lane}: {flow.error}")
             return flow.issued
 
-        # Some people in the hall first, so the home screen shows waiting counts.
-        background = [("paspor-baru", "reguler"), ("paspor-baru", "reguler"),
-                      ("paspor-baru", "lansia"), ("paspor-ganti", "reguler"),
-                      ("izin-tinggal", "reguler"), ("paspor-baru", "reguler")]
-        for sid, lane in background:
-            issue(sid, lane, "id")
-        # The demo office is open around the clock; show how a closed service looks.
-        model_svc = conn.model.services.get("percepatan")
-        if model_svc:
-            model_svc.update(open=False, closed_reason="after_cutoff")
+        def kiosk_lobi_1(step: Step) -> dict[str, Any] | None:
+            """The story's Kiosk lobi 1 steps, touched on the real screens."""
+            if step.action != "issue":
+                return None
+            failed = step.label.startswith("print-failed")
+            if failed:
+                controller.set_printer(failing)
+            data = issue(step.service, step.lane, step.lang, contrast=step.label == "contrast")
+            if step.label == "applicant":
+                shot("kiosk-ticket-id")
+                shot("kiosk-ticket-portrait-id", PORTRAIT)
+            elif step.label == "applicant-en":
+                shot("kiosk-ticket-en")
+                shot("kiosk-ticket-portrait-en", PORTRAIT)
+            elif failed:
+                lang = step.label.rsplit("-", 1)[1]
+                shot(f"kiosk-print-failed-{lang}")
+                shot(f"kiosk-print-failed-portrait-{lang}", PORTRAIT)
+                if lang == "en":  # "Call an officer": the consoles get an alert
+                    controller.do("call_staff")
+                    shot("kiosk-staff-called-en")
+            elif step.label == "contrast":
+                shot("kiosk-ticket-contrast-id")
+            if failed:
+                controller.set_printer(printer)
+                spin_until(lambda: flow.printer_state == "ok", 5)
+            flow.go_home(reset=True)
+            return data
 
+        def caught_up() -> bool:
+            seq = cast.server_seq()
+            return spin_until(lambda: conn.model.seq >= seq, 10)
+
+        cast = Cast(office, clock, parts={"kiosk-1": kiosk_lobi_1},
+                    after_step=lambda: spin_until(lambda: False, 0))
+        cast.play("hall")
+        caught_up()
+
+        # 08:30, the lobby: the attract screen, the services, a lane, a booking, info.
+        flow.go_attract()  # nobody at the kiosk: both languages at once
+        shot("kiosk-attract")
+        shot("kiosk-attract-portrait", PORTRAIT)
         for lang in ("id", "en"):
             flow.go_home(reset=True)
             flow.lang = lang
             shot(f"kiosk-home-{lang}")
             shot(f"kiosk-home-portrait-{lang}", PORTRAIT)
-        window.resize(*LANDSCAPE)
-
         for lang in ("id", "en"):
             flow.go_home(reset=True)
             flow.lang = lang
             controller.do("choose_service", "paspor-baru")
             shot(f"kiosk-category-{lang}")
-            if lang == "id":
-                shot("kiosk-category-portrait-id", PORTRAIT)
-        issued_id = issue("paspor-baru", "lansia", "id")
-        shot("kiosk-ticket-id")
-        shot("kiosk-ticket-portrait-id", PORTRAIT)
-        issued_en = issue("izin-tinggal", "reguler", "en")
-        shot("kiosk-ticket-en")
-
-        # Printer failure: the ticket stays issued and is shown big with its QR.
-        controller.set_printer(open_printer(f"file:{out / 'no-such-dir' / 'lp0'}"))
-        for lang in ("id", "en"):
-            issue("paspor-ganti", "ibu-anak" if lang == "id" else "reguler", lang)
-            shot(f"kiosk-print-failed-{lang}")
-        shot("kiosk-print-failed-portrait-en", PORTRAIT)
-        controller.set_printer(printer)
-        spin_until(lambda: flow.printer_state == "ok", 5)
-
+            shot(f"kiosk-category-portrait-{lang}", PORTRAIT)
         for lang in ("id", "en"):
             flow.go_home(reset=True)
             flow.lang = lang
@@ -202,16 +228,16 @@ def render_gallery(out_dir: Path) -> list[Path]:
             for ch in "MP2611":
                 controller.do("booking_key", ch)
             shot(f"kiosk-booking-{lang}")
+            shot(f"kiosk-booking-portrait-{lang}", PORTRAIT)
         controller.do("submit_booking")
         spin_until(lambda: flow.screen == "booking" and bool(flow.error), 10)
         shot("kiosk-booking-error-en")
-
         for lang in ("id", "en"):
             flow.go_home(reset=True)
             flow.lang = lang
             controller.do("open_info", "paspor-baru")
             shot(f"kiosk-info-{lang}")
-
+            shot(f"kiosk-info-portrait-{lang}", PORTRAIT)
         for lang in ("id", "en"):
             flow.go_home(reset=True)
             flow.lang = lang
@@ -221,12 +247,30 @@ def render_gallery(out_dir: Path) -> list[Path]:
                 controller.do("choose_service", "paspor-baru")
                 shot("kiosk-category-contrast-id")
         flow.go_home(reset=True)
-        flow.high_contrast = True
-        controller.do("choose_service", "paspor-baru")
-        controller.do("choose_lane", "disabilitas")
-        spin_until(lambda: flow.screen == "ticket" and flow.print_state != "printing", 10)
-        keep_tickets()
-        shot("kiosk-ticket-contrast-id")
+
+        # 08:31-08:34: the applicants the story follows take their numbers here.
+        cast.play("08:35")
+        camera = PhoneCamera(out, written, clock) if phone else None
+        if camera is not None and camera.ready:
+            camera.open("en", cast.tickets["applicant-en"]["status_url"])
+            camera.snap("en", "phone-waiting-en")
+            camera.open("id", cast.tickets["applicant"]["status_url"])
+            camera.snap("id", "phone-waiting-id")
+        cast.play("called")
+        if camera is not None and camera.ready:
+            camera.wait("id", "body[data-status=called]")
+            camera.snap("id", "phone-called-id")
+            camera.wait("en", "body[data-status=waiting]")
+        cast.play("done")
+        caught_up()
+        if camera is not None and camera.ready:
+            camera.wait("id", "#survey:not([hidden])")
+            camera.snap("id", "phone-survey-id")
+            camera.survey("id")
+            camera.snap("id", "phone-thanks-id")
+        if camera is not None:
+            camera.close()
+        cast.close()
 
         # A supervisor stops one service with the reason its tile shows, and has the
         # first ticket printed again at this kiosk (marked as a reprint).
@@ -242,7 +286,7 @@ def render_gallery(out_dir: Path) -> list[Path]:
             flow.lang = lang
             shot(f"kiosk-home-paused-{lang}")
         before = len(printer.tickets)
-        sup.command("reprint", ticket=issued_id["number"], kiosk=conn.device)
+        sup.command("reprint", ticket=cast.tickets["applicant"]["number"], kiosk=conn.device)
         spin_until(lambda: len(printer.tickets) > before and not flow.reprints_printing, 10)
         keep_tickets()
         sup.command("resume_issuing", service="paspor-ganti")
@@ -252,6 +296,8 @@ def render_gallery(out_dir: Path) -> list[Path]:
 
         # Offline: the connection really goes away, then comes back by itself. Meanwhile
         # the kiosk issues from its leases (a calm notice, an OFFLINE ticket).
+        flow.offline = issuer
+        controller.run(flow.keepalive())  # a ping, then the leases
         spin_until(lambda: issuer.journal.unused(issuer.today(), "paspor-baru", "reguler")
                    > 0, 10)
         flow.go_home(reset=True)
@@ -260,7 +306,7 @@ def render_gallery(out_dir: Path) -> list[Path]:
         for lang in ("id", "en"):
             flow.lang = lang
             shot(f"kiosk-offline-{lang}")
-        shot("kiosk-offline-portrait-id", PORTRAIT)
+            shot(f"kiosk-offline-portrait-{lang}", PORTRAIT)
         window.resize(*LANDSCAPE)
         flow.lang = "id"
         controller.do("choose_service", "paspor-baru")
@@ -270,73 +316,67 @@ def render_gallery(out_dir: Path) -> list[Path]:
             shot(f"kiosk-offline-ticket-{lang}")
         conn.start()
         spin_until(lambda: flow.online, 15)
-
-        written += _phone_shots(office, out, issued_id, issued_en)
         controller.stop()
         conn.stop()
         window.close()
         issuer.journal.close()
         shutil.rmtree(journal_dir, ignore_errors=True)
+    written.append(story.write(out))
     return written
 
 
-def _phone_shots(office: Any, out: Path, ticket_id: dict[str, Any],
-                 ticket_en: dict[str, Any]) -> list[Path]:
-    web = Path(__file__).resolve().parents[2] / "server" / "web" / "ticket.html"
-    if not web.is_file():
-        log.warning("no %s: phone page screenshots skipped", web)
-        return []
-    if not Path(CHROMIUM).exists():
-        log.warning("no %s: phone page screenshots skipped", CHROMIUM)
-        return []
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        log.warning("playwright not installed: phone page screenshots skipped")
-        return []
-    written: list[Path] = []
-    counter = WsClient(office.url, "counter", "console-1", office.tokens["console-1"])
-    counter.command("login", officer="budi", pin="1234", counter="loket-1")
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+class PhoneCamera:
+    """The applicant's phone page in headless Chromium, one page per language; `ready`
+    is False (and nothing is shot) when Chromium or Playwright is missing."""
+
+    def __init__(self, out: Path, written: list[Path], clock: Callable[[], Any]) -> None:
+        self.out, self.written, self.clock = out, written, clock
+        self.pages: dict[str, Any] = {}
+        self.ready = False
+        web = Path(__file__).resolve().parents[2] / "server" / "web" / "ticket.html"
+        if not web.is_file() or not Path(CHROMIUM).exists():
+            log.warning("no phone page or no %s: phone page screenshots skipped", CHROMIUM)
+            return
         try:
-            def page_for(url: str):
-                ctx = browser.new_context(viewport={"width": 390, "height": 844},
-                                          device_scale_factor=2, is_mobile=True,
-                                          has_touch=True)
-                page = ctx.new_page()
-                page.goto(url)
-                page.wait_for_selector("#number:not(:empty)")
-                return page
+            from playwright.sync_api import sync_playwright
+        except ImportError:
+            log.warning("playwright not installed: phone page screenshots skipped")
+            return
+        self._pw = sync_playwright().start()
+        self.browser = self._pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        self.ready = True
 
-            def snap(page, name: str) -> None:
-                path = out / f"{name}.png"
-                page.screenshot(path=str(path), full_page=True)
-                written.append(path)
+    def open(self, key: str, url: str) -> None:
+        ctx = self.browser.new_context(viewport={"width": 390, "height": 844},
+                                       device_scale_factor=2, is_mobile=True, has_touch=True)
+        page = ctx.new_page()
+        page.clock.set_fixed_time(self.clock())  # the phone's clock is the story's too
+        page.goto(url)
+        page.wait_for_selector("#number:not(:empty)")
+        self.pages[key] = page
 
-            en = page_for(ticket_en["status_url"])
-            snap(en, "phone-waiting-en")
-            en.context.close()
-            page = page_for(ticket_id["status_url"])
-            snap(page, "phone-waiting-id")
-            counter.command("call_ticket", counter="loket-1", ticket=ticket_id["number"])
-            page.wait_for_selector("body[data-status=called]")
-            snap(page, "phone-called-id")
-            counter.command("start_service", counter="loket-1")
-            counter.command("finish", counter="loket-1")
-            page.wait_for_selector("#survey:not([hidden])")
-            snap(page, "phone-survey-id")
-            for i in range(1, 10):
-                page.click(f"[data-q='{i}'] button[data-v='{4 if i % 3 else 3}']")
-            page.fill("#comment", "Petugas ramah, antrean tertib.")
-            page.click("#survey-submit")
-            page.wait_for_selector("body[data-status=thanks]")
-            snap(page, "phone-thanks-id")
-            page.context.close()
-        finally:
-            browser.close()
-            counter.close()
-    return written
+    def wait(self, key: str, selector: str) -> None:
+        self.pages[key].wait_for_selector(selector)
+
+    def snap(self, key: str, name: str) -> None:
+        self.pages[key].clock.set_fixed_time(self.clock())
+        path = self.out / f"{name}.png"
+        self.pages[key].screenshot(path=str(path), full_page=True)
+        self.written.append(path)
+
+    def survey(self, key: str) -> None:
+        page = self.pages[key]
+        for i in range(1, 10):
+            page.click(f"[data-q='{i}'] button[data-v='{4 if i % 3 else 3}']")
+        page.fill("#comment", "Petugas ramah, antrean tertib.")
+        page.click("#survey-submit")
+        page.wait_for_selector("body[data-status=thanks]")
+
+    def close(self) -> None:
+        if self.ready:
+            self.browser.close()
+            self._pw.stop()
+            self.ready = False
 
 
 if __name__ == "__main__":

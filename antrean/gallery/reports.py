@@ -1,10 +1,11 @@
 """Example reports in every format, for `antrean demo --headless` and for people to look at.
 
 `render_gallery(out_dir)` plays a seeded busy week on the real engine and store
-(reports.demo_day), then writes report.csv (all views in one file), report-csv.zip (one
-CSV per view), report.xlsx, report.html, report.pdf, a screenshot of the server's report
-page (report-page.png, headless Chromium) and the PDF's pages as PNGs (report-pdf-N.png,
-pdftoppm). Steps whose tool is missing (Chromium, pdftoppm) are skipped.
+(reports.demo_day): the week before the story's Monday (antrean/gallery/story.py), as the
+office head prints it that morning. Then it writes report.csv (all views in one file),
+report-csv.zip (one CSV per view), report.xlsx, report.html, report.pdf, a screenshot of
+the server's report page (report-page.png, headless Chromium) and the PDF's pages as PNGs
+(report-pdf-N.png, pdftoppm). Steps whose tool is missing (Chromium, pdftoppm) are skipped.
 """
 
 from __future__ import annotations
@@ -12,13 +13,14 @@ from __future__ import annotations
 import shutil
 import subprocess
 import tempfile
-from datetime import date, datetime, time, timedelta
+from datetime import timedelta
 from pathlib import Path
 
+from antrean.gallery.story import CHECKPOINTS, DAY, at
 from config import office as office_config
 from reports.pdf import CHROMIUM, CHROMIUM_ARGS, chromium_available
 
-FIRST_DAY = date(2025, 3, 3)
+FIRST_DAY = DAY - timedelta(days=7)  # Monday to Friday of the week before the story
 DAYS = 5
 
 
@@ -38,7 +40,7 @@ def render_gallery(out_dir: Path, lang: str = "id", days: int = DAYS) -> list[Pa
         db = Path(tmp) / "antrean.db"
         week = simulate_days(config, db, FIRST_DAY, days)
         last = week.days[-1]
-        now = datetime.combine(last + timedelta(days=1), time(9, 0), config.tz)
+        now = at(CHECKPOINTS["done"]).astimezone(config.tz)
         rep = build_report(db, config, week.days[0], last, now=now, lang=lang)
         written.append(write_csv(rep, out_dir / "report.csv", lang))
         written.append(write_csv(rep, out_dir / "report-csv.zip", lang))
@@ -70,7 +72,9 @@ def screenshot(html_file: Path, out: Path, width: int = 1280, full_page: bool = 
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         try:
-            page = browser.new_page(viewport={"width": width, "height": 1000})
+            # an office PC in Indonesia: date pickers read dd/mm/yyyy, as the report does
+            page = browser.new_page(viewport={"width": width, "height": 1000},
+                                    locale="id-ID")
             page.goto(html_file.resolve().as_uri(), wait_until="load")
             page.screenshot(path=str(out), full_page=full_page)
         finally:

@@ -215,7 +215,8 @@ class Engine:
     def office_wire(self) -> dict[str, Any]:
         o = self.config.office
         return {"id": o.id, "name": o.name, "timezone": o.timezone, "languages": o.languages,
-                "day": self.day_iso(), "ticket_footer": [f.model_dump() for f in o.ticket_footer]}
+                "day": self.day_iso(), "ticket_footer": [f.model_dump() for f in o.ticket_footer],
+                "device_names": dict(o.device_names)}
 
     def snapshot(self, now: datetime, role: str) -> dict[str, Any]:
         snap = {

@@ -49,8 +49,11 @@ def _fact(day: str, tk: dict[str, Any], service: str, stage: str, lane: str,
           outcome: str, counter: str | None) -> tuple[Any, ...]:
     issued = tk.get("issued_at")
     queued = queued or issued
-    return (f"{tk['id']}@{queued}", day, service, stage, lane, int(queued == issued), issued,
-            queued, called, started, ended, outcome, counter, _seconds(queued, called),
+    # a visit is a ticket's stay in one line, ended by one call: a no-show reinstated by
+    # a supervisor keeps its place (queued_at) but is called again, a visit of its own
+    return (f"{tk['id']}@{queued}@{called or ''}", day, service, stage, lane,
+            int(queued == issued), issued, queued, called, started, ended, outcome, counter,
+            _seconds(queued, called),
             _seconds(started, ended) if outcome in ("served", "transferred") else None)
 
 

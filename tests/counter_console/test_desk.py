@@ -319,3 +319,27 @@ def test_times_in_words_and_the_offices_clock(desk):
     assert desk.view().current.at_counter_text == "1 hr 15 min 30 sec"
     desk.model.office["timezone"] = "Asia/Makassar"
     assert desk.view().clock_text == "10:00 WITA"
+
+
+def test_devices_by_their_display_names_and_a_kiosk_asking_for_help(desk):
+    load(desk, [counter()], [],
+         device_status=[{"device": "kiosk-2", "role": "kiosk", "status": "paper_out",
+                         "detail": "", "at": iso(5)},
+                        {"device": "kiosk-1", "role": "kiosk", "status": "help",
+                         "detail": "ticket A031: printing failed", "at": iso(2)}])
+    desk.model.office["device_names"] = {"kiosk-2": "Kiosk lobi 2", "kiosk-1": "Kiosk lobi 1"}
+    alerts = desk.view().alerts
+    assert [a.text for a in alerts] == ["Kiosk lobi 1: perlu bantuan petugas",
+                                        "Kiosk lobi 2: kertas habis"]
+    assert alerts[0].severity == "error"
+    desk.set_lang("en")
+    assert desk.view().alerts[0].text == "Kiosk lobi 1: an applicant needs an officer"
+
+
+def test_english_screens_say_counter_not_loket(desk):
+    load(desk, [counter(), counter("loket-1", officer=None)], [])
+    assert desk.view().counter_name == "Loket 3"
+    desk.set_lang("en")
+    view = desk.view()
+    assert view.counter_name == "Counter 3"
+    assert dict(view.login_counters)["loket-1"] == "Counter 1"

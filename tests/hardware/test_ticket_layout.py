@@ -8,7 +8,7 @@ import pytest
 from escpos.printer import Dummy
 from escpos_bytes import decode
 from hw_samples import URL, WIB, WIT, WITA, make_ticket
-from PIL import Image
+from PIL import Image, ImageDraw
 
 from hardware.ticket_layout import (
     PrintableTicket,
@@ -52,7 +52,8 @@ def test_80mm_ticket_text_native_qr_and_cut():
     assert "PRIORITAS — LANSIA" in lines
     assert "Senin, 23 November 2026 08:15 WIB" in lines
     # 53 characters do not fit 42 columns: one line each, never a broken phrase
-    assert "Di depan Anda: 4 orang" in lines and "Perkiraan tunggu: ± 12 menit" in lines
+    # when to expect the call (08:15 + 12 minutes), a moment that does not go stale
+    assert "Di depan Anda: 4 orang" in lines and "Perkiraan dipanggil ± 08:27 WIB" in lines
     assert "Layanan ini GRATIS." in lines and "Simpan tiket ini." in lines
     assert out.qr_payloads == [URL.encode()]
     assert out.qr_printed == 1 and out.raster_images == []
@@ -73,7 +74,7 @@ def test_58mm_ticket_image_qr_no_native_commands_and_feed_only():
     # 58 mm is 32 columns: the long lines break in readable places
     assert "Senin, 23 November 2026" in out.lines and "08:15 WIB" in out.lines
     assert "Di depan Anda: 4 orang" in out.lines
-    assert "Perkiraan tunggu: ± 12 menit" in out.lines
+    assert "Perkiraan dipanggil ± 08:27 WIB" in out.lines
     assert all(len(line) <= 32 for line in out.lines)
 
 
@@ -83,7 +84,7 @@ def test_english_ticket():
     assert "QUEUE NUMBER" in out.lines
     assert "PRIORITY — LANSIA" in out.lines
     assert "Monday, 23 November 2026 08:15 WIB" in out.lines
-    assert "Ahead of you: 1 person" in out.lines and "Estimated wait: ± 1 h" in out.lines
+    assert "Ahead of you: 1 person" in out.lines and "Expected call ± 09:15 WIB" in out.lines
     assert "NOMOR ANTREAN" not in out.lines
 
 
@@ -107,7 +108,7 @@ def test_long_number_shrinks_to_fit_58mm():
 
 def test_short_ahead_and_wait_share_one_line():
     out, _ = printed(make_ticket(lang="en", ahead=0, estimated_wait_s=60), "TM-T88V")
-    assert "You are next · Estimated wait: ± 1 min" in out.lines
+    assert "You are next · Expected call ± 08:16 WIB" in out.lines
 
 
 def test_no_status_url_means_no_qr():
@@ -123,7 +124,7 @@ def test_no_status_url_means_no_qr():
         (datetime(2026, 2, 1, 13, 0, tzinfo=WIT), "id", "Minggu, 1 Februari 2026 13:00 WIT"),
         (datetime(2026, 5, 1, 9, 30, tzinfo=WIB), "id", "Jumat, 1 Mei 2026 09:30 WIB"),
         (datetime(2026, 5, 1, 9, 30, tzinfo=WIB), "en", "Friday, 1 May 2026 09:30 WIB"),
-        (datetime(2026, 5, 1, 9, 30, tzinfo=UTC), "id", "Jumat, 1 Mei 2026 09:30 UTC+00:00"),
+        (datetime(2026, 5, 1, 9, 30, tzinfo=UTC), "id", "Jumat, 1 Mei 2026 09:30 UTC"),
     ],
 )
 def test_format_issued_at(moment, lang, expected):
@@ -173,3 +174,27 @@ def test_dejavu_font_is_present():
     from hardware.ticket_preview import _BOLD, _REGULAR
 
     assert _REGULAR.exists() and _BOLD.exists()
+
+
+def test_expected_call_is_the_nearest_minute_in_the_tickets_zone():
+    from hardware.ticket_layout import format_expected_call
+
+    issued = datetime(2026, 12, 7, 8, 31, 10, tzinfo=WIB)
+    assert format_expected_call(issued, 15 * 60 + 25) == "Perkiraan dipanggil ± 08:47 WIB"
+    assert format_expected_call(issued, 0, "en") == "Expected call ± 08:31 WIB"
+    wire = datetime.fromisoformat("2026-12-07T08:31:00.000+08:00")  # a bare offset: WITA
+    assert format_expected_call(wire, 240) == "Perkiraan dipanggil ± 08:35 WITA"
+
+
+def test_preview_zeros_are_plain_not_dotted():
+    """A dotted zero reads as 8 on faded paper: the middle of the preview's 0 is blank."""
+    from hardware.ticket_preview import _font
+
+    for bold in (False, True):
+        font = _font(bold, 200)
+        left, top, right, bottom = font.getbbox("0")
+        image = Image.new("L", (right + 20, bottom + 20), 255)
+        ImageDraw.Draw(image).text((0, 0), "0", font=font, fill=0)
+        cx, cy = (left + right) // 2, (top + bottom) // 2
+        middle = image.crop((cx - 12, cy - 20, cx + 12, cy + 20))
+        assert middle.getextrema()[0] > 200, "ink in the middle of the zero"

@@ -7,7 +7,14 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from i18n.formats import format_clock, format_date, format_duration, format_number, office_zone
+from i18n.formats import (
+    counter_label,
+    format_clock,
+    format_date,
+    format_duration,
+    format_number,
+    office_zone,
+)
 
 MOMENT = datetime(2026, 12, 7, 0, 49, 30, tzinfo=UTC)  # a Monday, 07:49 in Jakarta
 
@@ -93,3 +100,19 @@ def test_numbers_with_indonesian_separators(value, lang, decimals, text):
 def test_unknown_zone_falls_back_to_jakarta():
     assert office_zone("Mars/Olympus").key == "Asia/Jakarta"
     assert office_zone(None).key == "Asia/Jakarta"
+
+
+def test_a_bare_wire_offset_still_reads_wib_wita_wit():
+    # ISO times on the wire carry "+07:00", not a zone name: the ticket and the kiosk must
+    # still print "08:31 WIB", never "08:31 +0700"
+    for hours, name in ((7, "WIB"), (8, "WITA"), (9, "WIT")):
+        moment = datetime(2026, 12, 7, 8, 31, tzinfo=timezone(timedelta(hours=hours)))
+        assert format_clock(moment, moment.tzinfo) == f"08:31 {name}"
+
+
+@pytest.mark.parametrize(("name", "lang", "expected"), [
+    ("Loket 3", "en", "Counter 3"), ("Loket 3", "id", "Loket 3"), ("loket 12", "en", "Counter 12"),
+    ("Meja Informasi", "en", "Meja Informasi"), ("Loket", "en", "Loket"), ("", "en", ""),
+])
+def test_counter_label_in_the_screens_language(name, lang, expected):
+    assert counter_label(name, lang) == expected

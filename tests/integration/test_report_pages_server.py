@@ -21,7 +21,7 @@ def test_report_page_and_downloads_through_links(live_server):
     kiosk = device(live_server, "kiosk-1")
     day = kiosk.ok("issue_ticket", service="paspor-baru", lane="reguler")["issued_at"][:10]
     kiosk.close()
-    shown = f"{day[8:10]}-{day[5:7]}-{day[:4]}"
+    shown = f"{day[8:10]}/{day[5:7]}/{day[:4]}"  # dd/mm/yyyy, as Indonesians write it
 
     def link(fmt, **extra):
         return live_server.http_url + admin.ok(

@@ -330,3 +330,22 @@ def test_a_moved_ticket_is_one_visit_in_the_central_outbox(live_server):
     facts = conn.execute("SELECT lane, outcome FROM outbox_facts").fetchall()
     conn.close()
     assert facts == [("lansia", "served")]
+
+
+def test_a_reinstated_no_show_is_a_visit_of_its_own_in_the_central_outbox(live_server):
+    """Called, no-show, reinstated (keeping its place), called again and served: two
+    visits, as the office report counts them — neither drops the other."""
+    kiosk, console = device(live_server, "kiosk-1"), device(live_server, "console-1")
+    sup = supervisor(live_server.url)
+    kiosk.ok("issue_ticket", **ISSUE)
+    _login(console)
+    console.ok("call_next", counter="loket-1")
+    console.ok("no_show", counter="loket-1")
+    sup.ok("reinstate", ticket="A001")
+    console.ok("call_next", counter="loket-1")
+    console.ok("start_service", counter="loket-1")
+    console.ok("finish", counter="loket-1")
+    conn = sqlite3.connect(live_server.db_path)
+    facts = conn.execute("SELECT outcome FROM outbox_facts ORDER BY id").fetchall()
+    conn.close()
+    assert facts == [("no_show",), ("served",)]

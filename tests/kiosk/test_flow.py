@@ -45,7 +45,9 @@ def test_home_shows_waiting_wait_and_closed_reason(flow):
     assert views["paspor-baru"].detail == "12 menunggu  ·  ± 25 menit"
     assert views["percepatan"].enabled is False
     assert views["percepatan"].detail == "Pengambilan nomor sudah ditutup"
-    assert views["informasi"].detail == "Tanpa antrean" and not views["informasi"].has_info
+    # nobody waiting, not "Tanpa antrean" (which reads as "no number needed")
+    assert views["informasi"].detail == "Tidak ada yang menunggu"
+    assert not views["informasi"].has_info
     flow.toggle_language()
     views = {v.id: v for v in flow.services()}
     assert views["paspor-baru"].detail == "12 waiting  ·  ± 25 min"
@@ -72,7 +74,8 @@ def test_three_touches_to_a_printed_ticket(flow):
     assert flow.screen == "ticket" and flow.print_state == "printing"
     view = flow.ticket()
     assert view.ahead_text == "Di depan Anda: 3 orang"
-    assert view.wait_text == "Perkiraan tunggu ± 10 menit"
+    # a moment (issued 08:15 WIB + 10 minutes), not a duration that goes stale
+    assert view.wait_text == "Perkiraan dipanggil ± 08:25 WIB"
     # The same ticket answered again (a replay after reconnect) never prints twice.
     assert flow._issued(issued_data(lane="disabilitas")) == []
 
@@ -233,3 +236,71 @@ def test_bad_input_never_crashes(flow):
 def test_catalogs_are_complete():
     assert [k for k in missing_translations() if k.startswith(("kiosk.", "phone."))] == []
     assert sum(1 for k in catalog() if re.match(r"phone\.q\d_", k)) == 9 * 6
+
+
+# ---------------------------------------------------------------------- attract, countdown
+def test_idle_home_becomes_the_attract_screen_and_a_touch_wakes_it(flow, clock):
+    flow.toggle_language()
+    clock.advance(flow.attract_after_s - 1)
+    flow.tick()
+    assert flow.screen == "home"
+    clock.advance(2)
+    flow.tick()
+    assert flow.screen == "attract" and flow.lang == "id"  # the defaults are back
+    assert flow.choose_service("paspor-baru") == [] and flow.screen == "attract"
+    flow.wake()
+    assert flow.screen == "home"
+    assert flow.wake() == [] and flow.screen == "home"  # only the attract screen wakes
+
+
+def test_attract_screen_never_hides_that_the_kiosk_is_offline(flow, clock):
+    flow.go_attract()
+    flow.set_connection("offline")
+    assert flow.screen == "home" and flow.banner().kind == "offline"
+    clock.advance(flow.attract_after_s + 1)
+    flow.tick()
+    assert flow.screen == "home"  # offline: the banner stays in view
+
+
+def test_printed_ticket_counts_down_back_to_the_start(flow, clock):
+    (cmd,) = sends(flow.choose_service("informasi"))
+    flow.on_result(cmd.cmd_id, {"ok": True, "data": issued_data()})
+    assert flow.ticket().countdown_s is None  # still printing
+    flow.print_finished("t_20261123_A013", True)
+    assert flow.ticket().countdown_s == int(flow.ticket_timeout_s)
+    clock.advance(7.5)
+    assert flow.ticket().countdown_s == int(flow.ticket_timeout_s) - 7
+
+
+# ---------------------------------------------------------------------- failed print
+def _failed(flow):
+    (cmd,) = sends(flow.choose_service("informasi"))
+    flow.on_result(cmd.cmd_id, {"ok": True, "data": issued_data()})
+    flow.print_finished("t_20261123_A013", False, "paper_out", "roll empty")
+
+
+def test_reprint_prints_the_same_ticket_again_not_a_new_number(flow):
+    _failed(flow)
+    (job,) = flow.reprint()
+    assert isinstance(job, PrintTicket) and job.ticket_id == "t_20261123_A013"
+    assert job.ticket.number == "A013" and flow.ticket().print_state == "printing"
+    assert flow.reprint() == []  # printing already
+    flow.print_finished("t_20261123_A013", True)
+    assert flow.ticket().print_state == "printed" and flow.reprint() == []
+
+
+def test_call_staff_alerts_the_consoles_once_and_reports_the_printer_after(flow):
+    _failed(flow)
+    (help_cmd,) = sends(flow.call_staff())
+    assert help_cmd.name == "report_device_status" and help_cmd.args["status"] == "help"
+    assert "A013" in help_cmd.args["detail"] and flow.ticket().staff_called
+    assert flow.call_staff() == []
+    # the applicant leaves: the consoles learn the printer's own state again
+    (after,) = sends(flow.done())
+    assert after.args["status"] == "paper_out" and not flow.staff_called
+
+
+def test_help_is_a_device_status_the_server_accepts():
+    from kiosk.flow import HELP_STATUS
+    from protocol.messages import DEVICE_STATUSES
+    assert HELP_STATUS in DEVICE_STATUSES

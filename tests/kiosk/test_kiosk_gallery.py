@@ -21,6 +21,10 @@ def test_gallery_writes_every_screen_and_ticket(tmp_path, qapp):
     reprints = [f for f in files if f.endswith("-reprint.bin")]
     assert len(reprints) == 1 and f"{reprints[0][:-4]}.png" in files
     assert b"CETAK ULANG / REPRINT" in (tmp_path / reprints[0]).read_bytes()
+    for screen in ("home", "category", "booking", "info", "ticket", "print-failed", "offline"):
+        for lang in ("id", "en"):
+            assert f"kiosk-{screen}-portrait-{lang}.png" in files
+    assert {"kiosk-attract.png", "kiosk-attract-portrait.png", "story-kiosk.json"} <= files
     bins = sorted(f for f in files if f.startswith("ticket-") and f.endswith(".bin"))
     assert bins and all(b.replace(".bin", ".png") in files for b in bins)
     assert (tmp_path / bins[0]).read_bytes().startswith(b"\x1b@")  # ESC @ starts a job

@@ -5,6 +5,7 @@ import base64
 import csv
 import hashlib
 import io
+import re
 import shutil
 import zipfile
 
@@ -120,7 +121,8 @@ def test_report_page(scripted_db, office, tmp_path):
     status, ctype, body = report_page(scripted_db, office, ReportRequest(DAY, DAY))
     page = body.decode()
     assert status == 200 and ctype.startswith("text/html")
-    assert "03-03-2025" in page and "89,81" in page  # the range it was made for, the IKM
+    assert "03/03/2025" in page and "89,81" in page  # the range it was made for, the IKM
+    assert re.search(r"\d\d/\d\d/\d{4} \d\d:\d\d WIB", page)  # made at, as every screen says
     assert "<form" not in page and "href" not in page  # nothing that would need a secret
     style = page.split("<style>", 1)[1].split("</style>", 1)[0]
     digest = base64.b64encode(hashlib.sha256(style.encode()).digest()).decode()

@@ -62,7 +62,7 @@ def test_a_link_serves_the_report_once(clocked_server):
     status, headers, body = raw_get(clocked_server.http_url, made["url"])
     assert status == 200 and headers["content-type"].startswith("text/html")
     page = body.decode()
-    assert "IKM" in page and "07-12-2026" in page  # the range it was made for
+    assert "IKM" in page and "07/12/2026" in page  # the range it was made for
     # nothing on it that would need a secret: no form, no links, no token of any kind
     assert "<form" not in page and "<a " not in page and "href" not in page
     assert "token" not in page and admin_token not in page
