@@ -54,6 +54,9 @@ class PrintableTicket:
     # Issued from the kiosk's lease while the server was unreachable: marked as such, and
     # no place in line (the kiosk could not know it).
     offline: bool = False
+    # Printed again at a supervisor's request (`take_reprint`): marked, and no place in
+    # line (it moved on since the ticket was issued; the QR code shows it live).
+    reprint: bool = False
 
     def __post_init__(self) -> None:
         # A naive time would print a wrong or missing WIB/WITA/WIT: refuse it early.
@@ -225,6 +228,8 @@ def build_layout(ticket: PrintableTicket, profile: PrinterProfile) -> list[Eleme
                         bold=True)
                    if len(t("ticket.offline_mark", lang)) + 6 <= cols // 2
                    else Line(t("ticket.offline_mark", lang), height=2, bold=True))
+    if ticket.reprint:
+        out += _fitting(t("ticket.reprint_mark", lang), cols)
     out += _fitting(ticket.service_name, cols)
     if ticket.lane_priority:
         out += _fitting(f"{t('ticket.priority', lang)} — {ticket.lane_name.upper()}", cols)
@@ -239,6 +244,8 @@ def build_layout(ticket: PrintableTicket, profile: PrinterProfile) -> list[Eleme
     ahead = format_ahead(ticket.ahead, lang)
     if ticket.offline:
         out += _wrapped(t("ticket.offline_note", lang), 1, 1, cols, False)
+    elif ticket.reprint:
+        out += _wrapped(t("ticket.reprint_note", lang), 1, 1, cols, False)
     elif ticket.estimated_wait_s is None:
         out += _wrapped(ahead, 1, 1, cols, False)
     else:

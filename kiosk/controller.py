@@ -126,8 +126,10 @@ class KioskController(QObject):
                 self.do("scanned", code)
 
     @Slot(dict)
-    def _on_model(self, _msg: dict) -> None:
+    def _on_model(self, msg: dict) -> None:
         self.flow.server_heard()
+        if msg.get("name") == "reprint_requested":
+            self.run(self.flow.reprint_requested(msg.get("data") or {}, self.connection.device))
         self.changed.emit()
 
     @Slot(dict)

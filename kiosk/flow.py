@@ -15,7 +15,9 @@ Rules kept here, in one place:
   for `offline_after_s`, after its offline row is committed to the kiosk's journal (a
   leased number; kiosk/offline.py); at most once per ticket id; a service whose lease is
   used up says "ask an officer"; without a journal nothing is issued offline;
-- a print failure keeps the ticket on screen (number + QR) and reports the printer state.
+- a print failure keeps the ticket on screen (number + QR) and reports the printer state;
+- a supervisor's reprint for this kiosk is taken (`take_reprint`) at once and printed,
+  marked, only when no applicant is mid-flow: after their own ticket has printed.
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ import sqlite3
 import time
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any, Literal
 
@@ -180,6 +182,31 @@ def printable_ticket(data: dict[str, Any], model: OfficeModel, lang: str) -> Pri
     )
 
 
+def reprint_ticket(data: dict[str, Any], model: OfficeModel) -> PrintableTicket:
+    """A `take_reprint` result as paper: in the ticket's own language, marked as a reprint
+    (and without a place in line: it has moved on since the ticket was issued)."""
+    lang = "en" if data.get("lang") == "en" else "id"
+    return replace(printable_ticket({**data, "ahead": 0, "estimated_wait_s": None}, model,
+                                    lang), reprint=True)
+
+
+def closed_detail(svc: dict[str, Any], reason: str, lang: str) -> str:
+    """Why a service gives no numbers, for its tile: a supervisor's pause shows their
+    reason and a holiday its name (in the kiosk's language), else the generic text."""
+    named = {"paused": svc.get("issuing_paused"), "holiday": svc.get("holiday")}.get(reason)
+    if isinstance(named, dict):
+        text = named.get(lang) or named.get(DEFAULT_LANGUAGE)
+        if isinstance(text, str) and text.strip():
+            return text.strip()
+    key = f"closed_{reason}"
+    return _tr(key if f"kiosk.{key}" in catalog() else "closed_unknown", lang)
+
+
+def lane_quotas(svc: dict[str, Any]) -> dict[str, int]:
+    """Each lane's quota today: a supervisor's `quota_today` in place of the configured."""
+    return {**(svc.get("quota") or {}), **(svc.get("quota_today") or {})}
+
+
 def spoken_number(number: str, lang: str) -> str:
     """'A012' as words ("a, dua belas"): espeak-ng would say "a nol duabelas"."""
     try:
@@ -222,6 +249,14 @@ class KioskFlow:
     offline_after_s: float = OFFLINE_AFTER_S
     unreachable_since: float | None = None  # clock() when the server was last lost
     background: dict[str, Callable[[dict[str, Any]], None]] = field(default_factory=dict)
+    # Supervisors' reprints: requests seen (each taken once), `take_reprint` commands in
+    # flight (cmd id -> request; kept over a lost answer: re-sent with the same id), and
+    # tickets taken but held until no applicant is mid-flow (request -> ticket).
+    reprints_seen: set[str] = field(default_factory=set)
+    reprint_takes: dict[str, str] = field(default_factory=dict)
+    reprints_unconfirmed: set[str] = field(default_factory=set)
+    reprints_held: dict[str, PrintableTicket] = field(default_factory=dict)
+    reprints_printing: dict[str, PrintableTicket] = field(default_factory=dict)  # by job id
 
     def __post_init__(self) -> None:
         self.last_touch = self.clock()
@@ -278,7 +313,7 @@ class KioskFlow:
 
     def lanes_for(self, sid: str) -> list[LaneView]:
         svc = self.model.services.get(sid) or {}
-        quota = svc.get("quota") or {}
+        quota = lane_quotas(svc)
         issued = svc.get("issued") or {}
         views = []
         for lane_id in svc.get("lanes") or []:
@@ -303,8 +338,7 @@ class KioskFlow:
             waiting = int(svc.get("waiting") or 0)
             reason = None if svc.get("open") else (svc.get("closed_reason") or "unknown")
             if reason:
-                key = f"closed_{reason}"
-                detail = _tr(key if f"kiosk.{key}" in catalog() else "closed_unknown", self.lang)
+                detail = closed_detail(svc, reason, self.lang)
             elif self.issuing_offline:
                 # The waiting counts froze with the link: say only whether numbers are given.
                 detail = _tr("offline_service_ok" if self.service_enabled(sid)
@@ -589,6 +623,9 @@ class KioskFlow:
             self.unreachable_since = min(since, now - self.offline_after_s)
         else:
             self.server_heard()
+        request = self.reprint_takes.get(cmd_id)
+        if request is not None:
+            return self._reprint_taken(cmd_id, request, result)
         background = self.background.pop(cmd_id, None)
         if background is not None:
             try:
@@ -625,6 +662,57 @@ class KioskFlow:
         self._go(p.back_to)
         return []
 
+    # ------------------------------------------------------------------ reprints
+    def reprint_requested(self, data: dict[str, Any], device: str | None) -> list[Action]:
+        """A supervisor asked a kiosk to print a ticket again: this one takes it (once)."""
+        request = data.get("request")
+        if not device or data.get("kiosk") != device or not isinstance(request, str) \
+                or not request or request in self.reprints_seen:
+            return []
+        self.reprints_seen.add(request)
+        cmd_id = uuid.uuid4().hex
+        self.reprint_takes[cmd_id] = request
+        return [SendCommand("take_reprint", {"request": request}, cmd_id)]
+
+    def _reprint_taken(self, cmd_id: str, request: str,
+                       result: dict[str, Any]) -> list[Action]:
+        error = result.get("error") or {}
+        if error.get("code") == "not_confirmed":
+            self.reprints_unconfirmed.add(cmd_id)  # re-sent with the same id when welcomed
+            return []
+        del self.reprint_takes[cmd_id]
+        self.reprints_unconfirmed.discard(cmd_id)
+        if not result.get("ok"):
+            log.warning("reprint %s not taken: %s", request, error.get("message") or error)
+            return []
+        try:
+            self.reprints_held[request] = reprint_ticket(result.get("data") or {}, self.model)
+        except (KeyError, TypeError, ValueError) as exc:  # a malformed ticket: never a crash
+            log.error("reprint %s: the server's ticket cannot be printed: %s", request, exc)
+            return []
+        return self.release_reprints()
+
+    def mid_flow(self) -> bool:
+        """An applicant is choosing, waiting for a number or for their ticket to print:
+        a reprint now would come out before (or be taken for) theirs."""
+        return (self.pending is not None or self.screen in ("category", "booking", "issuing")
+                or (self.screen == "ticket" and self.print_state == "printing"))
+
+    def release_reprints(self) -> list[Action]:
+        """Print the reprints held, unless an applicant is mid-flow or the printer is in
+        trouble (then: later; `tick` asks again)."""
+        if not self.reprints_held or self.mid_flow() or self.printer_state in PRINTER_BAD:
+            return []
+        held, self.reprints_held = self.reprints_held, {}
+        jobs = {f"reprint:{request}": ticket for request, ticket in held.items()}
+        self.reprints_printing.update(jobs)
+        return [PrintTicket(job, ticket) for job, ticket in jobs.items()]
+
+    def _retake_reprints(self) -> list[Action]:
+        again, self.reprints_unconfirmed = self.reprints_unconfirmed, set()
+        return [SendCommand("take_reprint", {"request": self.reprint_takes[cmd_id]}, cmd_id)
+                for cmd_id in sorted(again) if cmd_id in self.reprint_takes]
+
     def _issued(self, data: dict[str, Any]) -> list[Action]:
         self.issued = data
         self._go("ticket")
@@ -641,12 +729,16 @@ class KioskFlow:
                        detail: str = "") -> list[Action]:
         actions: list[Action] = []
         current = self.issued and str(self.issued.get("id") or self.issued.get("number"))
+        reprint = self.reprints_printing.pop(ticket_id, None)
+        if reprint is not None and not ok:  # held again: printed once the printer is back
+            log.warning("%s not printed: %s", ticket_id, detail or state)
+            self.reprints_held[ticket_id.removeprefix("reprint:")] = reprint
         if ok:
             if current == ticket_id:
                 self.print_state = "printed"
             if self.printer_state in PRINTER_BAD:
                 actions += self.printer_status("ok", "printed a ticket")
-            return actions
+            return actions + self.release_reprints()
         if current == ticket_id:
             self.print_state = "failed"
             self._touched()  # the fallback screen's own (longer) time-out starts now
@@ -684,11 +776,13 @@ class KioskFlow:
         return self._requests(self.offline.followups(self.model))
 
     def welcomed(self, welcome: dict[str, Any]) -> list[Action]:
-        """After `welcome`: sync the journal, top up the leases, correct the clock."""
+        """After `welcome`: sync the journal, top up the leases, correct the clock; take
+        the reprints whose answer was lost."""
         self.server_heard()
         if self.offline is None:
-            return []
-        return self._requests(self.offline.welcomed(welcome, self.model))
+            return self._retake_reprints()
+        return self._retake_reprints() + self._requests(
+            self.offline.welcomed(welcome, self.model))
 
     def keepalive(self) -> list[Action]:
         """Every half minute or so while online: a ping (clock offset, a half-open link
@@ -716,7 +810,12 @@ class KioskFlow:
         return actions
 
     def tick(self) -> list[Action]:
-        """Called every second or so: idle screens go back home for the next applicant."""
+        """Called every second or so: idle screens go back home for the next applicant;
+        reprints held for them are printed once they are done."""
+        actions = self._tick_screens()
+        return actions + self.release_reprints()
+
+    def _tick_screens(self) -> list[Action]:
         idle = self.clock() - self.last_touch
         if self.screen in ("category", "booking", "info") and idle >= self.idle_timeout_s:
             return self.go_home(reset=True)

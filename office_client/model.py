@@ -46,6 +46,7 @@ class OfficeModel:
     announcement: dict[str, Any] | None = None
     alerts: dict[str, dict[str, Any]] = field(default_factory=dict)
     device_status: dict[str, dict[str, Any]] = field(default_factory=dict)
+    holidays: list[dict[str, Any]] = field(default_factory=list)  # staff roles only
     loaded: bool = False
     listeners: list[Callable[[str, dict[str, Any]], None]] = field(default_factory=list)
 
@@ -62,6 +63,7 @@ class OfficeModel:
             self.announcement = snap.get("announcement")
             self.alerts = {f"{a['service']}/{a['kind']}": a for a in snap.get("alerts", [])}
             self.device_status = {d["device"]: d for d in snap.get("device_status", [])}
+            self.holidays = list(snap.get("holidays") or [])
             self.loaded = True
         self.seq = int(welcome.get("seq", 0)) if snap is not None else self.seq
         self._notify("welcome", welcome)
@@ -182,12 +184,35 @@ class OfficeModel:
     _on_ticket_no_show = _on_ticket_finished  # both carry the officer's updated stats
 
     def _on_ticket_transferred(self, data: dict, msg: dict) -> None:
+        # A counter's transfer, or a supervisor's move (`position` front: its queued_at
+        # now comes just before its new line's first, so it sorts there).
+        ticket = data["ticket"]
+        before = self._service_of(ticket["id"])
+        self._clear_counter_ticket(ticket["id"])
+        self._insert_waiting(ticket)
+        self._recount(before, ticket.get("service"))
+
+    def _on_ticket_cancelled(self, data: dict, msg: dict) -> None:
+        before = self._service_of(data["ticket"]["id"])
+        self._remove_waiting(data["ticket"]["id"])
+        self._clear_counter_ticket(data["ticket"]["id"])
+        self._recount(before)
+
+    def _on_ticket_reinstated(self, data: dict, msg: dict) -> None:
+        # A no-show waits again at the place it had: its queued_at is kept (public roles
+        # get no queued_at: its issue time orders it). Its call is over.
         self._clear_counter_ticket(data["ticket"]["id"])
         self._insert_waiting(data["ticket"])
 
-    def _on_ticket_cancelled(self, data: dict, msg: dict) -> None:
-        self._remove_waiting(data["ticket"]["id"])
-        self._clear_counter_ticket(data["ticket"]["id"])
+    def _service_of(self, ticket_id: str) -> str | None:
+        return next((tk["service"] for tk in self.waiting if tk["id"] == ticket_id), None)
+
+    def _recount(self, *service_ids: str | None) -> None:
+        """A service's waiting count after an event that carries no `service_stats`
+        (its estimate stays until the next one that does)."""
+        for sid in service_ids:
+            if sid in self.services:
+                self.services[sid]["waiting"] = self.waiting_count(sid)
 
     def _on_counter_opened(self, data: dict, msg: dict) -> None:
         counter = data["counter"]
@@ -217,8 +242,17 @@ class OfficeModel:
         self.alerts.pop(f"{data['service']}/{data['kind']}", None)
 
     def _on_service_changed(self, data: dict, msg: dict) -> None:
+        # The whole service as in the snapshot: open/closed_reason, issuing_paused (the
+        # supervisor's reason), holiday (today's name), quota and quota_today.
         service = data["service"]
         self.services[service["id"]] = service
+
+    def _on_calendar_changed(self, data: dict, msg: dict) -> None:
+        # The services it closes or opens today come as their own `service_changed`.
+        self.holidays = list(data.get("days") or [])
+
+    # `config_reloaded` needs nothing here: the server sends a fresh welcome next, and
+    # `load_welcome` replaces services, counters, lanes and texts from its snapshot.
 
 
 def _queued(ticket: dict[str, Any]) -> str:

@@ -44,15 +44,20 @@ def spin_until(predicate: Callable[[], bool], timeout_s: float = 10.0) -> bool:
 
 
 class WsClient:
-    """A tiny synchronous protocol client (counter or admin) for scripted demo steps."""
+    """A tiny synchronous protocol client (counter, admin or supervisor) for scripted demo
+    steps; a supervisor says hello with `officer` and `pin` (in `hello`) instead of a token."""
 
-    def __init__(self, url: str, role: str, device: str, token: str) -> None:
+    def __init__(self, url: str, role: str, device: str, token: str | None,
+                 **hello: str) -> None:
         from websockets.sync.client import connect
 
         self._cm = connect(url, compression=None)
         self.ws = self._cm.__enter__()
-        self.ws.send(json.dumps({"type": "hello", "protocol": 1, "role": role,
-                                 "device": device, "token": token, "last_seq": 0}))
+        msg = {"type": "hello", "protocol": 1, "role": role, "device": device,
+               "last_seq": 0, **hello}
+        if token is not None:
+            msg["token"] = token
+        self.ws.send(json.dumps(msg))
         self.welcome = self._until(lambda m: m.get("type") == "welcome")
         self._n = 0
 
@@ -82,6 +87,7 @@ def render_gallery(out_dir: Path, phone: bool = True) -> list[Path]:
     from PySide6.QtGui import QFont
     from PySide6.QtWidgets import QApplication
 
+    from antrean.demo_office import DEMO_SUPERVISOR
     from antrean.gallery.story import Cast, Step, StoryLog, story_office
     from hardware.printer import DummyTicketPrinter, open_printer
     from kiosk.controller import KioskController
@@ -142,9 +148,10 @@ def render_gallery(out_dir: Path, phone: bool = True) -> list[Path]:
             nonlocal printed_seen
             for ticket, job in zip(printer.tickets[printed_seen:], printer.jobs[printed_seen:],
                                    strict=True):
-                bin_path = out / f"ticket-{ticket.number}.bin"
+                name = f"ticket-{ticket.number}" + ("-reprint" if ticket.reprint else "")
+                bin_path = out / f"{name}.bin"
                 bin_path.write_bytes(job)
-                png = printer.preview_png(out / f"ticket-{ticket.number}.png", ticket)
+                png = printer.preview_png(out / f"{name}.png", ticket)
                 written.extend([bin_path, Path(png)])
             printed_seen = len(printer.tickets)
 
@@ -264,6 +271,28 @@ def render_gallery(out_dir: Path, phone: bool = True) -> list[Path]:
         if camera is not None:
             camera.close()
         cast.close()
+
+        # A supervisor stops one service with the reason its tile shows, and has the
+        # first ticket printed again at this kiosk (marked as a reprint).
+        flow.go_home(reset=True)
+        sup = WsClient(office.url, "supervisor", "gallery-console", None,
+                       officer=DEMO_SUPERVISOR[0], pin=DEMO_SUPERVISOR[2])
+        sup.command("pause_issuing", service="paspor-ganti", reason={
+            "id": "Blangko paspor habis hari ini. Silakan datang besok.",
+            "en": "Out of passport blanks today. Please come tomorrow."})
+        spin_until(lambda: conn.model.services["paspor-ganti"].get("issuing_paused")
+                   is not None, 5)
+        for lang in ("id", "en"):
+            flow.lang = lang
+            shot(f"kiosk-home-paused-{lang}")
+        before = len(printer.tickets)
+        sup.command("reprint", ticket=cast.tickets["applicant"]["number"], kiosk=conn.device)
+        spin_until(lambda: len(printer.tickets) > before and not flow.reprints_printing, 10)
+        keep_tickets()
+        sup.command("resume_issuing", service="paspor-ganti")
+        spin_until(lambda: conn.model.services["paspor-ganti"].get("open") is True, 5)
+        sup.close()
+        flow.lang = "id"
 
         # Offline: the connection really goes away, then comes back by itself. Meanwhile
         # the kiosk issues from its leases (a calm notice, an OFFLINE ticket).

@@ -16,6 +16,11 @@ def test_gallery_writes_every_screen_and_ticket(tmp_path, qapp):
                    "offline", "home-contrast"):
         for lang in ("id", "en"):
             assert f"kiosk-{screen}-{lang}.png" in files
+    assert {"kiosk-home-portrait-id.png", "kiosk-home-portrait-en.png",
+            "kiosk-home-paused-id.png", "kiosk-home-paused-en.png"} <= files
+    reprints = [f for f in files if f.endswith("-reprint.bin")]
+    assert len(reprints) == 1 and f"{reprints[0][:-4]}.png" in files
+    assert b"CETAK ULANG / REPRINT" in (tmp_path / reprints[0]).read_bytes()
     for screen in ("home", "category", "booking", "info", "ticket", "print-failed", "offline"):
         for lang in ("id", "en"):
             assert f"kiosk-{screen}-portrait-{lang}.png" in files
