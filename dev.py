@@ -230,6 +230,10 @@ def main(argv: list[str]) -> int:
             code |= subprocess.call([PY, script, *rest], cwd=ROOT, env=env)
         return code
     env.setdefault("QT_QPA_PLATFORM", "offscreen")
+    if not any(arg == "-n" or arg.startswith(("-n", "--numprocesses")) for arg in rest):
+        # Most tests wait on a server, a browser or a subprocess: two workers per core
+        # keep the cores busy (pytest-xdist; `-n 0` runs them one by one).
+        rest = ["-n", str(min(8, 2 * (os.cpu_count() or 1))), *rest]
     return subprocess.call([PY, "-m", "pytest", *rest], cwd=ROOT, env=env)
 
 
