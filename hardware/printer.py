@@ -28,9 +28,12 @@ from typing import Literal, Protocol
 import serial
 from escpos.printer import Dummy
 
+from hardware import publish_escpos_cache
 from hardware.serial_port import PortUnavailable, close_quietly, open_port
 from hardware.ticket_layout import PrintableTicket, PrinterProfile, write_ticket
 from hardware.ticket_preview import save_preview_png
+
+publish_escpos_cache()
 
 __all__ = [
     "DummyTicketPrinter",
