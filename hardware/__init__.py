@@ -6,6 +6,7 @@ server package.
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import platform
 import shutil
@@ -35,12 +36,25 @@ def _cache_escpos_capabilities() -> None:
     except OSError:
         return  # read-only home: escpos falls back to its own temp dir
     shared = target / f"{platform.python_version()}.capabilities.pickle"
-    if shared.exists():
+    if _fresh(shared):
         os.environ["ESCPOS_CAPABILITIES_PICKLE_DIR"] = str(target)
         return
     private = Path(tempfile.mkdtemp(prefix="antrean-escpos-"))
     os.environ["ESCPOS_CAPABILITIES_PICKLE_DIR"] = str(private)
     _escpos_cache_to_publish = (private / shared.name, shared)
+
+
+def _fresh(pickled: Path) -> bool:
+    """The shared pickle exists and is newer than escpos's own profiles file (which escpos
+    would otherwise reparse and write over it, in place), found without importing escpos."""
+    spec = importlib.util.find_spec("escpos")
+    if spec is None or spec.origin is None:
+        return False
+    profiles = Path(spec.origin).parent / "capabilities.json"
+    try:
+        return pickled.stat().st_mtime >= profiles.stat().st_mtime
+    except OSError:
+        return False
 
 
 def publish_escpos_cache() -> None:
@@ -52,7 +66,7 @@ def publish_escpos_cache() -> None:
     written, shared = _escpos_cache_to_publish
     _escpos_cache_to_publish = None
     try:
-        if written.exists() and not shared.exists():
+        if written.exists() and not _fresh(shared):
             partial = shared.with_name(f"{shared.name}.{os.getpid()}.tmp")
             shutil.copyfile(written, partial)
             os.replace(partial, shared)
