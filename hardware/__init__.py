@@ -70,9 +70,11 @@ def publish_escpos_cache() -> None:
             partial = shared.with_name(f"{shared.name}.{os.getpid()}.tmp")
             shutil.copyfile(written, partial)
             os.replace(partial, shared)
-        shutil.rmtree(written.parent, ignore_errors=True)
     except OSError:
-        pass  # a cache: the next start parses the YAML again
+        return  # a cache: the next start parses the YAML again
+    # processes started from this one (inheriting the variable) read the shared cache
+    os.environ["ESCPOS_CAPABILITIES_PICKLE_DIR"] = str(shared.parent)
+    shutil.rmtree(written.parent, ignore_errors=True)
 
 
 _cache_escpos_capabilities()

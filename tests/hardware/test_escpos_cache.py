@@ -15,7 +15,11 @@ ROOT = Path(__file__).resolve().parents[2]
 def test_processes_starting_together_with_no_cache_all_import_and_one_publishes(tmp_path):
     env = {k: v for k, v in os.environ.items() if k != "ESCPOS_CAPABILITIES_PICKLE_DIR"}
     env.update(XDG_CACHE_HOME=str(tmp_path), PYTHONPATH=str(ROOT))
-    code = "import hardware.printer; print('ok')"
+    # each one also starts a child (as the test runner starts apps): it inherits the
+    # cache's place and imports escpos again
+    code = ("import subprocess, sys; import hardware.printer; "
+            "subprocess.run([sys.executable, '-c', 'import escpos.printer'], check=True); "
+            "print('ok')")
     procs = [subprocess.Popen([sys.executable, "-c", code], env=env, cwd=ROOT,
                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
              for _ in range(6)]
