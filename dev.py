@@ -231,9 +231,10 @@ def main(argv: list[str]) -> int:
         return code
     env.setdefault("QT_QPA_PLATFORM", "offscreen")
     if not any(arg == "-n" or arg.startswith(("-n", "--numprocesses")) for arg in rest):
-        # Most tests wait on a server, a browser or a subprocess: two workers per core
-        # keep the cores busy (pytest-xdist; `-n 0` runs them one by one).
-        rest = ["-n", str(min(8, 2 * (os.cpu_count() or 1))), *rest]
+        # A worker per core (pytest-xdist; at least two: most tests wait on a server, a
+        # browser or a subprocess). More would starve the servers the tests time;
+        # `-n 0` runs them one by one.
+        rest = ["-n", str(max(2, min(8, os.cpu_count() or 1))), *rest]
     return subprocess.call([PY, "-m", "pytest", *rest], cwd=ROOT, env=env)
 
 

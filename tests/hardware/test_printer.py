@@ -24,6 +24,9 @@ from hardware.printer import (
 )
 
 FAST = 0.1  # status read timeout in tests: only the "silent printer" cases wait it out
+# where the fake printer answers, the read returns with the answer: a loaded machine (the
+# suite on every core) may take longer than FAST to run the fake's thread
+ANSWERED = 5.0
 
 # DLE EOT answers: bit 1 and bit 4 are always set (0x12).
 OK = {1: 0x12, 2: 0x12, 4: 0x12}
@@ -127,7 +130,7 @@ def test_interpret_status_worst_problem_first():
 @pytest.mark.parametrize("expected", list(STATUS_CASES))
 def test_serial_status(pty_printer, expected):
     pty_printer.answers = STATUS_CASES[expected]
-    printer = open_printer(f"serial:{pty_printer.path}:19200", "TM-T88V", status_timeout=FAST)
+    printer = open_printer(f"serial:{pty_printer.path}:19200", "TM-T88V", status_timeout=ANSWERED)
     try:
         status = printer.status()
     finally:
@@ -148,7 +151,7 @@ def test_serial_silent_printer_is_unknown_not_ok(pty_printer):
 
 def test_serial_garbage_answer_is_unknown(pty_printer):
     pty_printer.answers = {1: 0x00, 2: 0x00, 4: 0x00}
-    printer = open_printer(f"serial:{pty_printer.path}", status_timeout=FAST)
+    printer = open_printer(f"serial:{pty_printer.path}", status_timeout=ANSWERED)
     try:
         assert printer.status().state == "unknown"
     finally:
@@ -179,7 +182,7 @@ def test_serial_print_sends_the_whole_job(pty_printer):
 
 def test_serial_print_refused_when_printer_says_paper_out(pty_printer):
     pty_printer.answers = STATUS_CASES["paper_out"]
-    printer = open_printer(f"serial:{pty_printer.path}", "TM-T88V", status_timeout=FAST)
+    printer = open_printer(f"serial:{pty_printer.path}", "TM-T88V", status_timeout=ANSWERED)
     try:
         assert printer.status().state == "paper_out"
         with pytest.raises(PrinterError) as info:
@@ -201,7 +204,7 @@ def test_serial_print_refused_when_printer_says_paper_out(pty_printer):
 @pytest.mark.parametrize("expected", list(STATUS_CASES))
 def test_network_status(tcp_printer, expected):
     tcp_printer.answers = STATUS_CASES[expected]
-    printer = open_printer(f"network:127.0.0.1:{tcp_printer.port}", status_timeout=FAST)
+    printer = open_printer(f"network:127.0.0.1:{tcp_printer.port}", status_timeout=ANSWERED)
     assert printer.status().state == expected
 
 
@@ -221,7 +224,8 @@ def test_network_closed_port_is_offline():
 
 def test_network_print_and_precheck_share_one_connection(tcp_printer):
     tcp_printer.answers = OK
-    printer = open_printer(f"network:127.0.0.1:{tcp_printer.port}", "POS-5890", status_timeout=FAST)
+    printer = open_printer(f"network:127.0.0.1:{tcp_printer.port}", "POS-5890",
+                           status_timeout=ANSWERED)
     assert printer.status().state == "ok"
     ticket = make_ticket()
     job = printer.render(ticket)
@@ -234,7 +238,7 @@ def test_network_print_and_precheck_share_one_connection(tcp_printer):
 
 def test_network_cover_open_refuses_print(tcp_printer):
     tcp_printer.answers = STATUS_CASES["cover_open"]
-    printer = open_printer(f"network:127.0.0.1:{tcp_printer.port}", status_timeout=FAST)
+    printer = open_printer(f"network:127.0.0.1:{tcp_printer.port}", status_timeout=ANSWERED)
     assert printer.status().state == "cover_open"
     with pytest.raises(PrinterError) as info:
         printer.print_ticket(make_ticket())
