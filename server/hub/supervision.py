@@ -13,6 +13,7 @@ import asyncio
 import logging
 import re
 import secrets
+import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -194,7 +195,15 @@ class Supervision:
 
     def _seen(self, name: str) -> None:
         at = self.hub.engine.iso(self.hub.clock())
-        self.hub._spawn(asyncio.to_thread(self.hub.store.device_seen, name, at))
+        self.hub._spawn(self._store_seen(name, at))
+
+    async def _store_seen(self, name: str, at: str) -> None:
+        # presence, not queue state: a device leaving as the server stops (its store
+        # already closed) or a busy disk loses a "last seen", never more
+        try:
+            await asyncio.to_thread(self.hub.store.device_seen, name, at)
+        except sqlite3.Error as exc:
+            log.info("last seen of %s not stored: %s", name, exc)
 
     def on_tick(self, engine: Engine, now: datetime) -> list[tuple[str, dict[str, Any]]]:
         """(In the writer, with the tick.) Devices gone longer than `offline_after`."""
