@@ -19,6 +19,7 @@ from PySide6.QtGui import QColor, QFont, QFontMetricsF, QPainter, QPainterPath, 
 from PySide6.QtWidgets import QWidget
 
 from i18n import t
+from i18n.formats import format_clock
 from office_client.connection import OfficeConnection
 from office_client.pairing import PairingView
 
@@ -73,7 +74,9 @@ def pairing_texts(view: PairingView) -> PairingTexts:
         status = _both("requesting") if view.online else _both("not_connected")
     valid = None
     if view.code and view.expires_at is not None:
-        valid = _both("valid_until", time=f"{view.expires_at:%H:%M}")
+        # the server's time in its own zone: "14:13 WIB", as every screen writes a time
+        valid = _both("valid_until",
+                      time=format_clock(view.expires_at, view.expires_at.tzinfo))
     notice = None
     if view.notice and view.stage != "paired":
         notice = _both(view.notice, code=view.previous_code or "")

@@ -98,7 +98,7 @@ def test_the_code_fills_the_middle_of_the_screen_in_both_languages(app, qtbot):
     screen = app.pairing_screen
     texts = screen.texts
     assert texts.code == "483 912"
-    assert texts.valid_until == ("Berlaku sampai pukul 08:22", "Valid until 08:22")
+    assert texts.valid_until == ("Berlaku sampai pukul 08:22 WIB", "Valid until 08:22 WIB")
     assert texts.instruction[0].startswith("Sampaikan kode ini")
     assert texts.instruction[1].startswith("Give this code")
     image = app.window.grab().toImage()
