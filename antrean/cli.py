@@ -144,6 +144,8 @@ def _approve_device(store: Any, args: argparse.Namespace) -> int:
     if args.role == "tablet" and not args.counter:
         raise UserError("a tablet is paired to one counter: --counter is required")
     store.record_pairing_approval(code, args.name, args.role, args.counter)
+    # The server and this command share only the database (the server may be another
+    # machine's process): its answer is a row it writes on its tick, so poll for it.
     deadline = time.monotonic() + args.wait
     while time.monotonic() < deadline:
         outcome = store.pairing_approval_outcome(code)

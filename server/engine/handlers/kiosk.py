@@ -3,7 +3,7 @@ satisfaction survey (at a kiosk, on the phone page, on the survey tablet at a co
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from protocol import APPLICANT, ErrorCode, Event, Role
@@ -19,22 +19,31 @@ TOKEN_ONLY_ROLES = frozenset({APPLICANT})
 TABLET_OFFER = timedelta(minutes=10)  # how long a finished ticket's survey is offered
 
 
-def issue_ticket(eng: Engine, cmd: Command) -> dict[str, Any]:
-    service, lane = cmd.args["service"], cmd.args["lane"]
+def check_issuable(eng: Engine, service: str, lane: str, now: datetime
+                   ) -> tuple[Any, str, int | None]:
+    """A service and lane that issue numbers now (a ticket, or a kiosk's lease of them):
+    (the service's config, its "service/lane" key, today's quota or None); else the
+    EngineError a kiosk shows."""
     svc = eng.service_cfg.get(service)
     if svc is None:
         raise EngineError(ErrorCode.NOT_FOUND, "err_unknown_service", service=service)
     if lane not in svc.lanes:
         raise EngineError(ErrorCode.BAD_REQUEST, "err_lane_not_offered", lane=lane,
                           service=service)
-    key, quota = f"{service}/{lane}", eng.quota(service, lane)
+    key, quota = f"{service}/{lane}", eng.quota(service, lane)  # today's (a supervisor's)
     if quota is not None and eng.issued.get(key, 0) >= quota:
         raise EngineError(ErrorCode.QUOTA_REACHED, "err_quota", service=svc.name.get(eng.lang),
                           lane=eng.lane_cfg[lane].name.get(eng.lang))
-    is_open, why = eng.service_state(service, cmd.now)
+    is_open, why = eng.service_state(service, now)
     if not is_open:
         raise EngineError(ErrorCode.SERVICE_CLOSED, f"closed_{why}",
                           service=svc.name.get(eng.lang))
+    return svc, key, quota
+
+
+def issue_ticket(eng: Engine, cmd: Command) -> dict[str, Any]:
+    service, lane = cmd.args["service"], cmd.args["lane"]
+    svc, key, _quota = check_issuable(eng, service, lane, cmd.now)
     ahead = eng.lines.ahead_of_new(service, svc.stages[0], lane)
     eng.issued[key] = eng.issued.get(key, 0) + 1  # not in the meta record: see restore
     ticket = eng.new_ticket(service, lane, cmd.args["lang"] or eng.lang, cmd.now,

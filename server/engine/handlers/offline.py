@@ -28,7 +28,7 @@ from i18n import LANGUAGES
 from protocol import ErrorCode, Event
 from protocol.messages import NAME_CHARS
 from server.engine import lifecycle as lc
-from server.engine.handlers.kiosk import _issued
+from server.engine.handlers.kiosk import _issued, check_issuable
 from server.engine.model import Command, EngineError, Ticket, ticket_id, ticket_number
 
 if TYPE_CHECKING:
@@ -49,21 +49,8 @@ ISSUED_AT_TOLERANCE = timedelta(minutes=5)
 def lease_numbers(eng: Engine, cmd: Command) -> dict[str, Any]:
     service, lane, count = cmd.args["service"], cmd.args["lane"], cmd.args["count"]
     kiosk = _kiosk(cmd)
-    svc = eng.service_cfg.get(service)
-    if svc is None:
-        raise EngineError(ErrorCode.NOT_FOUND, "err_unknown_service", service=service)
-    if lane not in svc.lanes:
-        raise EngineError(ErrorCode.BAD_REQUEST, "err_lane_not_offered", lane=lane,
-                          service=service)
-    key, quota = f"{service}/{lane}", eng.quota(service, lane)  # today's (a supervisor's)
+    svc, key, quota = check_issuable(eng, service, lane, cmd.now)
     issued = eng.issued.get(key, 0)
-    if quota is not None and issued >= quota:
-        raise EngineError(ErrorCode.QUOTA_REACHED, "err_quota", service=svc.name.get(eng.lang),
-                          lane=eng.lane_cfg[lane].name.get(eng.lang))
-    is_open, why = eng.service_state(service, cmd.now)
-    if not is_open:
-        raise EngineError(ErrorCode.SERVICE_CLOSED, f"closed_{why}",
-                          service=svc.name.get(eng.lang))
     held = eng.leases.get(kiosk, {}).get(key, {})
     take = min(count, eng.config.kiosk.offline_lease - len(held))
     if quota is not None:
