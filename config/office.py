@@ -135,6 +135,13 @@ class Policy(Strict):
     interleave_after: int = Field(default=0, ge=0)
     booking_early_minutes: float = Field(default=15, ge=0)
     max_recalls: int = Field(default=3, ge=0, le=20)
+    # A called ticket whose service has not started this many minutes after its last call
+    # or recall is a no-show by itself, so a desk is never stuck on an absent applicant
+    # (0: only the officer or the recall count decides).
+    no_show_after_minutes: float = Field(default=0, ge=0, le=240)
+    # A no-show who comes back within this many minutes may be reinstated by an officer
+    # at a counter of its service; later only a supervisor may (0: supervisors only).
+    reinstate_minutes: float = Field(default=30, ge=0, le=24 * 60)
 
 
 class Booking(Strict):

@@ -38,10 +38,15 @@ SHORTCUTS: dict[str, str] = {
     "transfer": "F6",
     "pause": "F7",  # pause / resume toggle
     "call_ticket": "F8",
+    "cancel": "F9",  # the current ticket, or the waiting one selected
+    "reinstate": "F10",  # a no-show who came back
     "logout": "Ctrl+L",
 }
 ACTION_ORDER = tuple(SHORTCUTS)
 PAUSE_PRESETS = ("pause_break", "pause_prayer", "pause_system", "pause_meeting", "pause_other")
+CANCEL_PRESETS = ("cancel_wrong_service", "cancel_documents", "cancel_duplicate",
+                  "cancel_left", "cancel_other")
+REASON_CHARS = 200  # the protocol's limit for a reason
 # device states worth an officer's attention (anything but ok)
 DEVICE_PROBLEMS = ("paper_near_end", "paper_out", "cover_open", "offline", "unknown", "help")
 
@@ -85,6 +90,23 @@ class TicketView:
     reason_text: str
     recalls: int
     booked: bool
+    # a called ticket in an office that ends unanswered calls: "no-show by itself in 3 min"
+    auto_no_show_text: str = ""
+
+
+@dataclass
+class NoShowRow:
+    """A no-show of today this counter may take back (`reinstate`), while the office's
+    minutes allow."""
+
+    id: str
+    number: str
+    service_name: str
+    lane_name: str
+    priority: bool
+    no_show_text: str  # "07:58 WIB · 3 mnt lalu"
+    left_text: str  # "12 mnt lagi" (until only a supervisor may)
+    mine: bool  # it was a no-show at this counter
 
 
 @dataclass
@@ -164,6 +186,8 @@ class TransferOptions:
     counters: dict[str, list[tuple[str, str]]]  # service -> [(counter id, name)]
     default_service: str
     default_stage: str | None
+    priority: bool = False  # the ticket is in a priority lane (it may keep one)
+    lane_name: str = ""
 
 
 @dataclass
@@ -182,6 +206,7 @@ class Desk:
     alert_seen: dict[str, str] = field(default_factory=dict)  # alert key -> when it arrived
     listeners: list[Listener] = field(default_factory=list)
     server_offset: timedelta = timedelta(0)
+    call_when_back: str | None = None  # a ticket being reinstated, to call once it waits
 
     # ------------------------------------------------------------------ inputs
     def now(self) -> datetime:
@@ -221,8 +246,16 @@ class Desk:
         elif name == "ticket_no_show" and mine and data.get("counter") == mine:
             if data.get("auto"):
                 number = (data.get("ticket") or {}).get("number", "")
-                self.notice = Notice("info", t("console.auto_no_show", self.lang,
-                                               number=number))
+                key = ("console.auto_no_show_timeout" if data.get("cause") == "timeout"
+                       else "console.auto_no_show")
+                self.notice = Notice("info", t(key, self.lang, number=number,
+                                               minutes=_whole(self.policy("no_show_after"))))
+        elif name == "ticket_reinstated" and self.call_when_back:
+            ticket_id = (data.get("ticket") or {}).get("id")
+            if ticket_id == self.call_when_back:
+                self.call_when_back = None
+                if self.enabled("call_ticket"):  # still free: call them now
+                    self.call_ticket(ticket_id)
         elif name in ("counter_closed", "officer_logged_out") and mine:
             counter = data.get("counter")
             cid = counter.get("id") if isinstance(counter, dict) else counter
@@ -256,6 +289,33 @@ class Desk:
             return "paused"
         return "idle"
 
+    def policy(self, name: str) -> float:
+        """The office's `[policy] <name>_minutes` as the welcome tells it (0: off)."""
+        value = (self.model.office.get("policy") or {}).get(f"{name}_minutes")
+        return float(value) if isinstance(value, int | float) else 0.0
+
+    def in_scope(self, ticket: dict[str, Any]) -> bool:
+        """A ticket this counter's services, lanes and stages cover."""
+        counter = self.counter or {}
+        lanes, stages = counter.get("lanes"), counter.get("stages")
+        return (ticket.get("service") in (counter.get("services") or [])
+                and (not lanes or ticket.get("lane") in lanes)
+                and (not stages or ticket.get("stage") in stages))
+
+    def returnable(self) -> list[dict[str, Any]]:
+        """Today's no-shows of this counter's scope still within the office's minutes for
+        an officer to take back, the latest first."""
+        window = self.policy("reinstate")
+        if not self.counter or window <= 0:
+            return []
+        now, out = self.now(), []
+        for tk in self.model.no_shows.values():
+            gone = parse_time(tk.get("finished_at"))
+            if gone is not None and now - gone <= timedelta(minutes=window) \
+                    and self.in_scope(tk):
+                out.append(tk)
+        return sorted(out, key=lambda tk: str(tk.get("finished_at")), reverse=True)
+
     def waiting_list(self) -> list[dict[str, Any]]:
         return self.model.waiting_for_counter(self.counter_id) if self.counter_id else []
 
@@ -275,6 +335,9 @@ class Desk:
             "no_show": state == "called",
             "finish": state == "serving",
             "transfer": state in ("called", "serving"),
+            # the current ticket; else one waiting (the selected row)
+            "cancel": state in ("called", "serving") or waiting,
+            "reinstate": bool(self.returnable()),
             "pause": state in ("idle", "paused"),
             "logout": state in ("idle", "paused"),
         }.get(action, False)
@@ -339,8 +402,10 @@ class Desk:
                               {"counter": self.counter_id, "ticket": ticket_id})
 
     def transfer(self, service: str, stage: str | None = None, to_counter: str | None = None,
-                 note: str = "") -> bool:
-        args: dict[str, Any] = {"counter": self.counter_id, "service": service}
+                 note: str = "", front: bool = False, keep_priority: bool = True) -> bool:
+        args: dict[str, Any] = {"counter": self.counter_id, "service": service,
+                                "position": "front" if front else "back",
+                                "keep_priority": keep_priority}
         if stage:
             args["stage"] = stage
         if to_counter:
@@ -348,6 +413,43 @@ class Desk:
         if note.strip():
             args["note"] = note.strip()[:500]
         return self._dispatch("transfer", "transfer", args)
+
+    def cancel_target(self, selected: str | None = None) -> dict[str, Any] | None:
+        """The ticket F9 cancels: the current one, else the selected waiting one."""
+        current = self.current_ticket
+        if current:
+            return current
+        return next((tk for tk in self.waiting_list() if tk["id"] == selected), None)
+
+    def cancel(self, ticket_id: str, preset: str = "cancel_other", text: str = "") -> bool:
+        """Cancel with a reason: a preset (in the office's language, for the audit trail,
+        as a pause's reason) and the officer's words."""
+        if ticket_id not in {(self.current_ticket or {}).get("id"),
+                             *(tk["id"] for tk in self.waiting_list())}:
+            self.notice = Notice("error", t("console.ticket_gone", self.lang))
+            self.changed()
+            return False
+        reason = t(f"console.{preset}", "id") if preset in CANCEL_PRESETS else ""
+        if text.strip():
+            reason = f"{reason}: {text.strip()}" if reason else text.strip()
+        if not reason:
+            self.notice = Notice("error", t("console.cancel_needs_reason", self.lang))
+            self.changed()
+            return False
+        return self._dispatch("cancel", "cancel", {"ticket": ticket_id,
+                                                   "reason": reason[:REASON_CHARS]})
+
+    def reinstate(self, ticket_id: str, call_now: bool = True) -> bool:
+        """A no-show who came back waits again at their place; `call_now` (a free desk):
+        called here as soon as the server has them waiting."""
+        if not any(tk["id"] == ticket_id for tk in self.returnable()):
+            self.notice = Notice("error", t("console.ticket_gone", self.lang))
+            self.changed()
+            return False
+        sent = self._dispatch("reinstate", "reinstate", {"ticket": ticket_id})
+        if sent and call_now and self.state() == "idle":
+            self.call_when_back = ticket_id
+        return sent
 
     def pause(self, preset: str = "pause_break", text: str = "") -> bool:
         # The reason is stored in the office's language (the audit trail reads one language).
@@ -385,7 +487,14 @@ class Desk:
             elif action in ("call_next", "call_ticket") and data.get("reason"):
                 self.reasons[data.get("id", "")] = data["reason"]
             self.notice = None
+            back = self.call_when_back
+            if action == "reinstate" and any(tk["id"] == back for tk in self.waiting_list()):
+                self.call_when_back = None  # its event came first: call now
+                self.call_ticket(back)
+                return
         else:
+            if action == "reinstate":
+                self.call_when_back = None
             self.notice = Notice("error", self.error_text(action, result.get("error") or {}))
         self.changed()
 
@@ -460,6 +569,13 @@ class Desk:
                            serving=format_duration(self._seconds_since(ticket["started_at"]),
                                                    lang))
         lane = str(ticket.get("lane") or "")
+        auto = ""
+        minutes = self.policy("no_show_after")
+        last_call = parse_time(ticket.get("recalled_at")) or called
+        if minutes > 0 and ticket.get("status") == "called" and last_call is not None:
+            left = (last_call + timedelta(minutes=minutes) - self.now()).total_seconds()
+            auto = t("console.auto_no_show_in", lang,
+                     left=format_duration(max(left, 0.0), lang))
         return TicketView(
             id=str(ticket.get("id") or ""), number=str(ticket.get("number") or "?"),
             service=str(ticket.get("service") or ""),
@@ -472,7 +588,8 @@ class Desk:
             at_counter_text=at_counter,
             reason_text=self.reason_text(self.reasons.get(str(ticket.get("id")))
                                          or (self.counter or {}).get("call_reason")),
-            recalls=int(ticket.get("recalls") or 0), booked=bool(ticket.get("booked")))
+            recalls=int(ticket.get("recalls") or 0), booked=bool(ticket.get("booked")),
+            auto_no_show_text=auto)
 
     def waiting_rows(self) -> list[WaitingRow]:
         rows = []
@@ -487,6 +604,26 @@ class Desk:
                 waited_text=format_duration(waited, self.lang, smallest="minute"),
                 waited_s=waited,
                 to_me=tk.get("to_counter") == self.counter_id, booked=bool(tk.get("booked"))))
+        return rows
+
+    def no_show_rows(self) -> list[NoShowRow]:
+        rows, tz = [], self.model.office.get("timezone")
+        window = timedelta(minutes=self.policy("reinstate"))
+        for tk in self.returnable():
+            gone = parse_time(tk.get("finished_at")) or self.now()
+            since = (self.now() - gone).total_seconds()
+            lane = str(tk.get("lane") or "")
+            rows.append(NoShowRow(
+                id=str(tk["id"]), number=str(tk.get("number") or "?"),
+                service_name=self.service_name(str(tk.get("service"))),
+                lane_name=self.lane_name(lane), priority=self.model.lane_is_priority(lane),
+                no_show_text=t("console.no_show_when", self.lang,
+                               clock=format_clock(gone, tz),
+                               ago=format_duration(since, self.lang, smallest="minute")),
+                left_text=t("console.no_show_left", self.lang, left=format_duration(
+                    (gone + window - self.now()).total_seconds(), self.lang,
+                    smallest="minute")),
+                mine=tk.get("counter") == self.counter_id))
         return rows
 
     def count_rows(self) -> list[CountRow]:
@@ -551,7 +688,10 @@ class Desk:
             stage = svc_stages[idx + 1] if idx + 1 < len(svc_stages) else None
         elif svc_stages:
             stage = svc_stages[0]
-        return TransferOptions(services, stages, counters, service, stage)
+        lane = str(ticket.get("lane") or "")
+        return TransferOptions(services, stages, counters, service, stage,
+                               priority=self.model.lane_is_priority(lane),
+                               lane_name=self.lane_name(lane))
 
     def actions(self) -> dict[str, ActionView]:
         lang = self.lang

@@ -1,4 +1,5 @@
-"""The counter console's dialogs (transfer, pause, confirm a call out of order): overlays
+"""The counter console's dialogs (transfer, pause, confirm a call out of order, cancel a
+ticket, take back a no-show): overlays
 inside the window, not separate windows, so keyboard focus stays in one place and a
 screenshot shows them. They collect details for the `Desk`, which decides."""
 
@@ -7,6 +8,7 @@ from __future__ import annotations
 from PySide6.QtCore import QEvent, QObject, Qt, Signal
 from PySide6.QtGui import QColor, QPainter
 from PySide6.QtWidgets import (
+    QCheckBox,
     QComboBox,
     QFrame,
     QGridLayout,
@@ -18,7 +20,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from counter_console.desk import PAUSE_PRESETS, Desk, WaitingRow
+from counter_console.desk import CANCEL_PRESETS, PAUSE_PRESETS, Desk, WaitingRow
 from counter_console.style import named_label
 from i18n import t
 
@@ -141,28 +143,44 @@ class TransferDialog(Overlay):
         self.counter = QComboBox()
         self.note = QLineEdit()
         self.note.setMaxLength(500)
-        self.captions = [QLabel() for _ in range(4)]
-        for row, widget in enumerate((self.service, self.stage, self.counter, self.note)):
+        self.position = QComboBox()  # the end of the new line, or its front
+        self.captions = [QLabel() for _ in range(5)]
+        for row, widget in enumerate((self.service, self.stage, self.counter, self.position,
+                                      self.note)):
             self.card_parts.add_field(row, self.captions[row], widget)
+        # a priority applicant stays in a priority lane unless the officer unticks it
+        self.keep_priority = QCheckBox()
+        self.keep_priority.setObjectName("dialogCheck")
+        self.card_parts.fields.addWidget(self.keep_priority, 5, 1)
         self.service.currentIndexChanged.connect(self._service_changed)
         self.accepted.connect(self._accept)
         self.card_parts.text.hide()
 
     def open_for(self) -> None:
-        self.open_fresh(self.desk.lang, (self.service, self.note), self.service)
+        self.keep_priority.setChecked(True)
+        self.open_fresh(self.desk.lang, (self.service, self.note, self.position), self.service)
 
     def retranslate(self, lang: str) -> None:
         super().retranslate(lang)
         keep = (self.service.currentData(), self.stage.currentData(),
                 self.counter.currentData())
+        front = self.position.currentData() is True
         opts = self.desk.transfer_options()
         self._opts = opts
         ticket = self.desk.current_ticket or {}
         self.card_parts.title.setText(t("console.transfer_title", lang,
                                         number=ticket.get("number", "")))
         for label, key in zip(self.captions, ("transfer_service", "transfer_stage",
-                                              "transfer_counter", "transfer_note"), strict=True):
+                                              "transfer_counter", "transfer_position",
+                                              "transfer_note"), strict=True):
             label.setText(t(f"console.{key}", lang))
+        self.position.clear()
+        self.position.addItem(t("console.transfer_back", lang), False)
+        self.position.addItem(t("console.transfer_front", lang), True)
+        self.position.setCurrentIndex(1 if front else 0)
+        self.keep_priority.setText(t("console.transfer_keep_priority", lang,
+                                     lane=opts.lane_name))
+        self.keep_priority.setVisible(opts.priority)
         self.card_parts.set_buttons(lang)
         self.service.blockSignals(True)
         self.service.clear()
@@ -192,7 +210,10 @@ class TransferDialog(Overlay):
 
     def _accept(self) -> None:
         if self.desk.transfer(self.service.currentData(), self.stage.currentData(),
-                              self.counter.currentData(), self.note.text()):
+                              self.counter.currentData(), self.note.text(),
+                              front=self.position.currentData() is True,
+                              keep_priority=self.keep_priority.isChecked()
+                              or not self.keep_priority.isVisible()):
             self.close_dialog()
 
 
@@ -257,3 +278,89 @@ class ConfirmCallDialog(Overlay):
     def _accept(self) -> None:
         self.desk.call_ticket(self.ticket_id)
         self.close_dialog()
+
+
+class CancelDialog(Overlay):
+    """Cancel the current ticket (or the selected waiting one), with a reason."""
+
+    def __init__(self, parent: QWidget, desk: Desk) -> None:
+        super().__init__(parent)
+        self.desk = desk
+        self.card_parts = DialogCard(self)
+        self.ticket_id = ""
+        self.reason = QComboBox()
+        self.text = QLineEdit()
+        self.text.setMaxLength(150)
+        self.captions = [QLabel(), QLabel()]
+        self.card_parts.add_field(0, self.captions[0], self.reason)
+        self.card_parts.add_field(1, self.captions[1], self.text)
+        self.accepted.connect(self._accept)
+
+    def open_for(self, ticket_id: str) -> None:
+        self.ticket_id = ticket_id
+        self.open_fresh(self.desk.lang, (self.reason, self.text), self.reason)
+
+    def retranslate(self, lang: str) -> None:
+        super().retranslate(lang)
+        ticket = self.desk.cancel_target(self.ticket_id) or {"id": self.ticket_id}
+        view = self.desk.ticket_view(ticket)
+        self.card_parts.title.setText(t("console.cancel_title", lang, number=view.number))
+        self.card_parts.text.setText(t("console.cancel_text", lang, service=view.service_name,
+                                       lane=view.lane_name))
+        self.captions[0].setText(t("console.cancel_reason", lang))
+        self.captions[1].setText(t("console.cancel_more", lang))
+        self.card_parts.set_buttons(lang)
+        keep = self.reason.currentData()
+        self.reason.clear()
+        for preset in CANCEL_PRESETS:
+            self.reason.addItem(t(f"console.{preset}", lang), preset)
+        self.reason.setCurrentIndex(max(0, self.reason.findData(keep)))
+
+    def _accept(self) -> None:
+        if self.desk.cancel(self.ticket_id, self.reason.currentData(), self.text.text()):
+            self.close_dialog()
+
+
+class ReinstateDialog(Overlay):
+    """A no-show who came back: choose their number; back to their place in line, and
+    called here at once if the desk is free."""
+
+    def __init__(self, parent: QWidget, desk: Desk) -> None:
+        super().__init__(parent)
+        self.desk = desk
+        self.card_parts = DialogCard(self)
+        self.ticket = QComboBox()
+        self.caption = QLabel()
+        self.card_parts.add_field(0, self.caption, self.ticket)
+        self.call_now = QCheckBox()
+        self.call_now.setObjectName("dialogCheck")
+        self.card_parts.fields.addWidget(self.call_now, 1, 1)
+        self.accepted.connect(self._accept)
+
+    def open_for(self) -> None:
+        self.call_now.setChecked(self.desk.state() == "idle")
+        self.open_fresh(self.desk.lang, (self.ticket,), self.ticket)
+
+    def retranslate(self, lang: str) -> None:
+        super().retranslate(lang)
+        self.card_parts.title.setText(t("console.reinstate_title", lang))
+        minutes = self.desk.policy("reinstate")
+        self.card_parts.text.setText(t("console.reinstate_text", lang,
+                                       minutes=f"{minutes:g}"))
+        self.caption.setText(t("console.reinstate_ticket", lang))
+        self.call_now.setText(t("console.reinstate_call_now", lang))
+        self.call_now.setEnabled(self.desk.state() == "idle")
+        self.card_parts.set_buttons(lang)
+        keep = self.ticket.currentData()
+        self.ticket.clear()
+        for row in self.desk.no_show_rows():
+            lane = f" · ★ {row.lane_name}" if row.priority else ""  # regular: said by none
+            self.ticket.addItem(f"{row.number} · {row.service_name}{lane} · {row.no_show_text}",
+                                row.id)
+        self.ticket.setCurrentIndex(max(0, self.ticket.findData(keep)))
+
+    def _accept(self) -> None:
+        ticket_id = self.ticket.currentData()
+        if ticket_id and self.desk.reinstate(ticket_id, self.call_now.isChecked()
+                                             and self.call_now.isEnabled()):
+            self.close_dialog()

@@ -214,9 +214,10 @@ class DeskScreen(QWidget):
         actions.setSpacing(8)
         self.buttons: dict[str, ActionButton] = {}
         styles = {"call_next": "primary", "finish": "good", "start_service": "good",
-                  "no_show": "danger"}
+                  "no_show": "danger", "cancel": "danger"}
         for key in ("call_next", "recall", "start_service", "finish", "no_show", None,
-                    "transfer", "pause", "call_ticket", None, "logout"):
+                    "transfer", "pause", "call_ticket", "cancel", "reinstate"):
+            # (logging out is in the window's top bar, beside the officer's name)
             if key is None:
                 actions.addSpacing(10)
                 continue
@@ -252,7 +253,7 @@ class DeskScreen(QWidget):
         self.strip.setObjectName("stateStrip")
         strip_lay = QHBoxLayout(self.strip)
         strip_lay.setContentsMargins(22, 10, 22, 10)
-        self.state_label = named_label()
+        self.state_label = named_label("", wrap=True)  # long states wrap, never cut
         self.recalls_label = named_label()
         strip_lay.addWidget(self.state_label, 1)
         strip_lay.addWidget(self.recalls_label)
@@ -348,7 +349,9 @@ class DeskScreen(QWidget):
         header.setSectionResizeMode(3, QHeaderView.ResizeMode.Fixed)
         self.table.setColumnWidth(0, 88)
         self.table.setColumnWidth(2, LANE_MIN_PX)
-        self.table.setColumnWidth(3, 100)
+        self.table.setColumnWidth(3, 96)
+        # a service name too long for its column wraps: never "Passport Replacem…"
+        self.table.setTextElideMode(Qt.TextElideMode.ElideNone)
         self.table.doubleClicked.connect(lambda _i: self.action_triggered.emit("call_ticket"))
         list_lay.addWidget(self.table, 1)
         self.empty_label = named_label("", "hint", wrap=True)
@@ -428,7 +431,9 @@ class DeskScreen(QWidget):
             self.at_counter.setText(shown.at_counter_text)
             self.reason.setText(shown.reason_text)
             self.tiles.show()
-            self.hint.hide()
+            # a called ticket: when it becomes a no-show by itself
+            self.hint.setText(shown.auto_no_show_text)
+            self.hint.setVisible(bool(shown.auto_no_show_text))
         else:
             self.caption.setText("")
             self.number.setText("")
@@ -501,7 +506,7 @@ class DeskScreen(QWidget):
             for col, item in enumerate((number, service, lane, waited)):
                 self.table.setItem(i, col, item)
         # a wide screen gives the lane more room (one line), a narrow one wraps it
-        lane_w = max(LANE_MIN_PX, min(LANE_MAX_PX, int(self.table.viewport().width() * 0.4)))
+        lane_w = max(LANE_MIN_PX, min(LANE_MAX_PX, int(self.table.viewport().width() * 0.36)))
         if self.table.columnWidth(2) != lane_w:
             self.table.setColumnWidth(2, lane_w)
         self.table.resizeRowsToContents()

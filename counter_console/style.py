@@ -47,7 +47,7 @@ QLabel { color: #0f172a; }
 #statValue { color: #0f172a; font-size: 28px; font-weight: bold; }
 #statCaption { color: #64748b; font-size: 13px; }
 QPushButton#action { background: #1e293b; color: white; border: none; border-radius: 10px;
-  min-height: 58px; text-align: left; }
+  min-height: 50px; text-align: left; }
 QPushButton#action[primary="true"] { background: #1d4ed8; }
 QPushButton#action[danger="true"] { background: #9f1239; }
 QPushButton#action[good="true"] { background: #15803d; }
@@ -70,6 +70,8 @@ QHeaderView::section { background: #f1f5f9; color: #475569; font-size: 14px;
 QComboBox, QLineEdit { font-size: 20px; padding: 8px; border: 2px solid #cbd5e1;
   border-radius: 8px; background: white; color: #0f172a; min-height: 30px; }
 QComboBox:focus, QLineEdit:focus { border-color: #1d4ed8; }
+QCheckBox#dialogCheck { font-size: 18px; color: #0f172a; spacing: 10px; }
+QCheckBox#dialogCheck::indicator { width: 22px; height: 22px; }
 QPushButton#dialogButton { font-size: 18px; font-weight: bold; padding: 12px 24px;
   border-radius: 10px; background: #e2e8f0; color: #0f172a; border: none; }
 QPushButton#dialogButton[primary="true"] { background: #1d4ed8; color: white; }

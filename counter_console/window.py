@@ -18,7 +18,14 @@ from PySide6.QtWidgets import (
 )
 
 from counter_console.desk import SHORTCUTS, Desk, Notice
-from counter_console.dialogs import ConfirmCallDialog, Overlay, PauseDialog, TransferDialog
+from counter_console.dialogs import (
+    CancelDialog,
+    ConfirmCallDialog,
+    Overlay,
+    PauseDialog,
+    ReinstateDialog,
+    TransferDialog,
+)
 from counter_console.screens import DeskScreen, LoginScreen
 from counter_console.style import FONT_FAMILY, STYLE, named_label
 from i18n import t
@@ -51,6 +58,10 @@ class ConsoleWindow(QMainWindow):
         self.lang_button.setObjectName("langButton")
         self.lang_button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.lang_button.clicked.connect(self.toggle_language)
+        self.logout_button = QPushButton()
+        self.logout_button.setObjectName("langButton")
+        self.logout_button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.logout_button.clicked.connect(lambda: self.trigger("logout"))
         self.top_clock = named_label("", "topClock")
         names = QVBoxLayout()
         names.setSpacing(0)
@@ -59,6 +70,8 @@ class ConsoleWindow(QMainWindow):
         top_lay.addLayout(names)
         top_lay.addStretch(1)
         top_lay.addWidget(self.top_officer)
+        top_lay.addSpacing(10)
+        top_lay.addWidget(self.logout_button)
         top_lay.addSpacing(20)
         top_lay.addWidget(self.conn_dot)
         top_lay.addWidget(self.conn_text)
@@ -98,6 +111,8 @@ class ConsoleWindow(QMainWindow):
         self.transfer_dialog = TransferDialog(root, desk)
         self.pause_dialog = PauseDialog(root, desk)
         self.confirm_dialog = ConfirmCallDialog(root, desk)
+        self.cancel_dialog = CancelDialog(root, desk)
+        self.reinstate_dialog = ReinstateDialog(root, desk)
         for dialog in self.dialogs:
             dialog.closed.connect(self._dialog_closed)
 
@@ -117,7 +132,8 @@ class ConsoleWindow(QMainWindow):
 
     @property
     def dialogs(self) -> tuple[Overlay, ...]:
-        return (self.transfer_dialog, self.pause_dialog, self.confirm_dialog)
+        return (self.transfer_dialog, self.pause_dialog, self.confirm_dialog,
+                self.cancel_dialog, self.reinstate_dialog)
 
     def dialog_open(self) -> bool:
         return any(d.isVisible() for d in self.dialogs)
@@ -145,6 +161,20 @@ class ConsoleWindow(QMainWindow):
                 desk.resume()
             elif desk.enabled("pause"):
                 self.pause_dialog.open_for()
+        elif key == "cancel":
+            if not desk.enabled("cancel"):
+                return
+            row = self.desk_screen.selected_row()
+            target = desk.cancel_target(row.id if row else None)
+            if target is None:
+                desk.notice = Notice("info", t("console.select_first", desk.lang))
+                desk.changed()
+                self.desk_screen.table.setFocus()
+                return
+            self.cancel_dialog.open_for(target["id"])
+        elif key == "reinstate":
+            if desk.enabled("reinstate"):
+                self.reinstate_dialog.open_for()
         elif key == "call_ticket":
             if not desk.enabled("call_ticket"):
                 return
@@ -171,6 +201,11 @@ class ConsoleWindow(QMainWindow):
         self.conn_text.setText(t("console.online", lang) if online
                                else t("common.offline", lang))
         self.lang_button.setText(f"{t('common.lang_toggle', lang)}  F12")
+        logout = view.actions["logout"]
+        self.logout_button.setText(f"{logout.label}  {logout.shortcut}")
+        self.logout_button.setAccessibleName(f"{logout.label} ({logout.shortcut})")
+        self.logout_button.setVisible(view.screen == "desk")
+        self.logout_button.setEnabled(logout.enabled)
         self.top_clock.setText(view.clock_text)
         self.banner.setVisible(view.banner is not None)
         self.banner_label.setText(view.banner or "")

@@ -47,6 +47,8 @@ class OfficeModel:
     alerts: dict[str, dict[str, Any]] = field(default_factory=dict)
     device_status: dict[str, dict[str, Any]] = field(default_factory=dict)
     holidays: list[dict[str, Any]] = field(default_factory=list)  # staff roles only
+    # today's no-shows, id -> ticket (staff roles only): who may come back (reinstate)
+    no_shows: dict[str, dict[str, Any]] = field(default_factory=dict)
     loaded: bool = False
     listeners: list[Callable[[str, dict[str, Any]], None]] = field(default_factory=list)
 
@@ -64,6 +66,8 @@ class OfficeModel:
             self.alerts = {f"{a['service']}/{a['kind']}": a for a in snap.get("alerts", [])}
             self.device_status = {d["device"]: d for d in snap.get("device_status", [])}
             self.holidays = list(snap.get("holidays") or [])
+            self.no_shows = {tk["id"]: tk for tk in snap.get("no_shows") or []
+                             if isinstance(tk, dict) and "id" in tk}
             self.loaded = True
         self.seq = int(welcome.get("seq", 0)) if snap is not None else self.seq
         self._notify("welcome", welcome)
@@ -181,7 +185,9 @@ class OfficeModel:
         if counter is not None and isinstance(data.get("stats"), dict):
             counter["stats"] = data["stats"]  # the officer's day, as the server counts it
 
-    _on_ticket_no_show = _on_ticket_finished  # both carry the officer's updated stats
+    def _on_ticket_no_show(self, data: dict, msg: dict) -> None:
+        self._on_ticket_finished(data, msg)  # it carries the officer's updated stats too
+        self.no_shows[data["ticket"]["id"]] = data["ticket"]
 
     def _on_ticket_transferred(self, data: dict, msg: dict) -> None:
         # A counter's transfer, or a supervisor's move (`position` front: its queued_at
@@ -202,6 +208,7 @@ class OfficeModel:
         # A no-show waits again at the place it had: its queued_at is kept (public roles
         # get no queued_at: its issue time orders it). Its call is over.
         self._clear_counter_ticket(data["ticket"]["id"])
+        self.no_shows.pop(data["ticket"]["id"], None)
         self._insert_waiting(data["ticket"])
 
     def _service_of(self, ticket_id: str) -> str | None:
@@ -225,6 +232,7 @@ class OfficeModel:
         self.waiting.clear()
         self.recent_calls.clear()
         self.alerts.clear()
+        self.no_shows.clear()
         for c in self.counters.values():
             c["ticket"] = None
         self.office["day"] = data.get("day")

@@ -232,8 +232,9 @@ ARGS: dict[str, Arg] = {
     "profile": Choices(SURVEY_PROFILE),
     # the supervisor's (see the commands below)
     "name": Text(NAME_CHARS), "code": Str(limit=20), "kiosk": Str(), "request": Str(),
-    "role": Str(values=PAIRABLE_ROLES), "position": Str(values=("front", "keep")),
-    "quota": Count(0, 100_000), "supervisor": Flag(), "disabled": Flag(), "unlock": Flag(),
+    "role": Str(values=PAIRABLE_ROLES), "position": Str(values=("front", "keep", "back")),
+    "quota": Count(0, 100_000), "supervisor": Flag(), "disabled": Flag(),
+    "keep_priority": Flag(), "unlock": Flag(),
     "day": When(date=True), "limit": Count(1, 500), "days": Rows(366),
 }
 # A kiosk's offline issuing: numbers it asks to lease at once, offline tickets per sync.
@@ -287,7 +288,8 @@ COMMANDS: dict[str, CommandSpec] = {
     "start_service": _spec({_C}, ("counter",)),
     "finish": _spec({_C}, ("counter",)),
     "no_show": _spec({_C}, ("counter",)),
-    "transfer": _spec({_C}, ("counter", "service"), ("stage", "lane", "to_counter", "note")),
+    "transfer": _spec({_C}, ("counter", "service"),
+                      ("stage", "lane", "to_counter", "note", "position", "keep_priority")),
     "pause": _spec({_C}, ("counter",), ("reason",)),
     "resume": _spec({_C}, ("counter",)),
     "open_counter": _spec({_A, _C, _S}, ("counter",)),
@@ -301,7 +303,8 @@ COMMANDS: dict[str, CommandSpec] = {
     "pause_issuing": _spec({_S}, ("service", "reason"), kinds=(("reason", BILINGUAL_REASON),)),
     "resume_issuing": _spec({_S}, ("service",)),
     "set_quota": _spec({_S}, ("service", "lane"), ("quota",)),
-    "reinstate": _spec({_S}, ("ticket",)),
+    # an officer within `[policy] reinstate_minutes` of the no-show; a supervisor any time
+    "reinstate": _spec({_C, _S}, ("ticket",)),
     "move_ticket": _spec({_S}, ("ticket",), ("service", "lane", "to_counter", "position")),
     "reprint": _spec({_S}, ("ticket", "kiosk")),
     "take_reprint": _spec({_K}, ("request",)),

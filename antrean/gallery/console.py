@@ -3,8 +3,9 @@
 `render_gallery(out_dir)` plays the story of antrean/gallery/story.py (one office, one
 clock, the same tickets as every other gallery): Budi at Loket 3 works through the real
 console (console-3), everyone else through plain protocol clients. The window is grabbed
-offscreen: logged out, idle at 08:30 (Kiosk lobi 2 out of paper), serving at 08:40, the
-transfer dialog, and offline.
+offscreen: logged out, idle at 08:30 (Kiosk lobi 2 out of paper) with the dialog for a
+no-show who came back, serving at 08:40 with the transfer and cancel dialogs, a call not
+yet answered at 08:45 (when it becomes a no-show by itself), and offline.
 """
 
 from __future__ import annotations
@@ -123,6 +124,9 @@ def render_gallery(out_dir: Path, size: tuple[int, int] = SIZE,
         caught_up()
         wait_for(lambda: bool(console.connection.model.device_status), timeout=7)
         shoot("idle")
+        window.trigger("reinstate")  # the 08:15 no-show is back at the desk
+        shoot("reinstate")
+        window.reinstate_dialog.close_dialog()
 
         cast.play("serving")
         caught_up()
@@ -134,6 +138,14 @@ def render_gallery(out_dir: Path, size: tuple[int, int] = SIZE,
         window.transfer_dialog.note.setText("Berkas lengkap, lanjut foto")
         shoot("transfer")
         window.transfer_dialog.close_dialog()
+        window.trigger("cancel")
+        window.cancel_dialog.text.setText("Pemohon memilih datang besok")
+        shoot("cancel")
+        window.cancel_dialog.close_dialog()
+
+        cast.play("busy")  # Budi called the next at 08:43:50; nobody has come yet
+        caught_up()
+        shoot("called")
         cast.close()
 
         # stop the server off this thread: Qt must keep answering its close frames

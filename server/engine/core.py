@@ -28,6 +28,7 @@ from protocol import PUBLIC_ROLES, ErrorCode, Event, public_snapshot
 from protocol.messages import COMMANDS, ArgError, check_args
 from server.engine import lifecycle as lc
 from server.engine.handlers import HANDLERS
+from server.engine.handlers.counter import unanswered_calls
 from server.engine.lines import Lines
 from server.engine.model import (
     Actor,
@@ -46,6 +47,9 @@ from server.engine.model import (
 RECENT_CALLS = 20
 OBSERVED_SAMPLES = 30  # service times kept per service for wait estimates
 Events = list[tuple[str, dict[str, Any]]]
+
+
+NO_SHOWS_IN_SNAPSHOT = 50
 
 
 class Engine:
@@ -122,6 +126,8 @@ class Engine:
         events = self._rollover_if_needed(now)
         for sid in self.service_cfg:
             self.update_service_open(sid, now, events)
+        # the events of a no-show by time, as if the server had sent the command
+        unanswered_calls(self, Command({}, Actor("server"), now, events))
         events.extend(self._check_alerts(now))
         until = (self.announcement or {}).get("until")
         if until and datetime.fromisoformat(until) <= now:
@@ -216,7 +222,9 @@ class Engine:
         o = self.config.office
         return {"id": o.id, "name": o.name, "timezone": o.timezone, "languages": o.languages,
                 "day": self.day_iso(), "ticket_footer": [f.model_dump() for f in o.ticket_footer],
-                "device_names": dict(o.device_names), "public_url": o.public_url}
+                "device_names": dict(o.device_names), "public_url": o.public_url,
+                "policy": {"no_show_after_minutes": self.config.policy.no_show_after_minutes,
+                           "reinstate_minutes": self.config.policy.reinstate_minutes}}
 
     def snapshot(self, now: datetime, role: str) -> dict[str, Any]:
         snap = {
@@ -233,6 +241,10 @@ class Engine:
             "alerts": list(self.alerts.values()),
             "device_status": list(self.device_status.values()),
             "holidays": self.holidays_wire(),
+            # for a console's "came back" list (reinstate)
+            "no_shows": [self.ticket_wire(tk) for tk in sorted(
+                (tk for tk in self.tickets.values() if tk.status == lc.NO_SHOW),
+                key=lambda tk: tk.finished_at, reverse=True)[:NO_SHOWS_IN_SNAPSHOT]],
         }
         return public_snapshot(snap) if role in PUBLIC_ROLES else snap
 

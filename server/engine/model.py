@@ -64,6 +64,8 @@ class Ticket:
     # Today's numbers and quota counts are rebuilt from the tickets at restart, so an
     # issue need not rewrite the engine's meta record.
     issued_as: str | None = None
+    # the last recall of the current call: a no-show by time counts from it (policy)
+    recalled_at: datetime | None = None
 
     def to_wire(self, fmt: Callable[[datetime | None], str | None],
                 public_url: str) -> dict[str, Any]:
@@ -73,7 +75,8 @@ class Ticket:
                 "stage": self.stage, "lane": self.lane, "status": self.status,
                 "issued_at": issued,
                 "queued_at": issued if self.queued_at == self.issued_at else fmt(self.queued_at),
-                "called_at": fmt(self.called_at), "started_at": fmt(self.started_at),
+                "called_at": fmt(self.called_at), "recalled_at": fmt(self.recalled_at),
+                "started_at": fmt(self.started_at),
                 "finished_at": fmt(self.finished_at), "counter": self.counter,
                 "recalls": self.recalls, "booked": self.booking_slot is not None,
                 "booking_slot": fmt(self.booking_slot), "to_counter": self.reserved_counter,
@@ -94,7 +97,8 @@ class Ticket:
         return cls(**{k: values[k] for k in cls.__dataclass_fields__ if k in values})
 
 
-_TIMES = ("issued_at", "queued_at", "called_at", "started_at", "finished_at", "booking_slot")
+_TIMES = ("issued_at", "queued_at", "called_at", "started_at", "finished_at", "booking_slot",
+          "recalled_at")
 
 
 @dataclass(slots=True)

@@ -98,7 +98,13 @@ def _v3(conn: sqlite3.Connection) -> None:
         conn.execute(statement)
 
 
-MIGRATIONS: tuple[Migration, ...] = (_v1, _v2, _v3)
+def _v4(conn: sqlite3.Connection) -> None:
+    """A ticket's last recall: an unanswered call becomes a no-show a set time after it
+    (`[policy] no_show_after_minutes`), and a restart must not reset that clock."""
+    conn.execute("ALTER TABLE tickets ADD COLUMN recalled_at TEXT")
+
+
+MIGRATIONS: tuple[Migration, ...] = (_v1, _v2, _v3, _v4)
 LATEST = len(MIGRATIONS)
 
 

@@ -63,7 +63,7 @@ log = logging.getLogger(__name__)
 TICKET_COLUMNS = ("id", "day", "number", "service", "stage", "lane", "status", "token", "lang",
                   "issued_at", "queued_at", "called_at", "started_at", "finished_at",
                   "counter", "officer", "recalls", "transfers", "booking_slot",
-                  "reserved_counter", "surveyed", "issued_as")
+                  "reserved_counter", "surveyed", "issued_as", "recalled_at")
 COUNTER_COLUMNS = ("id", "status", "officer", "officer_name", "device", "ticket",
                    "pause_reason", "consecutive_priority", "call_reason", "session")
 

@@ -203,3 +203,60 @@ def test_wrong_pin_is_told(qtbot, live_server, make_console):
     assert console.desk.notice.text == "Wrong officer id or PIN"
     assert login_by_keyboard_fail.error.text() == "Wrong officer id or PIN"
     assert console.desk.state() == "logged_out"
+
+
+def test_a_no_show_comes_back_and_a_ticket_is_cancelled_by_keyboard(qtbot, live_server, kiosk,
+                                                                    make_console):
+    """F5 no-show; the applicant comes back: F10, Enter, and they are called here again
+    (the server reinstates, the console calls). F9 cancels with a reason; the selected
+    waiting ticket when the desk is free."""
+    kiosk.issue()
+    kiosk.issue()
+    console = make_console("console-1")
+    login_by_keyboard(qtbot, console, counter="loket-1")
+    desk, window = console.desk, console.window
+    qtbot.waitUntil(lambda: len(desk.waiting_list()) == 2, timeout=5000)
+    assert not desk.enabled("reinstate")
+    key(qtbot, console, Qt.Key.Key_F1)
+    settle(qtbot, desk, "called")
+    key(qtbot, console, Qt.Key.Key_F5)
+    qtbot.waitUntil(lambda: desk.state() == "idle" and desk.enabled("reinstate"), timeout=5000)
+
+    key(qtbot, console, Qt.Key.Key_F10)
+    dialog = window.reinstate_dialog
+    assert dialog.isVisible() and dialog.ticket.currentText().startswith("A001 · Paspor Baru")
+    assert dialog.call_now.isChecked()
+    qtbot.keyClick(dialog, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: desk.state() == "called" and not desk.pending, timeout=5000)
+    assert desk.view().current.number == "A001"
+    assert desk.view().current.reason_text.startswith("Dipanggil manual")
+
+    key(qtbot, console, Qt.Key.Key_F9)  # the current ticket
+    cancel = window.cancel_dialog
+    assert cancel.isVisible() and "A001" in cancel.card_parts.title.text()
+    cancel.reason.setCurrentIndex(cancel.reason.findData("cancel_documents"))
+    qtbot.keyClicks(cancel.text, "KK belum dibawa")
+    qtbot.keyClick(cancel.text, Qt.Key.Key_Return)
+    settle(qtbot, desk, "idle")
+    history = [e for e in live_server_events(live_server) if e["name"] == "ticket_cancelled"]
+    assert history[-1]["reason"] == "Berkas tidak lengkap: KK belum dibawa"
+    assert history[-1]["by"] == "budi"
+
+    window.desk_screen.table.clearSelection()
+    key(qtbot, console, Qt.Key.Key_F9)  # idle, nothing selected: says so
+    assert not cancel.isVisible() and desk.notice.text == t("console.select_first", "id")
+    window.desk_screen.table.selectRow(0)
+    key(qtbot, console, Qt.Key.Key_F9)
+    assert "A002" in cancel.card_parts.title.text()
+    qtbot.keyClick(cancel, Qt.Key.Key_Return)  # the first preset is a reason
+    qtbot.waitUntil(lambda: desk.waiting_list() == [] and not desk.pending, timeout=5000)
+
+
+def live_server_events(live_server) -> list[dict]:
+    """The server's audit trail of ticket events, read from its SQLite file."""
+    import json
+    import sqlite3
+
+    with sqlite3.connect(live_server.db_path) as conn:
+        rows = conn.execute("SELECT name, payload FROM events ORDER BY seq").fetchall()
+    return [{"name": name, **json.loads(payload)} for name, payload in rows]

@@ -48,7 +48,8 @@ def welcome(counters, waiting, session_counter="loket-3", bound=None, seq=10, **
                               "stages": ["pemeriksaan-berkas"]}],
                 "counters": counters, "waiting": waiting, "recent_calls": [],
                 "alerts": snap.get("alerts", []),
-                "device_status": snap.get("device_status", [])}}
+                "device_status": snap.get("device_status", []),
+                "no_shows": snap.get("no_shows", [])}}
 
 
 class Sender:
@@ -111,7 +112,7 @@ def test_idle_enables_call_and_lists_waiting_in_order(desk):
     view = desk.view()
     assert view.state == "idle" and view.screen == "desk"
     enabled = {k for k, a in view.actions.items() if a.enabled}
-    assert enabled == {"call_next", "call_ticket", "pause", "logout"}
+    assert enabled == {"call_next", "call_ticket", "cancel", "pause", "logout"}
     assert [r.number for r in view.waiting] == ["A002", "A001"]  # not E001: not served here
     assert view.waiting[0].priority and view.waiting[0].lane_name == "Lansia 60+"
     assert view.waiting[1].waited_text == "31 mnt"
@@ -147,7 +148,7 @@ def test_called_and_serving_states(desk):
     view = desk.view()
     assert view.state == "called"
     assert {k for k, a in view.actions.items() if a.enabled} == {
-        "recall", "start_service", "no_show", "transfer"}
+        "recall", "start_service", "no_show", "transfer", "cancel"}
     cur = view.current
     assert (cur.number, cur.waited_text, cur.at_counter_text) == ("A001", "19 mnt", "3 mnt")
     assert cur.reason_text == "Jalur prioritas: Lansia 60+"
@@ -157,7 +158,7 @@ def test_called_and_serving_states(desk):
     desk.model.counters["loket-3"]["ticket"] = serving
     view = desk.view()
     assert view.state == "serving"
-    assert {k for k, a in view.actions.items() if a.enabled} == {"finish", "transfer"}
+    assert {k for k, a in view.actions.items() if a.enabled} == {"finish", "transfer", "cancel"}
     assert view.current.at_counter_text == "3 min\n(serving 1 min)"
 
 
@@ -238,7 +239,8 @@ def test_transfer_pause_and_call_ticket_commands(desk):
     assert desk.transfer("paspor-baru", "foto-wawancara", "loket-1", "  berkas ok ")
     assert desk.sender.sent[-1][:2] == ("transfer", {
         "counter": "loket-3", "service": "paspor-baru", "stage": "foto-wawancara",
-        "to_counter": "loket-1", "note": "berkas ok"})
+        "to_counter": "loket-1", "note": "berkas ok", "position": "back",
+        "keep_priority": True})
     desk.sender.answer()
     desk.model.counters["loket-3"]["ticket"] = None
     assert not desk.call_ticket("nope")  # not waiting here: refused locally
@@ -343,3 +345,93 @@ def test_english_screens_say_counter_not_loket(desk):
     view = desk.view()
     assert view.counter_name == "Counter 3"
     assert dict(view.login_counters)["loket-1"] == "Counter 1"
+
+
+# ---------------------------------------------------------------- cancel, came back, transfer
+def _office_policy(desk, no_show_after=5, reinstate=30):
+    desk.model.office["policy"] = {"no_show_after_minutes": no_show_after,
+                                   "reinstate_minutes": reinstate}
+
+
+def test_cancel_takes_the_current_ticket_or_the_selected_waiting_one_with_a_reason(desk):
+    called = ticket("t1", "A001", status="called", called_at=iso(1))
+    load(desk, [counter(tk=called)], [ticket("t2", "A002"), ticket("t3", "A003")])
+    assert desk.enabled("cancel")
+    assert desk.cancel_target("t2")["id"] == "t1"  # the current one first
+    assert not desk.cancel("t1", "", "  ")  # no reason: refused here, nothing sent
+    assert desk.sender.sent == [] and desk.notice.kind == "error"
+    assert desk.cancel("t1", "cancel_wrong_service", " ingin paspor hilang ")
+    assert desk.sender.sent[-1][:2] == ("cancel", {
+        "ticket": "t1", "reason": "Salah layanan: ingin paspor hilang"})
+    desk.sender.answer()
+    desk.model.counters["loket-3"]["ticket"] = None
+    assert desk.cancel_target(None) is None  # idle: the selected row, if any
+    assert desk.cancel_target("t3")["id"] == "t3"
+    assert not desk.cancel("elsewhere", "cancel_duplicate")  # not ours to cancel
+    assert desk.cancel("t3", "cancel_duplicate", "x" * 400)
+    assert len(desk.sender.sent[-1][1]["reason"]) == 200  # the protocol's limit
+    load(desk, [counter()], [])
+    assert not desk.enabled("cancel")  # nothing to cancel
+
+
+def test_a_no_show_who_came_back_is_offered_within_the_minutes_and_called_at_once(desk):
+    gone = ticket("t9", "A009", status="no_show", called_at=iso(8), finished_at=iso(5),
+                  lane="lansia")
+    elsewhere = ticket("t8", "E008", status="no_show", service="izin-tinggal",
+                       finished_at=iso(3))
+    old = ticket("t7", "A007", status="no_show", finished_at=iso(31))
+    load(desk, [counter()], [], no_shows=[elsewhere, gone, old])
+    _office_policy(desk)
+    [row] = desk.no_show_rows()  # not another service's, not one past the 30 minutes
+    assert (row.number, row.priority, row.no_show_text, row.left_text) == (
+        "A009", True, "08:55 WIB, 5 mnt lalu", "25 mnt lagi")
+    assert desk.enabled("reinstate")
+    assert desk.reinstate("t9", call_now=True)
+    assert desk.sender.sent[-1][:2] == ("reinstate", {"ticket": "t9"})
+    desk.sender.answer(data={"id": "t9"})  # the result comes before the event
+    assert desk.sender.sent[-1][0] == "reinstate"
+    back = {**gone, "status": "waiting", "finished_at": None, "called_at": None}
+    desk.model.apply({"seq": 11, "name": "ticket_reinstated", "data": {"ticket": back}})
+    desk.on_event({"seq": 11, "name": "ticket_reinstated", "data": {"ticket": back}})
+    assert desk.sender.sent[-1][:2] == ("call_ticket", {"counter": "loket-3", "ticket": "t9"})
+    assert desk.model.no_shows.keys() == {"t8", "t7"}
+    assert desk.no_show_rows() == []  # nothing left to take back
+
+
+def test_a_reinstate_refused_calls_nobody_and_zero_minutes_offers_nothing(desk):
+    gone = ticket("t9", "A009", status="no_show", finished_at=iso(5))
+    load(desk, [counter()], [], no_shows=[gone])
+    _office_policy(desk)
+    assert desk.reinstate("t9", call_now=True)
+    desk.sender.answer(ok=False, code="forbidden", message="terlambat")
+    assert desk.call_when_back is None and "terlambat" in desk.notice.text
+    _office_policy(desk, reinstate=0)
+    assert desk.no_show_rows() == [] and not desk.enabled("reinstate")
+    assert not desk.reinstate("t9")
+
+
+def test_the_called_ticket_says_when_it_becomes_a_no_show_by_itself(desk):
+    called = ticket("t1", "A001", status="called", called_at=iso(4),
+                    recalled_at=iso(1.5))
+    load(desk, [counter(tk=called)], [])
+    _office_policy(desk, no_show_after=5)
+    assert desk.view().current.auto_no_show_text.startswith(
+        "Tidak hadir otomatis dalam 3 mnt 30 dtk")  # from the recall, not the call
+    _office_policy(desk, no_show_after=0)
+    assert desk.view().current.auto_no_show_text == ""
+    _office_policy(desk, no_show_after=5)
+    desk.on_event({"seq": 11, "name": "ticket_no_show", "data": {
+        "ticket": {**called, "status": "no_show"}, "counter": "loket-3", "auto": True,
+        "cause": "timeout"}})
+    assert desk.notice.text == ("A001 otomatis ditandai tidak hadir: 5 menit dipanggil "
+                                "tanpa datang")
+
+
+def test_transfer_to_the_front_and_out_of_the_priority_lane(desk):
+    called = ticket("t1", "A001", status="called", called_at=iso(1), lane="lansia")
+    load(desk, [counter(tk=called)], [])
+    opts = desk.transfer_options()
+    assert opts.priority and opts.lane_name == "Lansia 60+"
+    assert desk.transfer("paspor-ganti", front=True, keep_priority=False)
+    assert desk.sender.sent[-1][1] == {"counter": "loket-3", "service": "paspor-ganti",
+                                      "position": "front", "keep_priority": False}

@@ -32,6 +32,7 @@ VALID: dict[str, Any] = {
 }
 VALID.update({"count": 3, "tickets": []})  # a kiosk's offline issuing
 VALID.update({"profile": {"age": "30_39"}})  # the survey's respondent profile
+VALID.update({"keep_priority": True})  # a transfer: a priority ticket stays one
 
 
 def test_every_engine_command_of_the_protocol_has_exactly_one_handler():

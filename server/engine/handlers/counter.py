@@ -7,6 +7,7 @@ admin acts for any counter (`open_counter`, `close_counter`) and on any ticket (
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from protocol import ErrorCode, Event, Role
@@ -19,6 +20,7 @@ if TYPE_CHECKING:
 
 # act on any ticket and for any counter
 OFFICE_WIDE_ROLES = frozenset({Role.ADMIN, Role.SUPERVISOR})
+FRONT_MARGIN = timedelta(milliseconds=1)  # a ticket put at the front: just before the head
 
 
 # ---------------------------------------------------------------- who acts where
@@ -149,7 +151,7 @@ def _call(eng: Engine, cmd: Command, state: CounterState, ticket: Ticket,
     eng.lines.remove(ticket)
     ticket.reserved_counter = None
     ticket.called_at, ticket.counter, ticket.officer = cmd.now, state.id, state.officer
-    ticket.recalls = 0
+    ticket.recalls, ticket.recalled_at = 0, None
     state.ticket = ticket.id
     state.call_reason = reason.to_wire()
     if reason.code != "manual":
@@ -187,8 +189,9 @@ def recall(eng: Engine, cmd: Command) -> dict[str, Any]:
     state, ticket = serving(eng, cmd)
     eng.move(ticket, "recall")
     if ticket.recalls >= eng.config.policy.max_recalls:
-        return _no_show(eng, cmd, state, ticket, auto=True)
+        return _no_show(eng, cmd, state, ticket, cause="recalls")
     ticket.recalls += 1
+    ticket.recalled_at = cmd.now
     return ticket_event(eng, cmd, Event.TICKET_RECALLED, ticket, counter=state.id,
                         counter_name=eng.counter_cfg[state.id].name, recalls=ticket.recalls)
 
@@ -218,18 +221,40 @@ def finish(eng: Engine, cmd: Command) -> dict[str, Any]:
 
 
 def no_show(eng: Engine, cmd: Command) -> dict[str, Any]:
-    return _no_show(eng, cmd, *serving(eng, cmd), auto=False)
+    return _no_show(eng, cmd, *serving(eng, cmd), cause="officer")
 
 
 def _no_show(eng: Engine, cmd: Command, state: CounterState, ticket: Ticket,
-             auto: bool) -> dict[str, Any]:
+             cause: str) -> dict[str, Any]:
+    """`cause`: the officer said so, the recalls ran out ("recalls") or the time after the
+    last call did ("timeout"); the last two are `auto`."""
     eng.move(ticket, "no_show")
     ticket.finished_at = cmd.now
     if state.officer:
         _officer_stats(eng, state.officer)["no_show"] += 1
     release(eng, state)
-    return ticket_event(eng, cmd, Event.TICKET_NO_SHOW, ticket, counter=state.id, auto=auto,
+    return ticket_event(eng, cmd, Event.TICKET_NO_SHOW, ticket, counter=state.id,
+                        auto=cause != "officer", cause=cause,
                         stats=eng.counter_wire(state.id)["stats"])
+
+
+def no_show_deadline(eng: Engine, ticket: Ticket) -> datetime | None:
+    """When a called ticket whose service has not started becomes a no-show by itself
+    (`[policy] no_show_after_minutes` after its last call or recall); None: never."""
+    minutes = eng.config.policy.no_show_after_minutes
+    if not minutes or ticket.status != lc.CALLED or ticket.called_at is None:
+        return None
+    return (ticket.recalled_at or ticket.called_at) + timedelta(minutes=minutes)
+
+
+def unanswered_calls(eng: Engine, cmd: Command) -> None:
+    """Time passes (`Engine.tick`): each call unanswered past its deadline is a no-show,
+    and its counter is free to call the next."""
+    for state in eng.counters.values():
+        ticket = eng.tickets.get(state.ticket) if state.ticket else None
+        deadline = no_show_deadline(eng, ticket) if ticket else None
+        if deadline is not None and deadline <= cmd.now:
+            _no_show(eng, cmd, state, ticket, cause="timeout")
 
 
 def transfer(eng: Engine, cmd: Command) -> dict[str, Any]:
@@ -248,13 +273,17 @@ def transfer(eng: Engine, cmd: Command) -> dict[str, Any]:
     if stage not in svc.stages:
         raise EngineError(ErrorCode.BAD_REQUEST, "err_unknown_stage", stage=stage,
                           service=target)
-    lane = cmd.args["lane"] or (ticket.lane if ticket.lane in svc.lanes else svc.lanes[0])
+    keep_priority = cmd.args["keep_priority"] is not False
+    lane = cmd.args["lane"] or transfer_lane(eng, ticket.lane, target, keep_priority)
     if lane not in svc.lanes:
         raise EngineError(ErrorCode.BAD_REQUEST, "err_lane_not_offered", lane=lane,
                           service=target)
     if to_counter is not None:
         eng.counter(to_counter)
         require_scope(eng, to_counter, ticket, (target, lane, stage), ErrorCode.BAD_REQUEST)
+    position = cmd.args["position"] or "back"
+    if position not in ("back", "front"):
+        raise EngineError(ErrorCode.BAD_REQUEST, "err_bad_position", position=position)
     previous = {"service": ticket.service, "stage": ticket.stage, "counter": state.id,
                 "lane": ticket.lane,
                 # the visit that ends here, for its anonymised fact (server/store/outbox.py)
@@ -264,17 +293,49 @@ def transfer(eng: Engine, cmd: Command) -> dict[str, Any]:
     if ticket.started_at:  # served here, then sent on: a service time of its service
         eng.observed[ticket.service].append((cmd.now - ticket.started_at).total_seconds())
     ticket.service, ticket.stage, ticket.lane = target, stage, lane
-    ticket.queued_at = cmd.now
-    ticket.called_at = ticket.started_at = None
+    ticket.called_at = ticket.started_at = ticket.recalled_at = None
     ticket.counter = ticket.officer = None
     ticket.recalls = 0
     ticket.transfers += 1
     ticket.reserved_counter = to_counter
-    eng.lines.add(ticket)
+    ticket.queued_at = cmd.now  # its wait at the new line starts now
+    join_line(eng, ticket, position, cmd.now)
     release(eng, state)
     return ticket_event(eng, cmd, Event.TICKET_TRANSFERRED, ticket, **{
         "from": previous, "to_counter": to_counter, "note": cmd.args["note"],
-        "officer": state.officer})
+        "officer": state.officer, "position": position})
+
+
+def transfer_lane(eng: Engine, lane: str, service: str, keep_priority: bool) -> str:
+    """The lane a ticket sent to `service` waits in: its own where the service offers it;
+    a priority ticket (elderly, disabled …) keeps a priority lane unless the officer says
+    otherwise; else the service's first regular lane."""
+    lanes = eng.service_cfg[service].lanes
+    priority = eng.lines.priority
+    if lane in priority and not keep_priority:
+        return next((ln for ln in lanes if ln not in priority), lanes[0])
+    if lane in lanes:
+        return lane
+    if lane in priority:
+        return next((ln for ln in lanes if ln in priority), lanes[0])
+    return next((ln for ln in lanes if ln not in priority), lanes[0])
+
+
+def join_line(eng: Engine, ticket: Ticket, position: str, now: datetime) -> None:
+    """A ticket joins its (new) line: at the `back`, as if it came `now`; at the `front`,
+    just before the head (its wait counts from there); or where its `queued_at` puts it
+    (`keep`)."""
+    if position == "back":
+        ticket.queued_at = now
+        eng.lines.add(ticket)
+    else:
+        if position == "front":
+            head = min((tk.queued_at for tk in eng.lines.line_of(ticket).values()
+                        if tk.id != ticket.id), default=None)
+            if head is not None:
+                ticket.queued_at = min(ticket.queued_at, head - FRONT_MARGIN)
+        eng.lines.add_in_order(ticket)
+    eng.touch(ticket)
 
 
 def cancel(eng: Engine, cmd: Command) -> dict[str, Any]:
@@ -294,6 +355,29 @@ def cancel(eng: Engine, cmd: Command) -> dict[str, Any]:
     ticket.finished_at = cmd.now
     return ticket_event(eng, cmd, Event.TICKET_CANCELLED, ticket, reason=cmd.args["reason"],
                         by=actor.officer or actor.device)
+
+
+def reinstate(eng: Engine, cmd: Command) -> dict[str, Any]:
+    """A no-show who came back waits again, at the place it had (its `queued_at`). An
+    officer may do it for a ticket of their counter's services within `[policy]
+    reinstate_minutes` of the no-show; a supervisor for any, the whole day."""
+    ticket, actor = eng.find_ticket(cmd.args["ticket"]), cmd.actor
+    if actor.role not in OFFICE_WIDE_ROLES:
+        mine = acting_counter(eng, actor)
+        require_scope(eng, mine.id, ticket)
+        minutes = eng.config.policy.reinstate_minutes
+        if ticket.status == lc.NO_SHOW and (
+                ticket.finished_at is None
+                or cmd.now - ticket.finished_at > timedelta(minutes=minutes)):
+            raise EngineError(ErrorCode.FORBIDDEN, "err_reinstate_late",
+                              number=ticket.number, minutes=f"{minutes:g}")
+    eng.move(ticket, "reinstate")
+    ticket.called_at = ticket.started_at = ticket.finished_at = ticket.recalled_at = None
+    ticket.counter = ticket.officer = None
+    ticket.recalls = 0
+    eng.lines.add_in_order(ticket)
+    return ticket_event(eng, cmd, Event.TICKET_REINSTATED, ticket, by=actor.officer,
+                        service_stats=eng.service_stats(ticket.service))
 
 
 # ---------------------------------------------------------------- the counter's status

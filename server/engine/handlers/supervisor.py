@@ -9,20 +9,19 @@ an office-wide role (`counter.OFFICE_WIDE_ROLES`).
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
 from protocol import ErrorCode, Event
 from protocol.messages import NOTE_CHARS, Bilingual, check_value
 from server.engine import lifecycle as lc
-from server.engine.handlers.counter import require_scope, ticket_event
+from server.engine.handlers.counter import join_line, require_scope, ticket_event
 from server.engine.model import Command, EngineError, Ticket
 
 if TYPE_CHECKING:
     from server.engine.core import Engine
 
 HOLIDAY_NAME = Bilingual(NOTE_CHARS)
-FRONT_MARGIN = timedelta(milliseconds=1)  # a ticket put at the front: just before the head
 
 
 def _service(eng: Engine, sid: str) -> str:
@@ -69,21 +68,9 @@ def set_quota(eng: Engine, cmd: Command) -> dict[str, Any]:
 
 
 # ---------------------------------------------------------------- tickets
-def reinstate(eng: Engine, cmd: Command) -> dict[str, Any]:
-    """A no-show who came back waits again, at the place it had (its `queued_at`)."""
-    ticket = eng.find_ticket(cmd.args["ticket"])
-    eng.move(ticket, "reinstate")
-    ticket.called_at = ticket.started_at = ticket.finished_at = None
-    ticket.counter = ticket.officer = None
-    ticket.recalls = 0
-    eng.lines.add_in_order(ticket)
-    return ticket_event(eng, cmd, Event.TICKET_REINSTATED, ticket, by=cmd.actor.officer,
-                        service_stats=eng.service_stats(ticket.service))
-
-
 def move_ticket(eng: Engine, cmd: Command) -> dict[str, Any]:
     """A waiting ticket to another service, lane or counter; it keeps its place (by the
-    time it joined) or goes to the front of its new line."""
+    time it joined), goes to the front of its new line or to its back."""
     ticket = eng.find_ticket(cmd.args["ticket"])
     if ticket.status != lc.WAITING:
         raise EngineError(ErrorCode.INVALID_STATE, "err_ticket_state", number=ticket.number,
@@ -106,13 +93,7 @@ def move_ticket(eng: Engine, cmd: Command) -> dict[str, Any]:
     ticket.service, ticket.stage, ticket.lane = target, stage, lane
     ticket.reserved_counter = to_counter
     ticket.transfers += 1
-    if position == "front":
-        line = eng.lines.line_of(ticket)
-        head = min((tk.queued_at for tk in line.values() if tk.id != ticket.id),
-                   default=ticket.queued_at)
-        ticket.queued_at = min(ticket.queued_at, head - FRONT_MARGIN)
-    eng.lines.add_in_order(ticket)
-    eng.touch(ticket)
+    join_line(eng, ticket, position, cmd.now)
     return ticket_event(eng, cmd, Event.TICKET_TRANSFERRED, ticket, **{
         "from": previous, "to_counter": to_counter, "note": None,
         "officer": cmd.actor.officer, "by": cmd.actor.officer, "position": position})
