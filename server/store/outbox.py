@@ -71,9 +71,10 @@ def facts_of(events: Iterable[tuple[str, str, str, str, dict[str, Any]]],
                              tk.get("queued_at"), tk.get("called_at"), tk.get("started_at"),
                              tk.get("finished_at") or at, _ENDS[name],
                              data.get("counter") or tk.get("counter")))
-        elif name == "ticket_transferred" and "position" not in data:
-            # (a supervisor's `move_ticket` moves a waiting ticket: its wait goes on, and
-            # the visit's fact is written when it ends)
+        elif name == "ticket_transferred" and (data.get("from") or {}).get("called_at"):
+            # a visit that ended at a counter (a supervisor's `move_ticket` moves a waiting
+            # ticket, never called: its wait goes on, and the visit's fact is written when
+            # it ends)
             src = data.get("from") or {}
             out.append(_fact(day, tk, src.get("service", tk["service"]),
                              src.get("stage", tk["stage"]), src.get("lane", tk["lane"]),
