@@ -337,6 +337,10 @@ def build_parser() -> argparse.ArgumentParser:
         if name == "kiosk":
             a.add_argument("--printer", default="dummy", help="printer SPEC")
             a.add_argument("--printer-profile", default=None)
+            a.add_argument("--printer-number", choices=["image", "text"], default="image",
+                           help="the queue number as an image in the kiosk's font, with "
+                           "plain zeros (default), or in the printer's own font, for a "
+                           "printer that cannot print raster images")
             a.add_argument("--scanner", help="serial port of a booking-code scanner")
         if name == "counter":
             a.add_argument("--counter", help="counter id")

@@ -545,12 +545,15 @@ def open_printer(
     profile: str | None = None,
     *,
     status_timeout: float = DEFAULT_STATUS_TIMEOUT_S,
+    number_as_image: bool = True,
 ) -> TicketPrinter:
     """Make the printer described by `spec` (see docs/hardware.md). Nothing is opened yet:
-    a missing printer shows as status() 'offline' and as PrinterError on print."""
+    a missing printer shows as status() 'offline' and as PrinterError on print.
+    `number_as_image=False` prints the queue number in the printer's own font."""
     parsed = parse_spec(spec)
     # Without a profile a dummy previews an 80 mm Epson; real printers get escpos' default.
-    prof = PrinterProfile.from_escpos(profile or ("TM-T88V" if parsed.kind == "dummy" else None))
+    prof = PrinterProfile.from_escpos(profile or ("TM-T88V" if parsed.kind == "dummy" else None),
+                                      number_as_image=number_as_image)
     if parsed.kind == "dummy":
         return DummyTicketPrinter(spec, prof)
     if parsed.kind == "serial":

@@ -4,7 +4,8 @@ Owns the `PrintableTicket` data (plain values the kiosk fills in), the printer-p
 facts the layout depends on (`PrinterProfile`), Indonesian/English date and wait
 formatting, the device-independent layout (`build_layout`) and the ESC/POS writer
 (`write_ticket`). The PNG preview (hardware/ticket_preview.py) draws the same layout, so
-preview and paper cannot drift apart.
+preview and paper cannot drift apart. The big number is, by default, an image drawn in the
+kiosk's DejaVu Sans (hardware/ticket_font.py): the printer's own font may dot its zeros.
 """
 
 from __future__ import annotations
@@ -19,7 +20,9 @@ import qrcode
 from escpos.capabilities import CAPABILITIES, get_profile
 from escpos.constants import QR_ECLEVEL_M
 from escpos.escpos import Escpos
+from PIL import Image
 
+from hardware.ticket_font import number_ink_height, render_number
 from i18n import t
 from i18n.formats import format_clock, format_date
 
@@ -76,10 +79,17 @@ class PrinterProfile:
     native_qr: bool  # understands GS ( k QR commands
     cutter: bool  # has an auto-cutter (full or partial)
     width_known: bool = True  # False when the profile gives no pixel width
+    # The number as a raster image in DejaVu Sans (plain zeros); False: the printer's own
+    # font, for a printer that cannot print raster images (`--printer-number text`).
+    number_as_image: bool = True
 
     @classmethod
-    def from_escpos(cls, name: str | None = None) -> PrinterProfile:
-        """Look `name` up in python-escpos' capabilities database; ValueError if unknown."""
+    def from_escpos(cls, name: str | None = None, *, number_as_image: bool = True
+                    ) -> PrinterProfile:
+        """Look `name` up in python-escpos' capabilities database; ValueError if unknown.
+
+        The number is an image only where the paper's width in dots is known: an image
+        sized by a guess could be wider than the paper."""
         key = name or "default"
         if key not in CAPABILITIES["profiles"]:
             known = ", ".join(sorted(CAPABILITIES["profiles"]))
@@ -96,6 +106,7 @@ class PrinterProfile:
             native_qr=bool(prof.supports("qrCode")),
             cutter=bool(prof.supports("paperFullCut") or prof.supports("paperPartCut")),
             width_known=width_known,
+            number_as_image=number_as_image and width_known,
         )
 
 
@@ -126,7 +137,19 @@ class QrCode:
     native: bool  # GS ( k on the printer, else a raster image
 
 
-Element = Line | Rule | Feed | QrCode
+@dataclass(frozen=True)
+class NumberImage:
+    """The queue number drawn by `ticket_font.render_number`, printed as a raster image."""
+
+    text: str
+    max_width: int  # dots: the paper's printable width
+    ink_height: int  # dots the glyphs aim for
+
+    def render(self) -> Image.Image:
+        return render_number(self.text, self.max_width, self.ink_height)
+
+
+Element = Line | Rule | Feed | QrCode | NumberImage
 
 
 def zone_abbreviation(moment: datetime) -> str:
@@ -222,7 +245,11 @@ def build_layout(ticket: PrintableTicket, profile: PrinterProfile) -> list[Eleme
     out.append(Rule())
     out.append(Line(t("ticket.queue_number", lang), bold=True))
     size = number_multiplier(ticket.number, profile)
-    out.append(Line(ticket.number, width=size, height=size, bold=True))
+    if profile.number_as_image:
+        out.append(NumberImage(ticket.number, profile.width_px,
+                               number_ink_height(size, FONT_A_DOTS[1])))
+    else:
+        out.append(Line(ticket.number, width=size, height=size, bold=True))
     if ticket.offline:
         out.append(Line(f"** {t('ticket.offline_mark', lang)} **", width=2, height=2,
                         bold=True)
@@ -286,6 +313,10 @@ def write_ticket(printer: Escpos, ticket: PrintableTicket, profile: PrinterProfi
             printer.textln("-" * profile.columns)
         elif isinstance(element, Feed):
             printer.ln(element.lines)
+        elif isinstance(element, NumberImage):
+            # GS v 0, which every supported profile has (`bitImageRaster`); centred by
+            # padding the image to the paper's width (only built when the width is known).
+            printer.image(element.render(), impl="bitImageRaster", center=True)
         elif isinstance(element, QrCode):
             printer.set(align="center", bold=False, custom_size=True, width=1, height=1)
             if element.native:

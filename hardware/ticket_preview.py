@@ -2,21 +2,23 @@
 
 Owns the Pillow rendering of `ticket_layout.build_layout`: one dot of the thermal head is
 one pixel, Font A cells are 12 x 24 dots and size multipliers stretch them the way the
-printer does, so a preview at 100 % has the real ticket's proportions.
+printer does, so a preview at 100 % has the real ticket's proportions. The big number is
+the very image the printer receives (`NumberImage.render`).
 """
 
 from __future__ import annotations
 
-from functools import cache
 from pathlib import Path
 
 import qrcode
 from PIL import Image, ImageDraw, ImageFont
 
+from hardware.ticket_font import ticket_font
 from hardware.ticket_layout import (
     FONT_A_DOTS,
     Feed,
     Line,
+    NumberImage,
     PrintableTicket,
     PrinterProfile,
     QrCode,
@@ -24,24 +26,14 @@ from hardware.ticket_layout import (
     build_layout,
 )
 
-_FONT_DIR = Path("/usr/share/fonts/truetype/dejavu")
-# DejaVu Sans (fonts-dejavu-core), regular and bold, for every line: its zero is a plain
-# oval (DejaVu Sans Mono's dotted zero reads as 8 on faded thermal paper). Each glyph is
+# The text lines are drawn in DejaVu Sans (ticket_font), regular and bold, each glyph
 # centred in its Font A cell, so the proportions stay the printer's.
-_REGULAR = _FONT_DIR / "DejaVuSans.ttf"
-_BOLD = _FONT_DIR / "DejaVuSans-Bold.ttf"
 _MARGIN = 24  # white paper above the first line, like the printer's top margin
 _CUT_FEED_LINES = 4
 
 
-@cache
 def _font(bold: bool, px: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
-    path = _BOLD if bold else _REGULAR
-    try:
-        return ImageFont.truetype(str(path), px)
-    except OSError:
-        # No DejaVu (fonts-dejavu-core missing): still produce a readable, if plainer, image.
-        return ImageFont.load_default(px)
+    return ticket_font(bold, px)
 
 
 def _render_line(line: Line, cell_w: int, cell_h: int) -> Image.Image:
@@ -83,6 +75,8 @@ def render_ticket(ticket: PrintableTicket, profile: PrinterProfile) -> Image.Ima
             blocks.append((None, "left", cell_h * element.lines))
         elif isinstance(element, QrCode):
             blocks.append((_render_qr(element), "center", 0))
+        elif isinstance(element, NumberImage):
+            blocks.append((element.render().convert("L"), "center", 0))
     total = _MARGIN + sum(img.height if img else gap for img, _, gap in blocks)
     total += cell_h * _CUT_FEED_LINES
     paper = Image.new("L", (width, total), 255)

@@ -1,12 +1,12 @@
 """`antrean kiosk`: builds the kiosk from command-line arguments and runs it.
 
 Arguments (antrean/cli.py): --server URL, --token T, --device NAME, --cert-sha256 FP,
---printer SPEC, --printer-profile NAME, --scanner PORT, --windowed. Server, token and
-certificate pin come from the device's credentials file when not given
-(office_client/credentials.py); with no token at all the kiosk shows a pairing code until
-a supervisor approves it, and keeps the token it then gets in that file. Environment
-knobs for installers: ANTREAN_KIOSK_IDLE_S (idle seconds before going home, default 30),
-ANTREAN_KIOSK_VOICE=0 (no spoken guidance at all).
+--printer SPEC, --printer-profile NAME, --printer-number image|text, --scanner PORT,
+--windowed. Server, token and certificate pin come from the device's credentials file when
+not given (office_client/credentials.py); with no token at all the kiosk shows a pairing
+code until a supervisor approves it, and keeps the token it then gets in that file.
+Environment knobs for installers: ANTREAN_KIOSK_IDLE_S (idle seconds before going home,
+default 30), ANTREAN_KIOSK_VOICE=0 (no spoken guidance at all).
 """
 
 from __future__ import annotations
@@ -32,7 +32,8 @@ def main(args: argparse.Namespace) -> int:
     from hardware.printer import open_printer
 
     try:
-        printer = open_printer(args.printer or "dummy", getattr(args, "printer_profile", None))
+        printer = open_printer(args.printer or "dummy", getattr(args, "printer_profile", None),
+                               number_as_image=getattr(args, "printer_number", "image") != "text")
     except ValueError as exc:
         print(f"antrean kiosk: {exc}", file=sys.stderr)
         return 2

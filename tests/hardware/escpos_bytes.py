@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from escpos.capabilities import get_profile
+from PIL import Image, ImageOps
 
 ESC, GS, DLE, LF = 0x1B, 0x1D, 0x10, 0x0A
 # ESC commands we emit -> number of parameter bytes
@@ -36,12 +37,22 @@ class Run:
 
 
 @dataclass
+class Raster:
+    """One GS v 0 image: its dots (black ink on white, as Pillow "L") and the number of
+    text lines printed before it."""
+
+    image: Image.Image
+    after_lines: int
+
+
+@dataclass
 class Decoded:
     runs: list[Run] = field(default_factory=list)
     qr_payloads: list[bytes] = field(default_factory=list)
     qr_printed: int = 0
     qr_module_size: int | None = None
     raster_images: list[tuple[int, int]] = field(default_factory=list)  # (width px, height)
+    rasters: list[Raster] = field(default_factory=list)
     cuts: list[int] = field(default_factory=list)
     feeds: list[int] = field(default_factory=list)
     status_queries: list[int] = field(default_factory=list)
@@ -116,6 +127,10 @@ def decode(data: bytes, profile: str = "default") -> Decoded:
                 width_bytes = data[i + 4] | data[i + 5] << 8
                 height = data[i + 6] | data[i + 7] << 8
                 out.raster_images.append((width_bytes * 8, height))
+                bits = bytes(data[i + 8 : i + 8 + width_bytes * height])
+                # A set bit is a burnt dot; Pillow's "1" reads a set bit as white.
+                dots = Image.frombytes("1", (width_bytes * 8, height), bits).convert("L")
+                out.rasters.append(Raster(ImageOps.invert(dots), len(out.runs)))
                 i += 8 + width_bytes * height
             elif cmd == ord("(") and data[i + 2] in (ord("k"), ord("L")):
                 length = data[i + 3] | data[i + 4] << 8

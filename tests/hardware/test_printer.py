@@ -177,7 +177,7 @@ def test_serial_print_sends_the_whole_job(pty_printer):
         printer.close()
     assert received == job
     out = decode(received, "TM-T88V")
-    assert "A012" in out.lines and out.qr_payloads == [URL.encode()]
+    assert "NOMOR ANTREAN" in out.lines and out.qr_payloads == [URL.encode()]
 
 
 def test_serial_print_refused_when_printer_says_paper_out(pty_printer):
@@ -233,7 +233,7 @@ def test_network_print_and_precheck_share_one_connection(tcp_printer):
     assert tcp_printer.wait_for_bytes(len(job)) == job
     assert tcp_printer.queries == [1, 2, 4, 1, 2, 4]
     assert tcp_printer.connections == 2
-    assert len(decode(job, "POS-5890").raster_images) == 1
+    assert len(decode(job, "POS-5890").raster_images) == 2  # the number and the QR code
 
 
 def test_network_cover_open_refuses_print(tcp_printer):
@@ -257,7 +257,8 @@ def test_dummy_keeps_bytes_and_previews(tmp_path):
     printer.print_ticket(ticket)
     printer.print_ticket(make_ticket(number="A013"))
     assert len(printer.jobs) == 2 and printer.output == b"".join(printer.jobs)
-    assert "A013" in decode(printer.jobs[1], "POS-5890").lines
+    assert printer.jobs[1] == printer.render(make_ticket(number="A013"))
+    assert printer.jobs[0] != printer.jobs[1]  # the number differs, as an image
     path = printer.preview_png(tmp_path / "last.png")
     assert path.read_bytes().startswith(b"\x89PNG")
     printer.preview_png(tmp_path / "first.png", ticket)
@@ -270,8 +271,9 @@ def test_file_printer_appends_jobs_and_status_is_unknown(tmp_path):
     assert printer.status().state == "unknown"
     printer.print_ticket(make_ticket())
     printer.print_ticket(make_ticket(number="A013"))
-    lines = decode(target.read_bytes(), "TM-T88V").lines
-    assert "A012" in lines and "A013" in lines
+    both = printer.render(make_ticket()) + printer.render(make_ticket(number="A013"))
+    assert target.read_bytes() == both
+    assert decode(both, "TM-T88V").lines.count("NOMOR ANTREAN") == 2
 
 
 def test_file_printer_in_missing_directory_is_offline(tmp_path):

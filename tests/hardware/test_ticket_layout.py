@@ -11,6 +11,7 @@ from hw_samples import URL, WIB, WIT, WITA, make_ticket
 from PIL import Image, ImageDraw
 
 from hardware.ticket_layout import (
+    NumberImage,
     PrintableTicket,
     PrinterProfile,
     build_layout,
@@ -23,8 +24,8 @@ from hardware.ticket_layout import (
 from hardware.ticket_preview import render_ticket, save_preview_png
 
 
-def printed(ticket: PrintableTicket, profile_name: str):
-    profile = PrinterProfile.from_escpos(profile_name)
+def printed(ticket: PrintableTicket, profile_name: str, number_as_image: bool = True):
+    profile = PrinterProfile.from_escpos(profile_name, number_as_image=number_as_image)
     dummy = Dummy(profile=profile_name)
     write_ticket(dummy, ticket, profile)
     return decode(dummy.output, profile_name), dummy.output
@@ -46,8 +47,8 @@ def test_80mm_ticket_text_native_qr_and_cut():
     lines = out.lines
     assert "Kantor Imigrasi Kelas I TPI Jakarta" in lines[0]
     assert "NOMOR ANTREAN" in lines
-    number = out.run_containing("A012")
-    assert number.text == "A012" and (number.width, number.height) == (8, 8) and number.bold
+    # the number is an image (test_ticket_number_image.py), the code a native QR
+    assert not any("A012" in line for line in lines) and len(out.raster_images) == 1
     assert "Paspor Baru" in lines
     assert "PRIORITAS — LANSIA" in lines
     assert "Senin, 23 November 2026 08:15 WIB" in lines
@@ -56,7 +57,7 @@ def test_80mm_ticket_text_native_qr_and_cut():
     assert "Di depan Anda: 4 orang" in lines and "Perkiraan dipanggil ± 08:27 WIB" in lines
     assert "Layanan ini GRATIS." in lines and "Simpan tiket ini." in lines
     assert out.qr_payloads == [URL.encode()]
-    assert out.qr_printed == 1 and out.raster_images == []
+    assert out.qr_printed == 1
     assert out.cuts, "80 mm profile has a cutter"
     assert raw.startswith(b"\x1b@")
 
@@ -65,12 +66,10 @@ def test_58mm_ticket_image_qr_no_native_commands_and_feed_only():
     out, raw = printed(make_ticket(), "POS-5890")
     assert b"\x1d(k" not in raw  # cheap printers ignore GS ( k: never rely on it
     assert out.qr_payloads == [] and out.cuts == []
-    assert len(out.raster_images) == 1
-    width, height = out.raster_images[0]
+    assert len(out.raster_images) == 2  # the number, then the QR code
+    width, height = out.raster_images[1]
     assert width <= 384 and height > 100
     assert out.feeds and out.feeds[-1] >= 4
-    number = out.run_containing("A012")
-    assert (number.width, number.height) == (8, 8)
     # 58 mm is 32 columns: the long lines break in readable places
     assert "Senin, 23 November 2026" in out.lines and "08:15 WIB" in out.lines
     assert "Di depan Anda: 4 orang" in out.lines
@@ -101,7 +100,9 @@ def test_long_number_shrinks_to_fit_58mm():
     profile = PrinterProfile.from_escpos("POS-5890")
     assert number_multiplier("A012", profile) == 8
     assert number_multiplier("PAS1234", profile) == 4  # 7 chars x 12 dots x 4 = 336 <= 384
-    out, _ = printed(make_ticket(number="PAS1234"), "POS-5890")
+    # as the printer's own text (`--printer-number text`); the image case:
+    # test_ticket_number_image.py
+    out, _ = printed(make_ticket(number="PAS1234"), "POS-5890", number_as_image=False)
     run = out.run_containing("PAS1234")
     assert run.width * 12 * len(run.text) <= 384
 
@@ -159,9 +160,8 @@ def test_preview_has_paper_width_and_a_big_dark_number(tmp_path, profile_name):
     ticket = make_ticket()
     image = render_ticket(ticket, profile)
     assert image.width == profile.width_px
-    # The number line is 8 x 24 = 192 dots tall: find a band that tall holding ink.
     layout = build_layout(ticket, profile)
-    assert any(getattr(el, "height", 1) == 8 for el in layout)
+    assert any(isinstance(el, NumberImage) for el in layout)
     path = save_preview_png(ticket, profile, tmp_path / "t.png")
     with Image.open(path) as png:
         assert png.format == "PNG" and png.width == profile.width_px
@@ -171,9 +171,10 @@ def test_preview_has_paper_width_and_a_big_dark_number(tmp_path, profile_name):
 
 def test_dejavu_font_is_present():
     # Without fonts Pillow falls back to a tiny bitmap font and the preview is unreadable.
-    from hardware.ticket_preview import _BOLD, _REGULAR
+    from hardware.ticket_font import SYSTEM_FONT_DIR, font_path
 
-    assert _REGULAR.exists() and _BOLD.exists()
+    assert font_path(False) == SYSTEM_FONT_DIR / "DejaVuSans.ttf"
+    assert font_path(True) == SYSTEM_FONT_DIR / "DejaVuSans-Bold.ttf"
 
 
 def test_expected_call_is_the_nearest_minute_in_the_tickets_zone():

@@ -70,7 +70,8 @@ def test_two_touches_issue_a_ticket_that_prints_once(qtbot, kiosk):
     (job,) = kiosk.printer.jobs
     ticket = kiosk.printer.tickets[0]
     assert ticket.number == "A001" and ticket.lane_priority and ticket.lang == "id"
-    assert b"A001" in job and b"NOMOR ANTREAN" in job
+    # the number goes as an image (GS v 0), drawn from this very ticket
+    assert job == kiosk.printer.render(ticket) and b"NOMOR ANTREAN" in job and b"\x1dv0" in job
     page = kiosk.window.pages["ticket"]
     assert page.card.view.number == "A001"
     assert page.qr.payload == kiosk.flow.issued["status_url"] == ticket.status_url
