@@ -146,6 +146,8 @@ class BoardScreen(QWidget):
         super().__init__(parent)
         self.board = board
         self.lang = lang
+        # the hall reads both languages: the board's own first, the other one smaller
+        self.second_lang = "id" if lang == "en" else "en"
         self.audio_warning: str | None = None
         self.qr_painted: QRectF | None = None
         self.now_override: datetime | None = None  # gallery: a fixed clock
@@ -323,14 +325,14 @@ class BoardScreen(QWidget):
             t("board.queue_number", self.lang)
         self._text(p, QRectF(x, y + h * 0.04, iw, h * 0.12), title, fg)
         self._text(p, QRectF(x, y + h * 0.155, iw, h * 0.06),
-                   t("board.queue_number", "en") if not (call and call.recall)
-                   else t("board.recall", "en"), MUTED if not flash else fg, bold=False)
+                   t("board.queue_number", self.second_lang) if not (call and call.recall)
+                   else t("board.recall", self.second_lang), MUTED if not flash else fg, bold=False)
         if call is None:
             self._text(p, QRectF(x, y + h * 0.3, iw, h * 0.3), t("board.no_calls", self.lang),
                        MUTED)
             return
         self._text(p, QRectF(x, y + h * 0.2, iw, h * 0.5), call.number, num_color)
-        go = f"{t('board.go_to', self.lang)} / {t('board.go_to', 'en')}"
+        go = f"{t('board.go_to', self.lang)} / {t('board.go_to', self.second_lang)}"
         self._text(p, QRectF(x, y + h * 0.69, iw, h * 0.07), go, fg, bold=False)
         self._text(p, QRectF(x, y + h * 0.77, iw, h * 0.2), call.counter_name.upper(),
                    ctr_color)
@@ -346,7 +348,7 @@ class BoardScreen(QWidget):
         title_h = box.height() * 0.13
         self._text(p, QRectF(box.left() + u * 2, box.top() + u * 0.5, box.width() - u * 4,
                              title_h), f"{t('board.queue_number', self.lang)} · "
-                   f"{t('board.queue_number', 'en')}", TEXT)
+                   f"{t('board.queue_number', self.second_lang)}", TEXT)
         area = QRectF(box.left() + u, box.top() + title_h + u, box.width() - 2 * u,
                       box.height() - title_h - 2 * u)
         for i, call in enumerate(calls):
@@ -384,8 +386,8 @@ class BoardScreen(QWidget):
                    title, TEXT, Qt.AlignmentFlag.AlignLeft)
         self._text(p, QRectF(box.left() + box.width() * 0.6, box.top() + u,
                              box.width() * 0.4 - u * 2, title_h),
-                   t("board.last_calls", "en"), MUTED, Qt.AlignmentFlag.AlignRight, bold=False,
-                   max_px=title_h * 0.5)
+                   t("board.last_calls", self.second_lang), MUTED, Qt.AlignmentFlag.AlignRight,
+                   bold=False, max_px=title_h * 0.5)
         rows = v.last_calls[: 4 if portrait else 5]
         slots = 4 if portrait else 5
         top = box.top() + title_h + u * 1.5

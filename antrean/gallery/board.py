@@ -3,9 +3,11 @@
 `render_gallery(out_dir)` plays the story's morning (antrean/gallery/story.py: the same
 office, clock and tickets as every gallery) through plain WebSocket clients and grabs the
 real `BoardScreen` at 1920×1080, 1366×768 and portrait 1080×1920: idle at 08:30, the
-applicant's call flashing at 08:36, a busy hall at 08:45 ("Waspada calo!", a recall), and
-offline (server stopped). It also shoots the web board in headless Chromium (when
-/usr/bin/chromium exists) and writes the applicant's call as WAVs (Indonesian, English).
+applicant's call flashing at 08:36, the three officers calling together at 08:44:20 (the
+three calls flashing side by side; also in English), a busy hall at 08:45 ("Waspada
+calo!", a recall), and offline (server stopped). It also shoots the web board in headless
+Chromium (when /usr/bin/chromium exists: the calls together and the busy hall) and writes
+the applicant's call as WAVs (Indonesian, English).
 
 `WsClient` (a tiny synchronous protocol client) is shared with the tests.
 """
@@ -21,6 +23,7 @@ import shutil
 import threading
 import time
 from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -109,6 +112,46 @@ def shoot_web_board(http_url: str, out: Path, width: int = 1920, height: int = 1
     return out
 
 
+class WebBoard:
+    """/display open in headless Chromium, its clock held still at a moment of the story:
+    a call flashes only when it arrives while the page is open, and it flashes until the
+    picture is taken, however slow the machine."""
+
+    def __init__(self, http_url: str, now: datetime, width: int = 1920,
+                 height: int = 1080) -> None:
+        from playwright.sync_api import sync_playwright
+
+        self._pw = sync_playwright().start()
+        try:
+            self._browser = self._pw.chromium.launch(executable_path=CHROMIUM,
+                                                     args=CHROMIUM_ARGS)
+            self.page = self._browser.new_page(viewport={"width": width, "height": height})
+            self.page.clock.set_fixed_time(now)  # the page reads the server's offset from it
+            self.page.goto(f"{http_url}/display")
+            self.page.wait_for_function("() => document.body.dataset.state === 'online'",
+                                        timeout=10000)
+        except BaseException:
+            self._pw.stop()
+            raise
+
+    def hold_clock_at(self, now: datetime) -> None:
+        self.page.clock.set_fixed_time(now)
+
+    def shoot_fresh(self, numbers: list[str], out: Path) -> Path:
+        """Once the page flashes exactly `numbers` side by side (newest first)."""
+        self.page.wait_for_function(
+            "ns => [...document.querySelectorAll('#fresh:not([hidden]) .fresh-call')]"
+            ".map(e => e.dataset.number).join() === ns.join()", arg=numbers, timeout=10000)
+        self.page.screenshot(path=str(out))
+        return out
+
+    def close(self) -> None:
+        try:
+            self._browser.close()
+        finally:
+            self._pw.stop()
+
+
 def render_gallery(out_dir: Path) -> list[Path]:
     """Write the board screenshots and sample announcements into `out_dir`.
 
@@ -120,7 +163,7 @@ def render_gallery(out_dir: Path) -> list[Path]:
     from PySide6.QtCore import QEvent
     from PySide6.QtWidgets import QApplication
 
-    from antrean.gallery.story import Cast, StoryLog, story_office
+    from antrean.gallery.story import CHECKPOINTS, DESKS, Cast, StoryLog, at, story_office
     from display_board.app import BoardController
     from display_board.screens import BoardScreen
 
@@ -137,9 +180,9 @@ def render_gallery(out_dir: Path) -> list[Path]:
                               voice=False)
         screens: dict[str, BoardScreen] = {"1920": ctl.screen}
         ctl.screen.resize(*SIZES["1920"])
-        for name in ("1366", "portrait"):
-            s = BoardScreen(ctl.board)
-            s.resize(*(SIZES[name] if name in SIZES else (1080, 1920)))
+        for name in ("1366", "portrait", "1920-en"):
+            s = BoardScreen(ctl.board, "en" if name.endswith("-en") else "id")
+            s.resize(*SIZES.get(name.removesuffix("-en"), (1080, 1920)))
             screens[name] = s
         for s in screens.values():
             s.marquee_timer.stop()  # a still image: text starts at the left edge
@@ -148,13 +191,23 @@ def render_gallery(out_dir: Path) -> list[Path]:
         wait_qt(lambda: ctl.board.model.loaded)
 
         def shoot(state: str, flash_on: bool | None = None) -> None:
-            ctl.board.clock_offset = timedelta(0)  # the story's clock is the server's
+            # the story's clock is the server's, for the picture; then the offset the board
+            # learnt again, by which it tells a live call (it flashes) from an old one
+            learnt, ctl.board.clock_offset = ctl.board.clock_offset, timedelta(0)
+            try:
+                take(state, flash_on)
+            finally:
+                ctl.board.clock_offset = learnt
+
+        def take(state: str, flash_on: bool | None) -> None:
             for name, s in screens.items():
                 s.now_override = clock()
                 if flash_on is not None:
                     ctl.board.flash.on = flash_on
                 s.marquee_x = 0
                 s.refresh()
+                if flash_on is not None:  # a still: the flash must not end mid-shot
+                    s.flash_timer.stop()
                 app.processEvents()
                 if flash_on is not None:
                     s.view = ctl.board.view(clock(), lang=s.lang)
@@ -162,13 +215,17 @@ def render_gallery(out_dir: Path) -> list[Path]:
                          else f"board-{state}-{name}.png")
                 if name == "portrait" and state != "busy":
                     continue  # one portrait shot: the busy hall
+                if name == "1920-en" and state != "calls-together":
+                    continue  # one English shot: the calls together
                 path = out_dir / fname
                 s.grab().save(str(path))
                 written.append(path)
                 story.shot(f"board-{state}-{name}", clock, time_text=s.view.time_text,
                            date_text=s.view.date_text, lang=s.lang,
-                           tickets=[{"number": c.number, "counter": c.counter_name}
-                                    for c in s.view.last_calls])
+                           tickets=[{"number": c.number, "counter": c.counter_name,
+                                     "flashing": True} for c in s.view.fresh]
+                           + [{"number": c.number, "counter": c.counter_name}
+                              for c in s.view.last_calls])
 
         cast = Cast(office, clock, after_step=lambda: app.processEvents())
 
@@ -176,8 +233,15 @@ def render_gallery(out_dir: Path) -> list[Path]:
             seq = cast.server_seq()
             wait_qt(lambda: ctl.board.model.seq >= seq)
 
+        def flash_over() -> None:
+            """Minutes passed on the story's clock since the last call: its flash is over,
+            as the screen's timer would have ended it (the story plays in milliseconds)."""
+            while ctl.board.tick():
+                pass
+
         cast.play("hall")
         caught_up()
+        flash_over()
         shoot("idle")
 
         # 08:36: the applicant is called to Loket 1, the number flashing.
@@ -186,6 +250,35 @@ def render_gallery(out_dir: Path) -> list[Path]:
         wait_qt(lambda: ctl.board.latest is not None and ctl.board.latest.number == number)
         called = (number, ctl.board.latest.counter_name)
         shoot("call-flashing", flash_on=True)
+
+        # 08:44:10-08:44:20: the three officers call within ten seconds; both boards
+        # flash the three calls side by side. The web board opens before the calls (a call
+        # flashes only when it arrives live), its clock at the story's.
+        cast.play("08:44:05")
+        caught_up()
+        flash_over()
+        try:
+            web_board: WebBoard | None = (WebBoard(office.http_url, clock())
+                                          if Path(CHROMIUM).exists() else None)
+        except Exception as exc:  # the Qt shots are still worth having
+            log.warning("web board failed to open: %s", exc)
+            web_board = None
+        if web_board:
+            web_board.hold_clock_at(at(CHECKPOINTS["together"]))
+        cast.play("together")
+        wait_qt(lambda: {c.counter for c in ctl.board.fresh_calls()} == set(DESKS))
+        for s in screens.values():
+            s.flash_timer.stop()  # a still: the three calls flash until they are shot
+        shoot("calls-together", flash_on=True)
+        if web_board:
+            try:
+                written.append(web_board.shoot_fresh(
+                    [c.number for c in ctl.board.fresh_calls()],
+                    out_dir / "web-board-calls-together.png"))
+            except Exception as exc:
+                log.warning("web board screenshot failed: %s", exc)
+            finally:
+                web_board.close()
 
         # 08:45: a busy hall: more calls, more arrivals, "Waspada calo!", a recall.
         cast.play("busy")
@@ -197,8 +290,10 @@ def render_gallery(out_dir: Path) -> list[Path]:
         shoot("busy")
 
         try:
+            # a page opened now takes the newest call as its latest (a snapshot carries no
+            # recalls)
             web = shoot_web_board(office.http_url, out_dir / "web-board.png",
-                                  wait_for=ctl.board.latest.number)
+                                  wait_for=ctl.board.model.recent_calls[0]["ticket"]["number"])
         except Exception as exc:  # the Qt shots are still worth having
             log.warning("web board screenshot failed: %s", exc)
             web = None

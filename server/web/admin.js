@@ -156,7 +156,12 @@
     document.documentElement.lang = lang;
     document.title = tr("page_title");
     document.querySelectorAll("[data-t]").forEach((e) => { e.textContent = tr(e.dataset.t); });
+    document.querySelectorAll("[data-t-label]").forEach((e) => {
+      e.setAttribute("aria-label", tr(e.dataset.tLabel));
+    });
+    // the switch names the other language in that language: a screen reader says it so
     $("lang").textContent = lang === "id" ? "English" : "Bahasa Indonesia";
+    $("lang").lang = lang === "id" ? "en" : "id";
     $("report-lang").value = lang;
   }
 
@@ -549,7 +554,9 @@
     const hr = el("tr");
     hr.append(el("th", null, tr("col_service")));
     for (const lane of M.laneOrder) hr.append(el("th", "lane", laneName(lane)));
-    hr.append(el("th", null, tr("col_state")), el("th"));
+    const actsHead = el("th");
+    actsHead.append(el("span", "sr-only", tr("col_actions")));
+    hr.append(el("th", null, tr("col_state")), actsHead);
     head.append(hr);
     const sbody = $("services-body");
     sbody.replaceChildren();

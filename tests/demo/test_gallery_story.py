@@ -81,5 +81,11 @@ def test_the_galleries_screens_agree(qapp, tmp_path):
                 counters[ticket["number"]].add(ticket["counter"])
     assert {key: names for key, names in lanes.items() if len(names) > 1} == {}
     assert {key: names for key, names in counters.items() if len(names) > 1} == {}
+    # the board's calls together: the three officers' calls at 08:44, one per counter (the
+    # counter check above holds them to the counter every other shot names)
+    together = [t for s in shots if s["screen"] == "board-calls-together-1920"
+                for t in s["tickets"] if t.get("flashing")]
+    assert sorted(t["counter"] for t in together) == ["Loket 1", "Loket 2", "Loket 3"]
+    assert all(counters[t["number"]] == {t["counter"]} for t in together)
     # the tickets the story follows are seen in more than one gallery
     assert any(len(galleries) > 1 for galleries in seen_in.values())
