@@ -37,3 +37,32 @@ def test_a_console_cannot_cancel_another_services_ticket(live_server):
     assert _waiting_numbers(live_server) == ["A002"]
     for client in (kiosk, permits, passports, board):
         client.close()
+
+
+def test_an_officer_takes_back_only_their_services_no_shows_and_not_once_logged_out(
+        live_server):
+    """`reinstate` opened to counters: a console may take back a no-show of its own
+    services only, while its officer is logged in there; another counter's console, a
+    console with no officer and a public screen are refused, and the ticket stays a
+    no-show until the right officer acts."""
+    kiosk = device(live_server, "kiosk-1")
+    permits = device(live_server, "console-1")
+    passports = device(live_server, "console-2")
+    nobody = device(live_server, "console-3")  # paired, but no officer logged in
+    kiosk.ok("issue_ticket", service="paspor-baru", lane="reguler")  # A001
+    permits.ok("login", officer="rina", pin="1357", counter="loket-4")
+    passports.ok("login", officer="sari", pin="5678", counter="loket-2")
+    passports.ok("call_next", counter="loket-2")
+    gone = passports.ok("no_show", counter="loket-2")
+    assert gone["status"] == "no_show"
+
+    permits.refused("reinstate", "forbidden", ticket="A001")  # residence permits only
+    nobody.refused("reinstate", "forbidden", ticket="A001")
+    board = join(live_server.url, "display", "board-1", live_server.tokens["board-1"])
+    board.refused("reinstate", "forbidden", ticket="A001")
+    assert _waiting_numbers(live_server) == []
+
+    back = passports.ok("reinstate", ticket="A001")
+    assert back["status"] == "waiting" and _waiting_numbers(live_server) == ["A001"]
+    for client in (kiosk, permits, passports, nobody, board):
+        client.close()
