@@ -1,11 +1,12 @@
-"""Supervisor console screenshots (/admin in headless Chromium, 1366×768).
+"""Supervisor console screenshots (/admin in headless Chromium, 1366×768), on the story.
 
-`render_gallery(out_dir)` starts a `DemoOffice`, adds a supervisor, plays a busy morning
-through plain WebSocket clients (tickets in several services and lanes, three officers
-calling, one on a break, the running text, a service stopped at its cut-off, a kiosk low
-on paper, a new kiosk waiting to be paired, two holidays), logs in on the console and
-shoots: the floor (Indonesian and English), an action dialog, people, devices, the
-calendar and the audit view. Nothing is written when Chromium is not installed.
+`render_gallery(out_dir)` plays the story's morning (antrean/gallery/story.py: the same
+office, clock and tickets as every gallery) up to 08:45, when the hall is busy, with a new
+kiosk waiting to be paired; the page's clock is held at the story's. The demo supervisor
+signs in and the gallery shoots: the login, the floor (Indonesian and English), the close
+counter dialog, a ticket found with its history and the move dialog, the morning's
+no-show with the reinstate dialog, people, devices with the pairing code, the calendar
+with holidays, and the audit. Nothing is written when Chromium is not installed.
 """
 
 from __future__ import annotations
@@ -16,56 +17,13 @@ from pathlib import Path
 
 from websockets.sync.client import connect
 
-from antrean.gallery.board import CALO_TEXT, CHROMIUM, CHROMIUM_ARGS, WsClient, issue_many
-from server.store.sqlite import Store
+from antrean.demo_office import DEMO_SUPERVISOR
+from antrean.gallery.board import CHROMIUM, CHROMIUM_ARGS, WsClient
+from antrean.gallery.story import Cast, StoryLog, story_office
 
 log = logging.getLogger(__name__)
 
-SUPERVISOR = ("kepala", "Ratna Kusumawati", "482916")
 VIEWPORT = {"width": 1366, "height": 768}
-
-
-def _add_supervisor(db_path: Path) -> None:
-    officer, name, pin = SUPERVISOR
-    store = Store(db_path)
-    try:
-        if not store.officer_exists(officer):
-            store.add_officer(officer, name, pin)
-        store.save_officer(officer, name, supervisor=True)
-    finally:
-        store.close()
-
-
-def _busy_morning(office) -> list:
-    """The clients that keep the morning going (closed by the caller)."""
-    url, tokens = office.url, office.tokens
-    kiosk = WsClient(url, "kiosk", "kiosk-1", tokens["kiosk-1"])
-    kiosk2 = WsClient(url, "kiosk", "kiosk-2", tokens["kiosk-2"])
-    admin = WsClient(url, "admin", "admin-1", tokens["admin-1"])
-    consoles = {}
-    for name, officer, pin, counter in (("console-1", "budi", "1234", "loket-1"),
-                                        ("console-2", "sari", "5678", "loket-2"),
-                                        ("console-3", "andi", "2468", "loket-3")):
-        c = WsClient(url, "counter", name, tokens[name])
-        c.ok("login", officer=officer, pin=pin, counter=counter)
-        consoles[counter] = c
-    issue_many(kiosk, [("paspor-baru", "reguler", 9), ("paspor-ganti", "reguler", 4),
-                       ("paspor-hilang", "reguler", 2), ("izin-tinggal", "reguler", 3),
-                       ("percepatan", "reguler", 2)])
-    issue_many(kiosk2, [("paspor-baru", "lansia", 2), ("paspor-baru", "disabilitas", 1),
-                        ("paspor-ganti", "ibu-anak", 1), ("informasi", "reguler", 3)])
-    for counter in ("loket-1", "loket-2", "loket-3", "loket-1", "loket-3"):
-        c = consoles[counter]
-        c.command("start_service", counter=counter)  # nobody called yet: refused, fine
-        c.command("finish", counter=counter)
-        c.ok("call_next", counter=counter)
-    consoles["loket-1"].ok("start_service", counter="loket-1")
-    consoles["loket-3"].ok("no_show", counter="loket-3")
-    consoles["loket-3"].ok("pause", counter="loket-3", reason="Istirahat sholat")
-    admin.ok("set_announcement", text=CALO_TEXT)
-    kiosk2.command("report_device_status", status="paper_near_end",
-                   detail="Sisa kertas ± 50 tiket")
-    return [kiosk, kiosk2, admin, *consoles.values()]
 
 
 def _pairing_request(office):
@@ -84,86 +42,106 @@ def render_gallery(out_dir: Path) -> list[Path]:
         return []
     from playwright.sync_api import sync_playwright
 
-    from antrean.demo_office import DemoOffice
-
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     written: list[Path] = []
-    with DemoOffice() as office:
-        _add_supervisor(office.db_path)
-        clients = _busy_morning(office)
-        pairing = _pairing_request(office)
-        with sync_playwright() as pw:
-            browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-            try:
-                page = browser.new_page(viewport=VIEWPORT)
+    story = StoryLog("admin")
+    with story_office() as office:
+        clock = office.clock
+        cast = Cast(office, clock)
+        pairing = None
+        try:
+            cast.play("busy")
+            pairing = _pairing_request(office)
+            no_show = _first_no_show(office)
+            with sync_playwright() as pw:
+                browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+                try:
+                    page = browser.new_page(viewport=VIEWPORT)
+                    page.clock.set_fixed_time(clock())  # the story's 08:45, held still
 
-                def shot(name: str) -> None:
-                    page.wait_for_timeout(150)  # the last event's render (debounced)
-                    page.evaluate("document.getElementById('toast').hidden = true")
-                    path = out_dir / f"admin-{name}.png"
-                    page.screenshot(path=str(path))
-                    written.append(path)
+                    def shot(name: str, lang: str = "id") -> None:
+                        page.wait_for_timeout(150)  # the last event's render (debounced)
+                        page.evaluate("document.getElementById('toast').hidden = true")
+                        path = out_dir / f"admin-{name}.png"
+                        page.screenshot(path=str(path))
+                        written.append(path)
+                        story.shot(f"admin-{name}", clock, lang=lang,
+                                   time_text=page.inner_text("#clock") or None)
 
-                page.goto(f"{office.http_url}/admin")
-                page.wait_for_selector("body[data-ready='1']")
-                shot("login")
-                page.fill("#login-officer", SUPERVISOR[0])
-                page.fill("#login-pin", SUPERVISOR[2])
-                page.click("#login-submit")
-                page.wait_for_selector("body[data-state=online]")
-                page.click("#services-body tr[data-service=percepatan] "
-                           "button[data-action=pause_issuing]")
-                page.fill("#f-id", "Layanan sehari jadi ditutup pukul 11.00")
-                page.fill("#f-en", "Same-day service closed at 11:00")
-                page.click("#dialog-ok")
-                page.wait_for_selector("#dialog", state="hidden")
-                page.wait_for_selector("#services-body tr[data-service=percepatan] "
-                                       "button[data-action=resume_issuing]")
-                shot("floor-busy")
-                page.click("#lang")
-                shot("floor-busy-en")
-                page.click("#lang")
-                page.click("#counters-body tr[data-counter=loket-2] "
-                           "button[data-action=close_counter]")
-                page.fill("#f-reason", "Petugas dipindah ke loket informasi")
-                shot("dialog-close-counter")
-                page.click("#dialog-cancel")
-                page.click("#tabs button[data-tab=tickets]")
-                number = page.inner_text("#waiting-body tr:nth-child(3) td.ticket")
-                page.fill("#search-number", number)
-                page.click("#search button[type=submit]")
-                page.wait_for_selector("#ticket-card:not([hidden])")
-                page.click("#ticket-actions button[data-action=move_ticket]")
-                page.select_option("#f-position", "front")
-                shot("dialog-move-ticket")
-                page.click("#dialog-cancel")
-                page.click("#tabs button[data-tab=people]")
-                shot("people")
-                page.click("#tabs button[data-tab=devices]")
-                page.wait_for_selector("#pairing-body tr[data-code]")
-                shot("devices")
-                page.click("#tabs button[data-tab=calendar]")
-                for day, name_id, name_en in (
-                        ("2026-12-24", "Cuti Bersama Natal", "Christmas collective leave"),
-                        ("2026-12-25", "Hari Raya Natal", "Christmas Day"),
-                        ("2027-01-01", "Tahun Baru 2027 Masehi", "New Year's Day 2027")):
-                    page.fill("#holiday-date", day)
-                    page.fill("#holiday-id", name_id)
-                    page.fill("#holiday-en", name_en)
-                    page.click("#holiday-form button[type=submit]")
-                    page.wait_for_selector(f"#holidays-body tr[data-date='{day}']")
-                shot("calendar")
-                page.click("#tabs button[data-tab=audit]")
-                page.click("#audit-form button[type=submit]")
-                page.wait_for_selector("#audit-body tr")
-                shot("audit")
-            finally:
-                browser.close()
-        pairing.close()
-        for client in clients:
-            client.close()
+                    _walk(page, office, shot, no_show)
+                finally:
+                    browser.close()
+        finally:
+            if pairing is not None:
+                pairing.close()
+            cast.close()
+    written.append(story.write(out_dir))
     return written
+
+
+def _first_no_show(office) -> str:
+    """The number of the story's first no-show (Budi's at 08:15), from a fresh snapshot."""
+    admin = WsClient(office.url, "admin", "admin-1", office.tokens["admin-1"])
+    try:
+        return admin.welcome["snapshot"]["no_shows"][-1]["number"]  # the latest first
+    finally:
+        admin.close()
+
+
+def _walk(page, office, shot, no_show: str) -> None:
+    """Sign in as the demo supervisor and visit each view (see the module's text)."""
+    officer, _name, pin = DEMO_SUPERVISOR
+    page.goto(f"{office.http_url}/admin")
+    page.wait_for_selector("body[data-ready='1']")
+    shot("login")
+    page.fill("#login-officer", officer)
+    page.fill("#login-pin", pin)
+    page.click("#login-submit")
+    page.wait_for_selector("body[data-state=online]")
+    shot("floor-busy")
+    page.click("#lang")
+    shot("floor-busy-en", "en")
+    page.click("#lang")
+    page.click("#counters-body tr[data-counter=loket-2] button[data-action=close_counter]")
+    page.fill("#f-reason", "Petugas dipindah ke loket informasi")
+    shot("dialog-close-counter")
+    page.click("#dialog-cancel")
+    page.click("#tabs button[data-tab=tickets]")
+    number = page.inner_text("#waiting-body tr:nth-child(3) td.ticket")
+    page.fill("#search-number", number)
+    page.click("#search button[type=submit]")
+    page.wait_for_selector("#ticket-card:not([hidden])")
+    page.click("#ticket-actions button[data-action=move_ticket]")
+    page.select_option("#f-position", "front")
+    shot("dialog-move-ticket")
+    page.click("#dialog-cancel")
+    page.fill("#search-number", no_show)
+    page.click("#search button[type=submit]")
+    page.wait_for_selector("#ticket-actions button[data-action=reinstate]")
+    page.click("#ticket-actions button[data-action=reinstate]")
+    shot("dialog-reinstate")
+    page.click("#dialog-cancel")
+    page.click("#tabs button[data-tab=people]")
+    shot("people")
+    page.click("#tabs button[data-tab=devices]")
+    page.wait_for_selector("#pairing-body tr[data-code]")
+    shot("devices")
+    page.click("#tabs button[data-tab=calendar]")
+    for day, name_id, name_en in (
+            ("2026-12-24", "Cuti Bersama Natal", "Christmas collective leave"),
+            ("2026-12-25", "Hari Raya Natal", "Christmas Day"),
+            ("2027-01-01", "Tahun Baru 2027 Masehi", "New Year's Day 2027")):
+        page.fill("#holiday-date", day)
+        page.fill("#holiday-id", name_id)
+        page.fill("#holiday-en", name_en)
+        page.click("#holiday-form button[type=submit]")
+        page.wait_for_selector(f"#holidays-body tr[data-date='{day}']")
+    shot("calendar")
+    page.click("#tabs button[data-tab=audit]")
+    page.click("#audit-form button[type=submit]")
+    page.wait_for_selector("#audit-body tr")
+    shot("audit")
 
 
 if __name__ == "__main__":  # python -m antrean.gallery.admin OUT_DIR

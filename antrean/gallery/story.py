@@ -40,6 +40,8 @@ START = "08:00"  # the clock when a gallery's office starts: the doors open
 DESKS = {"loket-1": ("console-1", "sari", "5678"),
          "loket-2": ("console-2", "andi", "2468"),
          "loket-3": ("console-3", "budi", "1234")}
+PRINTER_WORDS = {"paper_out": "paper roll is empty",
+                 "paper_near_end": "paper roll is nearly empty"}
 ANNOUNCEMENT = {
     "id": "Waspada calo! Seluruh layanan paspor tidak dipungut biaya tambahan dan tanpa "
           "perantara. Laporkan pungutan liar ke petugas informasi.",
@@ -240,8 +242,9 @@ class Cast:
             return self.client(step.actor, "kiosk").ok(
                 "issue_ticket", service=step.service, lane=step.lane, lang=step.lang)
         if step.action == "device":
+            # (what a real kiosk reports: its printer's own words, for the technician)
             self.client(step.actor, "kiosk").ok("report_device_status", status=step.status,
-                                                 detail=f"printer: {step.status}")
+                                                 detail=PRINTER_WORDS.get(step.status, ""))
             return None
         if step.action == "announce":
             self.client("admin-1", "admin").ok("set_announcement", text=ANNOUNCEMENT)

@@ -88,10 +88,12 @@
     if (seconds === null || seconds === undefined || isNaN(seconds)) return "—";
     const s = Math.max(0, Math.floor(seconds));
     const h = Math.floor(s / 3600), m = Math.floor((s % 3600) / 60), sec = s % 60;
-    if (h) return tr("dur_h", { n: h }) + " " + tr("dur_m", { n: m });
-    if (m) return tr("dur_m", { n: m }) + " " + tr("dur_s", { n: sec });
+    // as every screen writes a span: units that are zero are left out ("24 mnt")
+    if (h) return tr("dur_h", { n: h }) + (m ? " " + tr("dur_m", { n: m }) : "");
+    if (m) return tr("dur_m", { n: m }) + (sec ? " " + tr("dur_s", { n: sec }) : "");
     return tr("dur_s", { n: sec });
   }
+  STATE.fmtDuration = fmtDuration;  // (the tests check it writes spans as every screen)
   function since(iso) {
     const t = Date.parse(iso);
     return isNaN(t) ? null : (now() - t) / 1000;
@@ -100,18 +102,30 @@
     const o = M.officers[id];
     return o ? o.name : (id || "");
   }
-  function counterName(id) { return (M.counters[id] && M.counters[id].name) || id || ""; }
+  function counterName(id) {
+    // the office file names counters in Indonesian ("Loket 3"): English says "Counter 3"
+    const name = (M.counters[id] && M.counters[id].name) || id || "";
+    const m = /^(.*\S)\s+(\d+)$/.exec(name);
+    if (m && m[1].toLowerCase() === S.id.counter_word.toLowerCase()) {
+      return tr("counter_word") + " " + m[2];
+    }
+    return name;
+  }
   function serviceName(id) { return named(M.services[id] && M.services[id].name) || id || ""; }
   function laneName(id) { return named(M.lanes[id] && M.lanes[id].name) || id || ""; }
-  function deviceLabel(name) { return name || ""; }
+  function deviceLabel(name) {
+    // "Kiosk lobi 2" for kiosk-2, as the office file names it
+    const names = (M.office && M.office.device_names) || {};
+    return names[name] || name || "";
+  }
   function actorText(actor) {
     // "<device>/<officer>": the officer's name (and the device it acted from)
     const text = String(actor || "");
     const slash = text.lastIndexOf("/");
-    if (slash < 0) return text;
+    if (slash < 0) return deviceLabel(text);
     const officer = text.slice(slash + 1);
     const who = M.officers[officer] ? M.officers[officer].name + " (" + officer + ")" : officer;
-    return who + " · " + text.slice(0, slash);
+    return who + " · " + deviceLabel(text.slice(0, slash));
   }
 
   // ---------------------------------------------------------------- DOM helpers
@@ -489,7 +503,7 @@
       const c = M.counters[id];
       const tr_ = el("tr", "status-" + c.status);
       tr_.dataset.counter = id;
-      tr_.append(td(c.name || id, "name"));
+      tr_.append(td(counterName(id), "name"));
       const st = td("", "badge-cell");
       st.append(el("span", "badge " + c.status, tr("counter_" + c.status)));
       tr_.append(st);
@@ -724,21 +738,29 @@
     else row.append(time, name, actor, detail);
     return row;
   }
+  function reasonText(reason) {
+    // why a ticket was called, in the page's language (the event's text is the server's)
+    const key = "reason_" + reason.code, p = reason.params || {};
+    if (!S.id[key]) return reason.text || reason.code;
+    return tr(key, { lane: p.lane ? laneName(p.lane) : "", waited: p.waited_min,
+                     cap: p.cap_min, after: p.after });
+  }
   function eventName(name) { return S.id["ev_" + name] ? tr("ev_" + name) : name; }
   function eventDetail(name, d) {
     const parts = [];
     const t = d.ticket;
     if (t && t.number) parts.push(t.number);
     if (typeof d.counter === "string") parts.push(counterName(d.counter));
-    else if (d.counter && d.counter.id) parts.push(d.counter.name || d.counter.id);
+    else if (d.counter && d.counter.id) parts.push(counterName(d.counter.id));
     if (d.service && typeof d.service === "string") parts.push(serviceName(d.service));
     else if (d.service && d.service.id) parts.push(named(d.service.name) || d.service.id);
     if (d.from && d.from.service) parts.push(tr("from_to", { from: serviceName(d.from.service),
       to: t ? serviceName(t.service) : "" }));
     if (d.position) parts.push(tr("position_" + d.position));
     if (d.reason && typeof d.reason === "string") parts.push(d.reason);
-    else if (d.reason && d.reason.code) parts.push(d.reason.text || d.reason.code);
+    else if (d.reason && d.reason.code) parts.push(reasonText(d.reason));
     else if (d.reason && (d.reason.id || d.reason.en)) parts.push(named(d.reason));
+    if (name === "ticket_no_show" && d.auto && d.cause) parts.push(tr("no_show_cause_" + d.cause));
     if (d.by) parts.push(tr("by_who", { who: officerName(d.by) }));
     if (d.officer && typeof d.officer === "string") parts.push(officerName(d.officer));
     else if (d.officer && d.officer.id) parts.push(d.officer.name + " (" + d.officer.id + ")");
@@ -845,7 +867,7 @@
     });
   }
   function closeCounter(c) {
-    openDialog({ title: tr("close_counter_title", { counter: c.name || c.id }),
+    openDialog({ title: tr("close_counter_title", { counter: counterName(c.id) }),
       warning: c.officer ? tr("close_counter_warning", { officer: c.officer_name || officerName(c.officer) }) : "",
       ok: tr("close_counter"), danger: true,
       fields: [{ key: "reason", label: tr("reason_optional"), max: 200 }],

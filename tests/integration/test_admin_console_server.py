@@ -474,3 +474,39 @@ def test_a_bad_settings_reload_changes_nothing_a_good_one_reaches_everyone(brows
         console.close()
         kiosk.close()
         board.close()
+
+
+def test_english_says_counter_and_devices_go_by_their_display_names(console, supervisors):
+    """One careful writer: an English console says "Counter 3" (the office file says
+    "Loket 3"), a device is named as the office file names it ("Kiosk lobi 1"), a span
+    leaves out units that are zero, and why a ticket was called is in the page's
+    language."""
+    page = console.logged_in().page
+    kiosk, desk = device(supervisors, "kiosk-1"), device(supervisors, "console-3")
+    desk.ok("login", officer="andi", pin="2468", counter="loket-3")
+    kiosk.ok("issue_ticket", service="paspor-baru", lane="reguler")
+    kiosk.ok("report_device_status", status="paper_out", detail="paper roll is empty")
+    called = desk.ok("call_next", counter="loket-3")
+    counter_row = "#counters-body tr[data-counter=loket-3]"
+    page.wait_for_function("s => document.querySelector(s + ' .ticket') !== null",
+                           arg=counter_row)
+    page.click("#lang")
+    assert page.inner_text(f"{counter_row} td.name") == "Counter 3"
+    assert "Counter 3" in page.inner_text("#calls-list")
+    page.wait_for_function("() => document.getElementById('alerts-list').textContent"
+                           ".includes('Kiosk lobi 1')")
+    assert "kiosk-1" not in page.inner_text("#alerts-list")
+    page.click("#lang")
+    assert page.inner_text(f"{counter_row} td.name") == "Loket 3"
+    assert page.evaluate("window.__admin.fmtDuration(1440)") == "24 mnt"
+    assert page.evaluate("window.__admin.fmtDuration(1470)") == "24 mnt 30 dtk"
+    console.tab("tickets")
+    page.fill("#search-number", called["number"])
+    page.click("#search button[type=submit]")
+    page.wait_for_selector("#ticket-card:not([hidden])")
+    history = page.inner_text("#ticket-card")
+    assert "urutan kedatangan" in history and "first come" not in history
+    assert "Konsol loket 3" in history and "Kiosk lobi 1" in history
+    console.clean()
+    kiosk.close()
+    desk.close()
