@@ -184,7 +184,7 @@ def measure_bold(text: str, px: int) -> float:
 
 def closed_badge_pad(width: float, height: float) -> float:
     """The grey badge's padding left and right of TUTUP."""
-    return min(width, height) / 100 * 0.6
+    return min(width, height) / 100 * 0.4
 
 
 @dataclass(frozen=True)
@@ -206,8 +206,10 @@ def service_tile(box: QRectF, width: float, height: float, row: WaitingRow,
                   chip_side)
     text = QRectF(chip.right() + u, box.top(), box.right() - u - (chip.right() + u),
                   box.height())
-    status = row.count_text(lang)
-    gap = u * 1.2
+    # inline, an open service shows its number alone (the column's big number, without
+    # its unit), so a long name keeps two lines at the readable size
+    status = row.count_text(lang) if not row.open else format_number(row.waiting, lang)
+    gap = u * 0.8
     badge = 2 * closed_badge_pad(width, height)  # TUTUP's badge around its text
     if row.open:
         count_w = count_column_width(box, width, height, row, lang)
@@ -570,7 +572,8 @@ class BoardScreen(QWidget):
         for k, line in enumerate(fit.lines):
             p.drawText(QRectF(tile.text.left(), top + k * line_h, tile.text.width(), line_h),
                        left_mid, line)
-        status = row.count_text(self.lang)
+        status = (row.count_text(self.lang) if not row.open
+                  else format_number(row.waiting, self.lang))
         if fit.layout == INLINE:  # the status ends the name's last line
             mid = top + (len(fit.lines) - 0.5) * line_h
         elif row.open:
@@ -579,7 +582,7 @@ class BoardScreen(QWidget):
         else:
             mid = box.center().y()
         right = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-        if row.open:  # inline: "12 orang" at the name's size
+        if row.open:  # inline: the number at the name's size
             p.setPen(TEXT)
             p.drawText(QRectF(tile.text.left(), mid - line_h / 2, tile.text.width(), line_h),
                        right, status)

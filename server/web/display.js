@@ -299,15 +299,16 @@ function render() {
     } else count.append(el("span", "closed", tr("service_closed")));
     const sname = el("div", "sname");
     // the status again, for the inline layout (the name's last line): see fitServices
+    // (an open service's number alone, as large as the name: a long name keeps two lines)
     const inline = el("span", "inl" + (open ? "" : " closed"),
-      open ? tr("waiting_people", "id", { n: n.toLocaleString("id-ID") }) : tr("service_closed"));
+      open ? n.toLocaleString("id-ID") : tr("service_closed"));
     inline.setAttribute("aria-hidden", "true");
     sname.append(document.createTextNode((s.name && s.name.id) || id), inline);
     box.append(el("div", "prefix", s.prefix || ""), sname, count);
     wl.append(box);
   }
+  renderFollow();  // first: the QR panel's width decides the tiles' (then fitted)
   fitServices();
-  renderFollow();
   let text = "";
   const a = S.announcement;
   const alert = !!(a && a.text && (!a.until || Date.parse(a.until) > Date.now() + clockOffset));
