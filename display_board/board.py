@@ -3,8 +3,9 @@
 Owns the board's view logic on top of the shared `OfficeModel`:
 - the zone / counter filter (`BoardFilter`): a board sees only its counters' calls and the
   waiting counts of the services those counters serve;
-- the latest call, the last calls, the counter grid, waiting per service, the running text,
-  the Indonesian date and clock, the offline mark (`Board.view()` → `BoardView`);
+- the latest call, the last calls (without the calls flashing now), the counter grid,
+  waiting per service, the running text, the Indonesian date and clock, the offline mark
+  (`Board.view()` → `BoardView`);
 - the announce decision (`Board.on_event`, `Board.on_welcome`): every call or recall the
   board learns of is announced exactly once, keyed by (ticket id, called_at, recalls).
   After a reconnect the server replays missed events (or sends a fresh snapshot); a call
@@ -310,9 +311,12 @@ class Board:
 
     # ------------------------------------------------------------------ output
     def last_calls(self) -> list[Call]:
-        """Calls before the latest one, newest first (one line per ticket)."""
+        """Calls before the latest one, newest first (one line per ticket). A call is
+        shown once: while it flashes (`fresh_calls`) it is in the flashing block, not
+        here; once its flash is over it joins this list (the latest one stays large)."""
         out: list[Call] = []
         seen = {self.latest.ticket_id} if self.latest else set()
+        seen.update(c.ticket_id for c in self.fresh_calls())
         for entry in self.model.recent_calls:
             call = self._call_from_recent(entry)
             if call is None or not self.shows(call.counter) or call.ticket_id in seen:

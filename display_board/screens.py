@@ -9,6 +9,7 @@ and the running-text marquee. What is shown comes from `Board.view()`; no logic 
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
 
@@ -17,6 +18,7 @@ from PySide6.QtGui import QColor, QFont, QFontMetricsF, QPainter, QPainterPath, 
 from PySide6.QtWidgets import QWidget
 
 from display_board.board import Board, BoardView, Call, WaitingRow
+from display_board.fit import INLINE, NameFit, fit_name, wrap_two_lines
 from i18n import t
 from i18n.formats import format_number
 from office_client.pairing_screen import PairingTheme
@@ -126,6 +128,105 @@ def two_lines(text: str, metrics: QFontMetricsF, width: float) -> list[str]:
     if not rest:
         return [first]
     return [first, metrics.elidedText(rest, Qt.TextElideMode.ElideRight, width)]
+
+
+SERVICE_NAME_MIN_PX_PER_1080 = 32  # a long name shrinks to fit, never below this
+
+
+def service_name_min_px(width: float, height: float) -> float:
+    """The smallest the service names may get on a board of this size (32 px at 1080p)."""
+    return min(width, height) * SERVICE_NAME_MIN_PX_PER_1080 / 1080
+
+
+def service_cells(width: float, height: float, n: int) -> list[QRectF]:
+    """The waiting strip's cells, one per service: three columns in landscape, two in
+    portrait, as many rows as needed (each cell holds a panel, `panel_box`)."""
+    if n <= 0:
+        return []
+    rect = regions(width, height)["waiting"]
+    cols = 2 if height > width else min(n, 3)
+    rows_n = (n + cols - 1) // cols
+    cw, ch = rect.width() / cols, rect.height() / rows_n
+    return [QRectF(rect.left() + (i % cols) * cw, rect.top() + (i // cols) * ch, cw, ch)
+            for i in range(n)]
+
+
+def panel_box(cell: QRectF, width: float, height: float) -> QRectF:
+    """A panel's box inside its cell (the margin `BoardScreen._panel` leaves)."""
+    m = min(width, height) / 100
+    return cell.adjusted(m, m, -m, -m)
+
+
+def count_fonts(box: QRectF, width: float, height: float) -> tuple[QFont, QFont]:
+    """The count's number and unit fonts in a service tile (sizes follow the screen)."""
+    name_px = service_name_px(width, height)
+    return (board_font(min(box.height() * 0.46, name_px * 1.6)),
+            board_font(min(box.height() * 0.2, name_px * 0.7), bold=False))
+
+
+def count_column_width(box: QRectF, width: float, height: float, row: WaitingRow,
+                       lang: str) -> float:
+    """The width of the count column ("12" over "orang") of an open service's tile."""
+    num_font, unit_font = count_fonts(box, width, height)
+    return max(QFontMetricsF(num_font).horizontalAdvance(format_number(row.waiting, lang)),
+               QFontMetricsF(unit_font).horizontalAdvance(t("board.people_unit", lang)))
+
+
+@lru_cache(maxsize=64)
+def _metrics(px: int) -> QFontMetricsF:
+    return QFontMetricsF(board_font(px, bold=True))
+
+
+def measure_bold(text: str, px: int) -> float:
+    """The width of `text` in the board's bold font at `px` (the service names' font)."""
+    return _metrics(px).horizontalAdvance(text)
+
+
+def closed_badge_pad(width: float, height: float) -> float:
+    """The grey badge's padding left and right of TUTUP."""
+    return min(width, height) / 100 * 0.4
+
+
+@dataclass(frozen=True)
+class ServiceTile:
+    chip: QRectF  # the letter's square
+    text: QRectF  # from the chip to the tile's right margin: the name and the status
+    fit: NameFit
+
+
+def service_tile(box: QRectF, width: float, height: float, row: WaitingRow,
+                 lang: str) -> ServiceTile:
+    """Where a service's letter, name and status go in its tile on a `width`×`height`
+    board: the name on at most two lines, never cut at the board's sizes (display_board/
+    fit.py), at one size for every tile unless a long name has to shrink."""
+    u = min(width, height) / 100
+    name_px = service_name_px(width, height)
+    chip_side = min(box.height() * 0.7, box.width() * 0.16, name_px * 2.6)
+    chip = QRectF(box.left() + u * 0.8, box.center().y() - chip_side / 2, chip_side,
+                  chip_side)
+    text = QRectF(chip.right() + u, box.top(), box.right() - u - (chip.right() + u),
+                  box.height())
+    # inline, an open service shows its number alone (the column's big number, without
+    # its unit), so a long name keeps two lines at the readable size
+    status = row.count_text(lang) if not row.open else format_number(row.waiting, lang)
+    gap = u * 0.8
+    badge = 2 * closed_badge_pad(width, height)  # TUTUP's badge around its text
+    if row.open:
+        count_w = count_column_width(box, width, height, row, lang)
+
+        def column(px: int) -> float:
+            return count_w + gap
+    else:
+        def column(px: int) -> float:
+            return measure_bold(status, px) + gap + badge
+
+    def inline(px: int) -> float:
+        return measure_bold(status, px) + gap + (0 if row.open else badge)
+
+    max_px = min(name_px, box.height() * 0.4)
+    fit = fit_name(row.name, text.width(), measure_bold, max_px,
+                   min(service_name_min_px(width, height), max_px), column, inline)
+    return ServiceTile(chip, text, fit)
 
 
 @lru_cache(maxsize=8)
@@ -449,87 +550,88 @@ class BoardScreen(QWidget):
         """Each service: its letter, its name on two lines (≥ 32 px on a 1080p board) and
         how many wait, or TUTUP. Three columns, as many rows as needed (two for six)."""
         rows = self.view.waiting
-        if not rows:
-            return
-        n = len(rows)
-        cols = 2 if portrait else min(n, 3)
-        rows_n = (n + cols - 1) // cols
-        cw, ch = rect.width() / cols, rect.height() / rows_n
-        for i, row in enumerate(rows):
-            cell = QRectF(rect.left() + (i % cols) * cw, rect.top() + (i // cols) * ch, cw, ch)
+        for cell, row in zip(service_cells(self.width(), self.height(), len(rows)), rows,
+                             strict=True):
             self._paint_service(p, self._panel(p, cell), row)
 
     def _paint_service(self, p: QPainter, box: QRectF, row: WaitingRow) -> None:
         u = self._unit()
-        chip_side = min(box.height() * 0.8, box.width() * 0.2,
-                        service_name_px(self.width(), self.height()) * 2.6)
-        chip = QRectF(box.left() + u * 0.8, box.center().y() - chip_side / 2, chip_side,
-                      chip_side)
+        tile = service_tile(box, self.width(), self.height(), row, self.lang)
         path = QPainterPath()
-        path.addRoundedRect(chip, u, u)
+        path.addRoundedRect(tile.chip, u, u)
         p.fillPath(path, NUMBER if row.open else CLOSED)
-        self._text(p, chip.adjusted(u * 0.3, u * 0.3, -u * 0.3, -u * 0.3), row.prefix,
+        self._text(p, tile.chip.adjusted(u * 0.3, u * 0.3, -u * 0.3, -u * 0.3), row.prefix,
                    FLASH_TEXT if row.open else TEXT)
-        count_left = self._paint_count(p, box, row)
-        text_left = chip.right() + u
-        text_w = count_left - text_left - u
-        # One size for every service name, fixed by the screen (not by the name): a row of
-        # names in different sizes reads as noise from the back of the hall.
-        font = board_font(min(service_name_px(self.width(), self.height()),
-                              box.height() * 0.4), bold=True)
-        metrics = QFontMetricsF(font)
-        lines = two_lines(row.name, metrics, text_w)
-        line_h = metrics.height()
-        top = box.center().y() - line_h * len(lines) / 2
+        fit = tile.fit
+        font = board_font(fit.px, bold=True)
+        line_h = QFontMetricsF(font).height()
+        top = box.center().y() - line_h * len(fit.lines) / 2
         p.setFont(font)
         p.setPen(TEXT if row.open else MUTED)
-        for k, line in enumerate(lines):
-            p.drawText(QRectF(text_left, top + k * line_h, text_w, line_h),
-                       int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter), line)
+        left_mid = int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
+        for k, line in enumerate(fit.lines):
+            p.drawText(QRectF(tile.text.left(), top + k * line_h, tile.text.width(), line_h),
+                       left_mid, line)
+        status = (row.count_text(self.lang) if not row.open
+                  else format_number(row.waiting, self.lang))
+        if fit.layout == INLINE:  # the status ends the name's last line
+            mid = top + (len(fit.lines) - 0.5) * line_h
+        elif row.open:
+            self._paint_count(p, box, row)
+            return
+        else:
+            mid = box.center().y()
+        right = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        if row.open:  # inline: the number at the name's size
+            p.setPen(TEXT)
+            p.drawText(QRectF(tile.text.left(), mid - line_h / 2, tile.text.width(), line_h),
+                       right, status)
+            return
+        # TUTUP in a grey badge, like the closed service's letter: not read as the name
+        pad = closed_badge_pad(self.width(), self.height())
+        badge_w = QFontMetricsF(font).horizontalAdvance(status) + 2 * pad
+        badge = QRectF(tile.text.right() - badge_w, mid - line_h / 2, badge_w, line_h)
+        path = QPainterPath()
+        path.addRoundedRect(badge, u * 0.8, u * 0.8)
+        p.fillPath(path, CLOSED)
+        p.setPen(TEXT)
+        p.drawText(badge, int(Qt.AlignmentFlag.AlignCenter), status)
 
-    def _paint_count(self, p: QPainter, box: QRectF, row: WaitingRow) -> float:
-        """How many wait, as a big number over its unit ("12" / "orang"), or TUTUP; right
-        in the box. Returns the left edge it took, so the name gets the rest."""
-        u = self._unit()
-        right = box.right() - u
-        name_px = service_name_px(self.width(), self.height())  # sizes follow the screen
-        if not row.open:
-            font = board_font(min(box.height() * 0.3, name_px))
-            text = row.count_text(self.lang)
-            width = QFontMetricsF(font).horizontalAdvance(text)
-            p.setFont(font)
-            p.setPen(MUTED)
-            p.drawText(QRectF(right - width, box.top(), width, box.height()),
-                       int(Qt.AlignmentFlag.AlignCenter), text)
-            return right - width
+    def _paint_count(self, p: QPainter, box: QRectF, row: WaitingRow) -> None:
+        """How many wait, as a big number over its unit ("12" / "orang"), right in the
+        box (the column beside the name)."""
+        fonts = count_fonts(box, self.width(), self.height())
         number = format_number(row.waiting, self.lang)
         unit = t("board.people_unit", self.lang)
-        num_font = board_font(min(box.height() * 0.46, name_px * 1.6))
-        unit_font = board_font(min(box.height() * 0.2, name_px * 0.7), bold=False)
-        width = max(QFontMetricsF(num_font).horizontalAdvance(number),
-                    QFontMetricsF(unit_font).horizontalAdvance(unit))
-        height = min(box.height() * 0.88, name_px * 3)
+        width = count_column_width(box, self.width(), self.height(), row, self.lang)
+        right = box.right() - self._unit()
+        height = min(box.height() * 0.88,
+                     service_name_px(self.width(), self.height()) * 3)
         cell = QRectF(right - width, box.center().y() - height / 2, width, height)
-        p.setFont(num_font)
+        p.setFont(fonts[0])
         p.setPen(TEXT)
         p.drawText(QRectF(cell.left(), cell.top(), width, cell.height() * 0.66),
                    int(Qt.AlignmentFlag.AlignCenter), number)
-        p.setFont(unit_font)
+        p.setFont(fonts[1])
         p.setPen(MUTED)
         p.drawText(QRectF(cell.left(), cell.top() + cell.height() * 0.64, width,
                           cell.height() * 0.36), int(Qt.AlignmentFlag.AlignCenter), unit)
-        return cell.left()
 
     def _lines(self, p: QPainter, rect: QRectF, text: str, px: float, color: QColor,
                bold: bool = True) -> float:
-        """`text` on at most two lines at `px` (smaller if two lines do not fit the
-        height), left-aligned from the top of `rect`; returns the height used."""
-        font = board_font(min(px, rect.height() / 1.2), bold)
-        metrics = QFontMetricsF(font)
-        lines = two_lines(text, metrics, rect.width())
-        if len(lines) > 1:  # two lines must fit the height too
-            font = board_font(min(px, rect.height() / 2.4), bold)
+        """`text` on at most two lines broken at spaces, at `px` or as much smaller as it
+        takes to fit `rect` (cut with "…" only below half of `px`), left-aligned from the
+        top of `rect`; returns the height used."""
+        top = int(min(px, rect.height() / 1.2))
+        for size in range(top, max(6, int(px / 2)) - 1, -1):
+            font = board_font(size, bold)
             metrics = QFontMetricsF(font)
+            found = wrap_two_lines(text, rect.width(), size,
+                                   lambda s, _px, m=metrics: m.horizontalAdvance(s))
+            if found is not None and metrics.height() * len(found) <= rect.height() * 1.05:
+                lines: list[str] = list(found)
+                break
+        else:
             lines = two_lines(text, metrics, rect.width())
         p.setFont(font)
         p.setPen(color)

@@ -255,7 +255,8 @@ function render() {
   $("last-title").textContent = tr("last_calls");
   $("last-title-en").textContent = tr("last_calls", "en");
   const list = $("last-calls"); list.replaceChildren();
-  const seen = new Set(L ? [L.ticketId] : []);
+  // a call is shown once: while it flashes, in the flashing block; then in this list
+  const seen = new Set([...(L ? [L.ticketId] : []), ...calls.map((c) => c.ticketId)]);
   for (const e of S.recent) {
     const c = callFromRecent(e);
     if (!c.ticketId || !shows(c.counter) || seen.has(c.ticketId)) continue;
@@ -296,11 +297,18 @@ function render() {
       count.append(el("span", "n", n.toLocaleString("id-ID")), el("span", "unit", tr("people_unit")));
       count.setAttribute("aria-label", tr("waiting_people", "id", { n }));
     } else count.append(el("span", "closed", tr("service_closed")));
-    box.append(el("div", "prefix", s.prefix || ""), el("div", "sname", (s.name && s.name.id) || id),
-      count);
+    const sname = el("div", "sname");
+    // the status again, for the inline layout (the name's last line): see fitServices
+    // (an open service's number alone, as large as the name: a long name keeps two lines)
+    const inline = el("span", "inl" + (open ? "" : " closed"),
+      open ? n.toLocaleString("id-ID") : tr("service_closed"));
+    inline.setAttribute("aria-hidden", "true");
+    sname.append(document.createTextNode((s.name && s.name.id) || id), inline);
+    box.append(el("div", "prefix", s.prefix || ""), sname, count);
     wl.append(box);
   }
-  renderFollow();
+  renderFollow();  // first: the QR panel's width decides the tiles' (then fitted)
+  fitServices();
   let text = "";
   const a = S.announcement;
   const alert = !!(a && a.text && (!a.until || Date.parse(a.until) > Date.now() + clockOffset));
@@ -315,6 +323,44 @@ function render() {
   if ($("marquee-text").textContent !== text) $("marquee-text").textContent = text;
   renderClock();
 }
+// Service names, as on the Qt board (display_board/fit.py): at most two lines broken at
+// spaces, never cut; the font shrinks one pixel at a time only as far as 32 px on a 1080p
+// board (32/1080 of the height). The status (count or TUTUP) sits beside the name as a
+// column, or, when the name needs the tile's whole width, at the end of its last line.
+// Only a name too long for both is cut with "…" (at the smallest size).
+function nameFits(sname) {
+  const px = parseFloat(getComputedStyle(sname).fontSize);
+  return sname.scrollWidth <= sname.clientWidth &&
+    sname.scrollHeight <= Math.ceil(px * 1.1 * 2) + 1;
+}
+function fitServices() {
+  const h = window.innerHeight;
+  const top = Math.max(Math.floor(0.031 * h), 16), bottom = Math.min(32 * h / 1080, top);
+  const sizes = [];
+  for (let px = top; px > bottom; px--) sizes.push(px);
+  sizes.push(bottom);  // the minimum itself (a fraction of a pixel on a smaller screen)
+  for (const box of document.querySelectorAll("#waiting-list .svc")) {
+    const sname = box.querySelector(".sname");
+    let done = false;
+    for (const layout of ["column", "inline"]) {
+      box.dataset.layout = layout;
+      for (const px of sizes) {
+        box.style.setProperty("--name-px", px + "px");
+        if ((done = nameFits(sname))) break;
+      }
+      if (done) break;
+    }
+    if (!done) box.dataset.layout = "cut";
+  }
+}
+// The short address in one line, never broken: as large as its box allows.
+function fitOneLine(elem, maxPx, minPx) {
+  for (let px = Math.floor(maxPx); px >= minPx; px--) {
+    elem.style.fontSize = px + "px";
+    if (elem.scrollWidth <= elem.clientWidth) return;
+  }
+}
+
 function renderClock() {
   const tz = S.office.timezone || "Asia/Jakarta";
   const now = new Date(Date.now() + clockOffset);
@@ -338,6 +384,7 @@ function renderFollow() {
   $("follow-title").textContent = tr("follow_title");
   $("follow-title-en").textContent = tr("follow_title", "en");
   $("follow-url").textContent = url.replace(/^https?:\/\//, "");
+  if (!$("follow").hidden) fitOneLine($("follow-url"), 0.021 * window.innerHeight, 8);
   $("follow-qr").alt = `QR: ${url}`;
 }
 
@@ -383,6 +430,7 @@ async function start() {
   } catch (e) { /* the keys stand in; the board still shows numbers */ }
   $("sound-button").textContent = `🔊 ${tr("sound_on")} · ${tr("sound_on", "en")}`;
   setInterval(renderClock, 1000);
+  window.addEventListener("resize", render);
   render();
   connect();
 }
