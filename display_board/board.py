@@ -133,6 +133,11 @@ class WaitingRow:
     waiting: int
     open: bool
 
+    def display_name(self, lang: str = "id") -> str:
+        """The service's name as a board in `lang` shows it (English when the office gave
+        one)."""
+        return self.name_en if lang == "en" and self.name_en else self.name
+
     def count_text(self, lang: str = "id") -> str:
         """"12 orang", or "TUTUP" for a closed service (not "0 orang", which reads as
         "no wait, come in")."""
@@ -375,15 +380,18 @@ class Board:
         base = str(self.model.office.get("public_url") or "").rstrip("/")
         return base + FOLLOW_PATH if base else ""
 
-    def running_text(self, now: datetime | None = None) -> str:
+    def running_text(self, now: datetime | None = None, lang: str = "id") -> str:
+        """The announcement (or the welcome) in both languages, the board's own first."""
+        first, second = (lang, "id" if lang == "en" else "en")
         ann = self.model.announcement
         if ann and ann.get("text"):
             if self.announcement_active(now):
                 text = ann["text"]
-                parts = [str(text.get("id") or "").strip(), str(text.get("en") or "").strip()]
+                parts = [str(text.get(first) or "").strip(), str(text.get(second) or "").strip()]
                 return "   •   ".join(p for p in parts if p)
         office = self.model.office.get("name") or ""
-        lines = [t("board.welcome", "id", office=office), t("board.welcome", "en", office=office)]
+        lines = [t("board.welcome", first, office=office),
+                 t("board.welcome", second, office=office)]
         for footer in self.model.office.get("ticket_footer") or []:
             lines.append(str(footer.get("id") or ""))
         return "   •   ".join(x for x in lines if x)
@@ -396,7 +404,7 @@ class Board:
             date_text=date_text, time_text=time_text,
             latest=self.latest, last_calls=self.last_calls(),
             counters=self.counter_tiles(), waiting=self.waiting_rows(lang),
-            running_text=self.running_text(now), online=self.online,
+            running_text=self.running_text(now, lang), online=self.online,
             flashing=self.flash.active, flash_on=self.flash.on,
             certificate_rejected=self.certificate_rejected, fresh=self.fresh_calls(),
             running_alert=self.announcement_active(now), follow_url=self.follow_url())

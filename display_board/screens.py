@@ -20,7 +20,7 @@ from PySide6.QtWidgets import QWidget
 from display_board.board import Board, BoardView, Call, WaitingRow
 from display_board.fit import INLINE, NameFit, fit_name, wrap_two_lines
 from i18n import t
-from i18n.formats import format_number
+from i18n.formats import counter_label, format_number
 from office_client.pairing_screen import PairingTheme
 
 FONT_FAMILY = "DejaVu Sans"
@@ -182,6 +182,14 @@ def measure_bold(text: str, px: int) -> float:
     return _metrics(px).horizontalAdvance(text)
 
 
+CLOSED_SCALE = 0.8  # TUTUP / Closed beside a name: a badge a size below the name's
+
+
+def closed_px(name_px: float) -> int:
+    """The closed badge's text size beside a name drawn at `name_px`."""
+    return max(1, round(name_px * CLOSED_SCALE))
+
+
 def closed_badge_pad(width: float, height: float) -> float:
     """The grey badge's padding left and right of TUTUP."""
     return min(width, height) / 100 * 0.4
@@ -218,13 +226,15 @@ def service_tile(box: QRectF, width: float, height: float, row: WaitingRow,
             return count_w + gap
     else:
         def column(px: int) -> float:
-            return measure_bold(status, px) + gap + badge
+            return measure_bold(status, closed_px(px)) + gap + badge
 
     def inline(px: int) -> float:
-        return measure_bold(status, px) + gap + (0 if row.open else badge)
+        if row.open:
+            return measure_bold(status, px) + gap
+        return measure_bold(status, closed_px(px)) + gap + badge
 
     max_px = min(name_px, box.height() * 0.4)
-    fit = fit_name(row.name, text.width(), measure_bold, max_px,
+    fit = fit_name(row.display_name(lang), text.width(), measure_bold, max_px,
                    min(service_name_min_px(width, height), max_px), column, inline)
     return ServiceTile(chip, text, fit)
 
@@ -435,8 +445,8 @@ class BoardScreen(QWidget):
         self._text(p, QRectF(x, y + h * 0.2, iw, h * 0.5), call.number, num_color)
         go = f"{t('board.go_to', self.lang)} / {t('board.go_to', self.second_lang)}"
         self._text(p, QRectF(x, y + h * 0.69, iw, h * 0.07), go, fg, bold=False)
-        self._text(p, QRectF(x, y + h * 0.77, iw, h * 0.2), call.counter_name.upper(),
-                   ctr_color)
+        self._text(p, QRectF(x, y + h * 0.77, iw, h * 0.2),
+                   self._counter(call.counter_name).upper(), ctr_color)
 
     def _paint_fresh(self, p: QPainter, rect: QRectF, portrait: bool) -> None:
         """Calls made together: each fresh call in its own flashing box, newest first
@@ -475,7 +485,11 @@ class BoardScreen(QWidget):
             self._text(p, QRectF(inner.left(), inner.top() + h * 0.6, inner.width(), h * 0.1),
                        t("board.go_to", self.lang), fg, bold=False)
             self._text(p, QRectF(inner.left(), inner.top() + h * 0.72, inner.width(), h * 0.26),
-                       call.counter_name.upper(), FLASH_TEXT if flash else COUNTER)
+                       self._counter(call.counter_name).upper(), FLASH_TEXT if flash else COUNTER)
+
+    def _counter(self, name: str) -> str:
+        """"Loket 3" on an Indonesian board, "Counter 3" on an English one."""
+        return counter_label(name, self.lang)
 
     def _paint_last(self, p: QPainter, rect: QRectF, portrait: bool) -> None:
         box = self._panel(p, rect)
@@ -505,7 +519,8 @@ class BoardScreen(QWidget):
                        call.number, NUMBER, Qt.AlignmentFlag.AlignLeft)
             self._text(p, QRectF(cell.left() + cell.width() * 0.45, cell.top(),
                                  cell.width() * 0.55, cell.height()),
-                       f"→ {call.counter_name}", COUNTER, Qt.AlignmentFlag.AlignRight)
+                       f"→ {self._counter(call.counter_name)}", COUNTER,
+                       Qt.AlignmentFlag.AlignRight)
         if not rows:
             self._text(p, QRectF(box.left(), top, box.width(), row_h),
                        t("board.no_calls", self.lang), MUTED, bold=False, max_px=row_h * 0.4)
@@ -532,7 +547,7 @@ class BoardScreen(QWidget):
             p.fillRect(QRectF(box.left(), box.top(), u * 0.8, box.height() * 0.30), status_color)
             self._text(p, strip.adjusted(u * 1.6, strip.height() * 0.12, -u,
                                          -strip.height() * 0.12),
-                       tile.name.upper(), COUNTER)
+                       self._counter(tile.name).upper(), COUNTER)
             body = QRectF(box.left() + u, strip.bottom() + box.height() * 0.04,
                           box.width() - 2 * u, box.height() * 0.62)
             if tile.status == "closed":
@@ -589,11 +604,15 @@ class BoardScreen(QWidget):
             return
         # TUTUP in a grey badge, like the closed service's letter: not read as the name
         pad = closed_badge_pad(self.width(), self.height())
-        badge_w = QFontMetricsF(font).horizontalAdvance(status) + 2 * pad
-        badge = QRectF(tile.text.right() - badge_w, mid - line_h / 2, badge_w, line_h)
+        small = board_font(closed_px(fit.px), bold=True)
+        metrics = QFontMetricsF(small)
+        badge_w = metrics.horizontalAdvance(status) + 2 * pad
+        badge = QRectF(tile.text.right() - badge_w, mid - metrics.height() / 2, badge_w,
+                       metrics.height())
         path = QPainterPath()
         path.addRoundedRect(badge, u * 0.8, u * 0.8)
         p.fillPath(path, CLOSED)
+        p.setFont(small)
         p.setPen(TEXT)
         p.drawText(badge, int(Qt.AlignmentFlag.AlignCenter), status)
 
@@ -660,9 +679,10 @@ class BoardScreen(QWidget):
         px = service_name_px(self.width(), self.height()) * (0.9 if portrait else 0.7)
         y = text.top()
         y += self._lines(p, QRectF(text.left(), y, text.width(), text.height() * 0.4),
-                         t("board.follow_title", "id"), px, TEXT)
+                         t("board.follow_title", self.lang), px, TEXT)
         y += self._lines(p, QRectF(text.left(), y, text.width(), text.height() * 0.3),
-                         t("board.follow_title", "en"), px * 0.75, MUTED, bold=False)
+                         t("board.follow_title", self.second_lang), px * 0.75, MUTED,
+                         bold=False)
         url_h = min(text.bottom() - y, px * 1.4)
         self._text(p, QRectF(text.left(), text.bottom() - url_h, text.width(), url_h), short,
                    NUMBER, Qt.AlignmentFlag.AlignLeft, max_px=px)

@@ -69,7 +69,7 @@ def test_fit_prefers_the_column_then_shrinks_then_goes_inline_then_cuts() -> Non
 
 def _demo_services() -> list[tuple[str, str]]:
     config = tomllib.loads(EXAMPLE.read_text(encoding="utf-8"))
-    return [(s["prefix"], s["name"]["id"]) for s in config["services"]]
+    return [(s["prefix"], s["name"]["id"], s["name"]["en"]) for s in config["services"]]
 
 
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
@@ -82,9 +82,10 @@ def test_every_demo_service_name_fits_its_tile_uncut_at_32_px(qapp, size, lang) 
     services = _demo_services()
     boxes = [panel_box(c, width, height) for c in service_cells(width, height, len(services))]
     floor = service_name_min_px(width, height)
-    for box, (prefix, name) in zip(boxes, services, strict=True):
+    for box, (prefix, name_id, name_en) in zip(boxes, services, strict=True):
+        name = name_en if lang == "en" else name_id  # an English board: English names
         for waiting, is_open in ((1, True), (12, True), (1234, True), (0, False)):
-            row = WaitingRow("s", prefix, name, "", waiting, is_open)
+            row = WaitingRow("s", prefix, name_id, name_en, waiting, is_open)
             tile = service_tile(box, width, height, row, lang)
             fit = tile.fit
             assert not fit.cut, (size, name, is_open)
@@ -127,3 +128,15 @@ def test_last_calls_leave_out_the_calls_flashing_now() -> None:
     view = board.view(NOW)
     assert view.fresh == [] and view.latest.number == "E001"
     assert [c.number for c in view.last_calls] == ["A002", "A001"]  # the flash is over
+
+
+def test_an_english_board_names_services_in_english_and_says_counter(qapp) -> None:
+    from display_board.screens import BoardScreen
+
+    row = WaitingRow("paspor-baru", "A", "Paspor Baru", "New Passport", 3, True)
+    assert (row.display_name("id"), row.display_name("en")) == ("Paspor Baru", "New Passport")
+    assert WaitingRow("x", "X", "Layanan X", "", 0, True).display_name("en") == "Layanan X"
+    board = make_board()
+    assert BoardScreen(board, lang="en")._counter("Loket 3") == "Counter 3"
+    assert BoardScreen(board, lang="id")._counter("Loket 3") == "Loket 3"
+    assert BoardScreen(board, lang="en")._counter("Meja Informasi") == "Meja Informasi"

@@ -181,6 +181,8 @@ def test_running_text_announcement_and_expiry() -> None:
     assert board.running_text(NOW).startswith("Waspada calo! Tanpa perantara")
     assert "No brokers" in board.running_text(NOW)
     assert "Selamat datang" in board.running_text(NOW + timedelta(hours=2))
+    assert board.running_text(NOW, "en").startswith("No brokers")  # an English board
+    assert "Waspada calo!" in board.running_text(NOW, "en")
 
 
 def test_offline_mark_and_day_rollover() -> None:
