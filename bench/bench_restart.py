@@ -50,7 +50,7 @@ def build_history(db: Path, days: int, per_day: int, cfg) -> int:
         tickets = [(ticket_id(day.replace("-", ""), f"A{n:03d}"), day, f"A{n:03d}",
                     "paspor-baru", "pemeriksaan-berkas", "reguler", "done", f"tok{day}{n}",
                     "id", f"{day}T09:00:00+07:00", f"{day}T09:00:00+07:00", None, None, None,
-                    "loket-1", "budi", 0, 0, None, None, n % 2, "paspor-baru/reguler")
+                    "loket-1", "budi", 0, 0, None, None, n % 2, "paspor-baru/reguler", None)
                    for n in range(per_day // 4)]
         conn.executemany(f"INSERT INTO tickets({','.join(TICKET_COLUMNS)}) "
                          f"VALUES ({','.join('?' * len(TICKET_COLUMNS))})", tickets)
