@@ -24,6 +24,7 @@ from typing import Any
 from i18n import t
 from i18n.formats import counter_label, format_clock, format_duration
 from office_client.model import OfficeModel, parse_time
+from protocol.messages import REASON_CHARS
 
 Send = Callable[[str, dict[str, Any], Callable[[dict[str, Any]], None]], str]
 Listener = Callable[[], None]
@@ -46,7 +47,6 @@ ACTION_ORDER = tuple(SHORTCUTS)
 PAUSE_PRESETS = ("pause_break", "pause_prayer", "pause_system", "pause_meeting", "pause_other")
 CANCEL_PRESETS = ("cancel_wrong_service", "cancel_documents", "cancel_duplicate",
                   "cancel_left", "cancel_other")
-REASON_CHARS = 200  # the protocol's limit for a reason
 # device states worth an officer's attention (anything but ok)
 DEVICE_PROBLEMS = ("paper_near_end", "paper_out", "cover_open", "offline", "unknown", "help")
 
@@ -56,6 +56,15 @@ def _whole(value: Any) -> str:
         return str(round(float(value)))
     except (TypeError, ValueError):
         return "?"
+
+
+def reason_text(preset: str, presets: tuple[str, ...], text: str) -> str:
+    """A pause's or a cancel's reason: the preset in the office's language (the audit
+    trail reads one language), then the officer's words; at most the protocol's length."""
+    reason = t(f"console.{preset}", "id") if preset in presets else ""
+    if text.strip():
+        reason = f"{reason}: {text.strip()}" if reason else text.strip()
+    return reason[:REASON_CHARS]
 
 
 def localized(names: Any, lang: str, fallback: str = "") -> str:
@@ -429,15 +438,12 @@ class Desk:
             self.notice = Notice("error", t("console.ticket_gone", self.lang))
             self.changed()
             return False
-        reason = t(f"console.{preset}", "id") if preset in CANCEL_PRESETS else ""
-        if text.strip():
-            reason = f"{reason}: {text.strip()}" if reason else text.strip()
+        reason = reason_text(preset, CANCEL_PRESETS, text)
         if not reason:
             self.notice = Notice("error", t("console.cancel_needs_reason", self.lang))
             self.changed()
             return False
-        return self._dispatch("cancel", "cancel", {"ticket": ticket_id,
-                                                   "reason": reason[:REASON_CHARS]})
+        return self._dispatch("cancel", "cancel", {"ticket": ticket_id, "reason": reason})
 
     def reinstate(self, ticket_id: str, call_now: bool = True) -> bool:
         """A no-show who came back waits again at their place; `call_now` (a free desk):
@@ -452,12 +458,8 @@ class Desk:
         return sent
 
     def pause(self, preset: str = "pause_break", text: str = "") -> bool:
-        # The reason is stored in the office's language (the audit trail reads one language).
-        reason = t(f"console.{preset}", "id") if preset in PAUSE_PRESETS else ""
-        if text.strip():
-            reason = f"{reason}: {text.strip()}" if reason else text.strip()
-        return self._dispatch("pause", "pause", {"counter": self.counter_id,
-                                                 "reason": reason[:200]})
+        return self._dispatch("pause", "pause", {
+            "counter": self.counter_id, "reason": reason_text(preset, PAUSE_PRESETS, text)})
 
     def resume(self) -> bool:
         return self._dispatch("pause", "resume", {"counter": self.counter_id})

@@ -217,7 +217,13 @@ class TransferDialog(Overlay):
             self.close_dialog()
 
 
-class PauseDialog(Overlay):
+class ReasonDialog(Overlay):
+    """A preset reason and the officer's words (a pause, a cancel): `PRESETS` are the
+    console's text keys; a subclass says the title and what accepting does."""
+
+    PRESETS: tuple[str, ...] = ()
+    CAPTIONS: tuple[str, str] = ("", "")  # the two fields' text keys
+
     def __init__(self, parent: QWidget, desk: Desk) -> None:
         super().__init__(parent)
         self.desk = desk
@@ -228,23 +234,40 @@ class PauseDialog(Overlay):
         self.captions = [QLabel(), QLabel()]
         self.card_parts.add_field(0, self.captions[0], self.reason)
         self.card_parts.add_field(1, self.captions[1], self.text)
-        self.card_parts.text.hide()
         self.accepted.connect(self._accept)
 
-    def open_for(self) -> None:
+    def open_fresh_reason(self) -> None:
         self.open_fresh(self.desk.lang, (self.reason, self.text), self.reason)
 
     def retranslate(self, lang: str) -> None:
         super().retranslate(lang)
-        self.card_parts.title.setText(t("console.pause_title", lang))
-        self.captions[0].setText(t("console.pause_reason", lang))
-        self.captions[1].setText(t("console.pause_text", lang))
+        for caption, key in zip(self.captions, self.CAPTIONS, strict=True):
+            caption.setText(t(f"console.{key}", lang))
         self.card_parts.set_buttons(lang)
         keep = self.reason.currentData()
         self.reason.clear()
-        for preset in PAUSE_PRESETS:
+        for preset in self.PRESETS:
             self.reason.addItem(t(f"console.{preset}", lang), preset)
         self.reason.setCurrentIndex(max(0, self.reason.findData(keep)))
+
+    def _accept(self) -> None:
+        raise NotImplementedError
+
+
+class PauseDialog(ReasonDialog):
+    PRESETS = PAUSE_PRESETS
+    CAPTIONS = ("pause_reason", "pause_text")
+
+    def __init__(self, parent: QWidget, desk: Desk) -> None:
+        super().__init__(parent, desk)
+        self.card_parts.text.hide()
+
+    def open_for(self) -> None:
+        self.open_fresh_reason()
+
+    def retranslate(self, lang: str) -> None:
+        super().retranslate(lang)
+        self.card_parts.title.setText(t("console.pause_title", lang))
 
     def _accept(self) -> None:
         if self.desk.pause(self.reason.currentData(), self.text.text()):
@@ -280,25 +303,19 @@ class ConfirmCallDialog(Overlay):
         self.close_dialog()
 
 
-class CancelDialog(Overlay):
+class CancelDialog(ReasonDialog):
     """Cancel the current ticket (or the selected waiting one), with a reason."""
 
+    PRESETS = CANCEL_PRESETS
+    CAPTIONS = ("cancel_reason", "cancel_more")
+
     def __init__(self, parent: QWidget, desk: Desk) -> None:
-        super().__init__(parent)
-        self.desk = desk
-        self.card_parts = DialogCard(self)
+        super().__init__(parent, desk)
         self.ticket_id = ""
-        self.reason = QComboBox()
-        self.text = QLineEdit()
-        self.text.setMaxLength(150)
-        self.captions = [QLabel(), QLabel()]
-        self.card_parts.add_field(0, self.captions[0], self.reason)
-        self.card_parts.add_field(1, self.captions[1], self.text)
-        self.accepted.connect(self._accept)
 
     def open_for(self, ticket_id: str) -> None:
         self.ticket_id = ticket_id
-        self.open_fresh(self.desk.lang, (self.reason, self.text), self.reason)
+        self.open_fresh_reason()
 
     def retranslate(self, lang: str) -> None:
         super().retranslate(lang)
@@ -307,14 +324,6 @@ class CancelDialog(Overlay):
         self.card_parts.title.setText(t("console.cancel_title", lang, number=view.number))
         self.card_parts.text.setText(t("console.cancel_text", lang, service=view.service_name,
                                        lane=view.lane_name))
-        self.captions[0].setText(t("console.cancel_reason", lang))
-        self.captions[1].setText(t("console.cancel_more", lang))
-        self.card_parts.set_buttons(lang)
-        keep = self.reason.currentData()
-        self.reason.clear()
-        for preset in CANCEL_PRESETS:
-            self.reason.addItem(t(f"console.{preset}", lang), preset)
-        self.reason.setCurrentIndex(max(0, self.reason.findData(keep)))
 
     def _accept(self) -> None:
         if self.desk.cancel(self.ticket_id, self.reason.currentData(), self.text.text()):
