@@ -32,6 +32,23 @@ def _private_credentials_folder(tmp_path_factory, monkeypatch):
     monkeypatch.setenv("ANTREAN_CONFIG_DIR", str(tmp_path_factory.mktemp("antrean-config")))
 
 
+@pytest.fixture(scope="module")
+def browser():
+    """Headless Chromium for a test module (pages against the real server). Per module, not
+    per session: a gallery a later module renders starts Playwright's sync API itself, and
+    two of those cannot run at once. Skipped where Chromium is missing (a failure in CI)."""
+    from antrean.gallery.board import CHROMIUM, CHROMIUM_ARGS
+
+    if not Path(CHROMIUM).exists():
+        pytest.skip(f"{CHROMIUM} is not installed (apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        launched = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield launched
+        launched.close()
+
+
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item, call):
     """In CI (ANTREAN_NO_SKIPS=1, set by .ci/run) a skipped test fails: CI installs every

@@ -29,24 +29,29 @@ from typing import Any
 
 from websockets.sync.client import connect
 
+from reports.pdf import CHROMIUM
+from reports.pdf import CHROMIUM_ARGS as REPORT_CHROMIUM_ARGS
+
 log = logging.getLogger(__name__)
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE localhost , "
-                 "EXCLUDE 127.0.0.1", "--autoplay-policy=no-user-gesture-required"]
+# the reports' Chromium (offline: every name but the local server's resolves to nothing),
+# and a board may speak without a click
+CHROMIUM_ARGS = [*REPORT_CHROMIUM_ARGS, "--autoplay-policy=no-user-gesture-required"]
 SIZES = {"1920": (1920, 1080), "1366": (1366, 768)}
 class WsClient:
-    """A blocking protocol client: hello, then commands answered by their result."""
+    """A blocking protocol client: hello, then commands answered by their result. A
+    supervisor says hello with `officer` and `pin` (`hello`) instead of a token."""
 
     _ids = itertools.count(1)
 
     def __init__(self, url: str, role: str, device: str | None = None,
-                 token: str | None = None) -> None:
+                 token: str | None = None, **hello_args: str) -> None:
         # websockets 17 wants connect() as a context manager; we hold it open ourselves.
         self._cm = connect(url, open_timeout=5, compression=None, close_timeout=2,
                            max_queue=None)  # unread events must not stall close()
         self.ws = self._cm.__enter__()
-        hello: dict[str, Any] = {"type": "hello", "protocol": 1, "role": role, "last_seq": 0}
+        hello: dict[str, Any] = {"type": "hello", "protocol": 1, "role": role, "last_seq": 0,
+                                 **hello_args}
         if device:
             hello["device"] = device
         if token:

@@ -8,7 +8,6 @@ offscreen and, when /usr/bin/chromium exists, the phone page in headless Chromiu
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 import shutil
@@ -19,13 +18,12 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from antrean.gallery.board import CHROMIUM, CHROMIUM_ARGS, WsClient
+
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 log = logging.getLogger("antrean.kiosk.gallery")
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE localhost , EXCLUDE 127.0.0.1",
-                 "--autoplay-policy=no-user-gesture-required"]
 LANDSCAPE = (1920, 1080)
 PORTRAIT = (1080, 1920)
 
@@ -41,41 +39,6 @@ def spin_until(predicate: Callable[[], bool], timeout_s: float = 10.0) -> bool:
         if predicate():
             return True
     return predicate()
-
-
-class WsClient:
-    """A tiny synchronous protocol client (counter, admin or supervisor) for scripted demo
-    steps; a supervisor says hello with `officer` and `pin` (in `hello`) instead of a token."""
-
-    def __init__(self, url: str, role: str, device: str, token: str | None,
-                 **hello: str) -> None:
-        from websockets.sync.client import connect
-
-        self._cm = connect(url, compression=None)
-        self.ws = self._cm.__enter__()
-        msg = {"type": "hello", "protocol": 1, "role": role, "device": device,
-               "last_seq": 0, **hello}
-        if token is not None:
-            msg["token"] = token
-        self.ws.send(json.dumps(msg))
-        self.welcome = self._until(lambda m: m.get("type") == "welcome")
-        self._n = 0
-
-    def _until(self, match: Callable[[dict[str, Any]], bool]) -> dict[str, Any]:
-        while True:
-            msg = json.loads(self.ws.recv(timeout=10))
-            if match(msg):
-                return msg
-
-    def command(self, name: str, **args: Any) -> dict[str, Any]:
-        self._n += 1
-        cmd_id = f"gallery-{name}-{self._n}-{time.monotonic_ns()}"
-        self.ws.send(json.dumps({"type": "command", "id": cmd_id, "name": name,
-                                 "args": args}))
-        return self._until(lambda m: m.get("type") == "result" and m.get("id") == cmd_id)
-
-    def close(self) -> None:
-        self._cm.__exit__(None, None, None)
 
 
 def render_gallery(out_dir: Path, phone: bool = True) -> list[Path]:

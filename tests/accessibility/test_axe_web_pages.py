@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from antrean.demo_office import DEMO_SUPERVISOR
-from antrean.gallery.board import CHROMIUM, CHROMIUM_ARGS, WsClient
+from antrean.gallery.board import CHROMIUM, WsClient
 from tests.integration.ws_helpers import WsClient as WsClientRaw
 
 pytestmark = [pytest.mark.browser,
@@ -21,16 +21,6 @@ pytestmark = [pytest.mark.browser,
 WCAG = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]},
         "resultTypes": ["violations"]}
 BLOCKING = ("serious", "critical")
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        b = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield b
-        b.close()
 
 
 def violations(page) -> list[str]:

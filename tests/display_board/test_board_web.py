@@ -6,20 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from antrean.gallery.board import CHROMIUM, CHROMIUM_ARGS, WsClient
+from antrean.gallery.board import CHROMIUM, WsClient
 
 pytestmark = [pytest.mark.browser,
               pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="no Chromium")]
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        b = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield b
-        b.close()
 
 
 def test_web_board_shows_and_announces_calls(browser, live_server, tmp_path) -> None:

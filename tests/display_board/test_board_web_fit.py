@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from antrean.gallery.board import CHROMIUM, CHROMIUM_ARGS, WsClient
+from antrean.gallery.board import CHROMIUM, WsClient
 
 pytestmark = [pytest.mark.browser,
               pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="no Chromium")]
@@ -40,16 +40,6 @@ OVERFLOWS = """() => {
     bad.push('QR panel clipped ' + follow.scrollHeight + ' > ' + follow.clientHeight);
   return bad;
 }"""
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        b = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield b
-        b.close()
 
 
 @pytest.mark.parametrize("size", [(1920, 1080), (1366, 768), (1080, 1920)],

@@ -17,7 +17,7 @@ import pytest
 
 from antrean import build_admin_strings
 from antrean.demo_office import pair_demo_devices
-from antrean.gallery.board import CHROMIUM, CHROMIUM_ARGS
+from antrean.gallery.board import CHROMIUM
 from antrean.wiring import report_hooks
 from config import office as office_config
 from server.app import ServerThread
@@ -65,18 +65,6 @@ def test_the_console_and_its_files_are_served(live_server):
 
 
 # ---------------------------------------------------------------------------- browser
-@pytest.fixture(scope="module")
-def browser():
-    if not Path(CHROMIUM).exists():
-        pytest.skip(f"{CHROMIUM} is not installed")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        b = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield b
-        b.close()
-
-
 class Console:
     """One browser tab on /admin, with what it asked for and any page or CSP error."""
 

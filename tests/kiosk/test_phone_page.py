@@ -5,12 +5,11 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from pathlib import Path
 from urllib.request import urlopen
 
 import pytest
 
-from antrean.gallery.kiosk import CHROMIUM, CHROMIUM_ARGS, WsClient
+from antrean.gallery.kiosk import WsClient
 from kiosk import build_phone_strings
 
 
@@ -33,17 +32,6 @@ def test_page_and_json_are_served(live_server):
         data = json.loads(r.read())
     assert data["number"] == "A001" and data["surveyed"] is False
     assert "status_url" not in data and "token" not in data  # nothing to leak
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if not Path(CHROMIUM).exists():
-        pytest.skip(f"{CHROMIUM} is not installed (apt-get install chromium)")
-    from playwright.sync_api import sync_playwright
-    with sync_playwright() as pw:
-        b = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield b
-        b.close()
 
 
 @pytest.fixture

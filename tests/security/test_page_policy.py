@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from raw_http import raw_get
 
-from antrean.gallery.board import CHROMIUM, CHROMIUM_ARGS
+from antrean.gallery.board import CHROMIUM
 from tests.integration.ws_helpers import device
 
 CSP_WATCH = ("window.__csp = []; document.addEventListener('securitypolicyviolation', "
@@ -71,16 +71,6 @@ def _check_policies(live_server, pages):
         assert b"<script>" not in body and b" style=" not in body, name
     status, headers, _ = raw_get(live_server.http_url, "/static/ticket.js")
     assert status == 200 and headers["x-content-type-options"] == "nosniff"
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        b = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield b
-        b.close()
 
 
 @pytest.mark.browser

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from antrean.gallery.board import CHROMIUM, CHROMIUM_ARGS
+from antrean.gallery.board import CHROMIUM
 from server.store.sqlite import Store
 from tests.integration.ws_helpers import device
 
@@ -19,16 +19,6 @@ pytestmark = [pytest.mark.browser,
 
 CSP_WATCH = ("window.__csp = []; document.addEventListener('securitypolicyviolation', "
              "(e) => window.__csp.push(e.violatedDirective + ' ' + e.blockedURI));")
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        b = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield b
-        b.close()
 
 
 @pytest.fixture
