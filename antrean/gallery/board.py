@@ -22,13 +22,13 @@ import os
 import shutil
 import threading
 import time
-from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from websockets.sync.client import connect
 
+from antrean.gallery.story import wait_until
 from reports.pdf import CHROMIUM
 from reports.pdf import CHROMIUM_ARGS as REPORT_CHROMIUM_ARGS
 
@@ -46,10 +46,10 @@ class WsClient:
 
     def __init__(self, url: str, role: str, device: str | None = None,
                  token: str | None = None, **hello_args: str) -> None:
-        # websockets 17 wants connect() as a context manager; we hold it open ourselves.
-        self._cm = connect(url, open_timeout=5, compression=None, close_timeout=2,
-                           max_queue=None)  # unread events must not stall close()
-        self.ws = self._cm.__enter__()
+        # legacy=True: a plain connection this client closes itself (websockets' public
+        # opt-out of the reconnecting iterator)
+        self.ws = connect(url, open_timeout=5, compression=None, close_timeout=2,
+                          max_queue=None, legacy=True)  # unread events must not stall close()
         hello: dict[str, Any] = {"type": "hello", "protocol": 1, "role": role, "last_seq": 0,
                                  **hello_args}
         if device:
@@ -78,19 +78,7 @@ class WsClient:
         return result.get("data") or {}
 
     def close(self) -> None:
-        self._cm.__exit__(None, None, None)
-
-
-def wait_qt(predicate: Callable[[], bool], timeout_s: float = 10.0) -> bool:
-    """Run the Qt event loop until `predicate()` holds (the board applied what we sent)."""
-    from PySide6.QtCore import QCoreApplication, QEventLoop
-
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        QCoreApplication.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 50)
-        if predicate():
-            return True
-    return predicate()
+        self.ws.close()
 
 
 def shoot_web_board(http_url: str, out: Path, width: int = 1920, height: int = 1080,
@@ -193,7 +181,7 @@ def render_gallery(out_dir: Path) -> list[Path]:
             s.marquee_timer.stop()  # a still image: text starts at the left edge
             s.clock_timer.stop()  # the story's clock, not the machine's
         ctl.start()
-        wait_qt(lambda: ctl.board.model.loaded)
+        wait_until(lambda: ctl.board.model.loaded)
 
         def shoot(state: str, flash_on: bool | None = None) -> None:
             # the story's clock is the server's, for the picture; then the offset the board
@@ -236,7 +224,7 @@ def render_gallery(out_dir: Path) -> list[Path]:
 
         def caught_up() -> None:
             seq = cast.server_seq()
-            wait_qt(lambda: ctl.board.model.seq >= seq)
+            wait_until(lambda: ctl.board.model.seq >= seq)
 
         def flash_over() -> None:
             """Minutes passed on the story's clock since the last call: its flash is over,
@@ -252,7 +240,7 @@ def render_gallery(out_dir: Path) -> list[Path]:
         # 08:36: the applicant is called to Loket 1, the number flashing.
         cast.play("called")
         number = cast.number("applicant")
-        wait_qt(lambda: ctl.board.latest is not None and ctl.board.latest.number == number)
+        wait_until(lambda: ctl.board.latest is not None and ctl.board.latest.number == number)
         called = (number, ctl.board.latest.counter_name)
         shoot("call-flashing", flash_on=True)
 
@@ -271,7 +259,7 @@ def render_gallery(out_dir: Path) -> list[Path]:
         if web_board:
             web_board.hold_clock_at(at(CHECKPOINTS["together"]))
         cast.play("together")
-        wait_qt(lambda: {c.counter for c in ctl.board.fresh_calls()} == set(DESKS))
+        wait_until(lambda: {c.counter for c in ctl.board.fresh_calls()} == set(DESKS))
         for s in screens.values():
             s.flash_timer.stop()  # a still: the three calls flash until they are shot
         shoot("calls-together", flash_on=True)
@@ -288,7 +276,7 @@ def render_gallery(out_dir: Path) -> list[Path]:
         # 08:45: a busy hall: more calls, more arrivals, "Waspada calo!", a recall.
         cast.play("busy")
         caught_up()
-        wait_qt(lambda: ctl.board.model.announcement is not None and ctl.board.latest
+        wait_until(lambda: ctl.board.model.announcement is not None and ctl.board.latest
                 is not None and ctl.board.latest.recall)
         ctl.board.flash.stop()
         ctl.screen.flash_timer.stop()
@@ -309,9 +297,9 @@ def render_gallery(out_dir: Path) -> list[Path]:
         # Stop the server while Qt runs, so the board answers the close handshake at once.
         stopper = threading.Thread(target=office.server.stop)
         stopper.start()
-        wait_qt(lambda: not stopper.is_alive(), 30)
+        wait_until(lambda: not stopper.is_alive(), 30)
         office.server = None
-        wait_qt(lambda: not ctl.board.online)
+        wait_until(lambda: not ctl.board.online)
         shoot("offline")
         ctl.stop()
         for s in screens.values():

@@ -11,15 +11,13 @@ yet answered at 08:45 (when it becomes a no-show by itself), and offline.
 from __future__ import annotations
 
 import threading
-import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QEventLoop
 from PySide6.QtWidgets import QApplication
 
-from antrean.gallery.story import DESKS, Cast, Step, StoryLog, story_office
+from antrean.gallery.story import DESKS, Cast, Step, StoryLog, story_office, wait_until
 from counter_console.app import Console, build_console
 from office_client.connection import OfficeConnection
 
@@ -28,21 +26,10 @@ LANGS = ("id", "en")
 DESK = "loket-3"  # the story's counter this gallery shows (its console is console-3)
 
 
-def wait_for(predicate: Callable[[], bool], timeout: float = 10.0) -> bool:
-    app = QApplication.instance()
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        # block in Qt's event loop (up to 10 ms) rather than sleeping beside it
-        app.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 10)
-        if predicate():
-            return True
-    return predicate()
-
-
 def command(conn: OfficeConnection, name: str, args: dict[str, Any]) -> dict[str, Any]:
     results: list[dict[str, Any]] = []
     conn.send_command(name, args, results.append)
-    if not wait_for(lambda: bool(results)):
+    if not wait_until(lambda: bool(results)):
         raise RuntimeError(f"{name}: no result")
     return results[0]
 
@@ -50,7 +37,7 @@ def command(conn: OfficeConnection, name: str, args: dict[str, Any]) -> dict[str
 def desk_do(console: Console, intent: Callable[[], bool]) -> None:
     if not intent():
         raise RuntimeError(f"desk refused: {console.desk.notice}")
-    wait_for(lambda: not console.desk.pending)
+    wait_until(lambda: not console.desk.pending)
     if console.desk.notice and console.desk.notice.kind == "error":
         raise RuntimeError(console.desk.notice.text)
 
@@ -70,7 +57,7 @@ def render_gallery(out_dir: Path, size: tuple[int, int] = SIZE,
         console = build_console(office.url, office.tokens[device], device,
                                 desk_kwargs={"clock": clock})
         console.connection.start()
-        wait_for(lambda: console.connection.online)
+        wait_until(lambda: console.connection.online)
         window = console.window
         window.resize(*size)
         window.show()
@@ -115,14 +102,14 @@ def render_gallery(out_dir: Path, size: tuple[int, int] = SIZE,
 
         def caught_up() -> None:
             seq = cast.server_seq()
-            wait_for(lambda: console.connection.model.seq >= seq)
+            wait_until(lambda: console.connection.model.seq >= seq)
 
         shoot("logged-out")
         cast = Cast(office, clock, parts={DESK: loket_3},
                     after_step=lambda: app.processEvents())
         cast.play("hall")
         caught_up()
-        wait_for(lambda: bool(console.connection.model.device_status), timeout=7)
+        wait_until(lambda: bool(console.connection.model.device_status), timeout_s=7)
         shoot("idle")
         window.trigger("reinstate")  # the 08:15 no-show is back at the desk
         shoot("reinstate")
@@ -131,7 +118,7 @@ def render_gallery(out_dir: Path, size: tuple[int, int] = SIZE,
         cast.play("serving")
         caught_up()
         # the server checks service levels every few seconds: wait for Paspor Baru's alert
-        wait_for(lambda: "paspor-baru/wait" in console.connection.model.alerts, timeout=7)
+        wait_until(lambda: "paspor-baru/wait" in console.connection.model.alerts, timeout_s=7)
         shoot("serving-priority", extra_sizes)
 
         window.trigger("transfer")
@@ -151,7 +138,7 @@ def render_gallery(out_dir: Path, size: tuple[int, int] = SIZE,
         # stop the server off this thread: Qt must keep answering its close frames
         stopper = threading.Thread(target=office.server.stop)
         stopper.start()
-        wait_for(lambda: not stopper.is_alive() and not console.connection.online, timeout=15)
+        wait_until(lambda: not stopper.is_alive() and not console.connection.online, timeout_s=15)
         shoot("offline")
 
         console.stop()

@@ -13,12 +13,12 @@ import os
 import shutil
 import sys
 import tempfile
-import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from antrean.gallery.board import CHROMIUM, CHROMIUM_ARGS, WsClient
+from antrean.gallery.story import wait_until
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
@@ -26,19 +26,6 @@ log = logging.getLogger("antrean.kiosk.gallery")
 
 LANDSCAPE = (1920, 1080)
 PORTRAIT = (1080, 1920)
-
-
-def spin_until(predicate: Callable[[], bool], timeout_s: float = 10.0) -> bool:
-    """Run the Qt event loop until `predicate()` is true (or time runs out)."""
-    from PySide6.QtCore import QEventLoop
-    from PySide6.QtWidgets import QApplication
-
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        QApplication.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 50)
-        if predicate():
-            return True
-    return predicate()
 
 
 def render_gallery(out_dir: Path, phone: bool = True) -> list[Path]:
@@ -85,17 +72,17 @@ def render_gallery(out_dir: Path, phone: bool = True) -> list[Path]:
         window.resize(*LANDSCAPE)
         window.show()
         conn.start()
-        if not spin_until(lambda: flow.online, 15):
+        if not wait_until(lambda: flow.online, 15):
             raise RuntimeError("the kiosk did not connect to the demo server")
-        spin_until(lambda: flow.reported_printer is not None, 3)
+        wait_until(lambda: flow.reported_printer is not None, 3)
 
         def shot(name: str, size: tuple[int, int] = LANDSCAPE) -> None:
             for _ in range(2):  # the 2nd resize: minimum sizes change with orientation
                 if (window.width(), window.height()) != size:
                     window.resize(*size)
-                    spin_until(lambda: False, 0.05)
+                    wait_until(lambda: False, 0.05)
             window.render()
-            spin_until(lambda: False, 0.15)  # let layouts settle
+            wait_until(lambda: False, 0.15)  # let layouts settle
             path = out / f"{name}.png"
             window.grab().save(str(path))
             written.append(path)
@@ -125,7 +112,7 @@ def render_gallery(out_dir: Path, phone: bool = True) -> list[Path]:
             controller.do("choose_service", service)
             if flow.screen == "category":
                 controller.do("choose_lane", lane)
-            spin_until(lambda: flow.screen == "ticket" and flow.print_state != "printing", 10)
+            wait_until(lambda: flow.screen == "ticket" and flow.print_state != "printing", 10)
             keep_tickets()
             if flow.issued is None or flow.screen != "ticket":
                 raise RuntimeError(f"the kiosk did not issue {service}/{lane}: {flow.error}")
@@ -156,16 +143,16 @@ def render_gallery(out_dir: Path, phone: bool = True) -> list[Path]:
                 shot("kiosk-ticket-contrast-id")
             if failed:
                 controller.set_printer(printer)
-                spin_until(lambda: flow.printer_state == "ok", 5)
+                wait_until(lambda: flow.printer_state == "ok", 5)
             flow.go_home(reset=True)
             return data
 
         def caught_up() -> bool:
             seq = cast.server_seq()
-            return spin_until(lambda: conn.model.seq >= seq, 10)
+            return wait_until(lambda: conn.model.seq >= seq, 10)
 
         cast = Cast(office, clock, parts={"kiosk-1": kiosk_lobi_1},
-                    after_step=lambda: spin_until(lambda: False, 0))
+                    after_step=lambda: wait_until(lambda: False, 0))
         cast.play("hall")
         caught_up()
 
@@ -193,7 +180,7 @@ def render_gallery(out_dir: Path, phone: bool = True) -> list[Path]:
             shot(f"kiosk-booking-{lang}")
             shot(f"kiosk-booking-portrait-{lang}", PORTRAIT)
         controller.do("submit_booking")
-        spin_until(lambda: flow.screen == "booking" and bool(flow.error), 10)
+        wait_until(lambda: flow.screen == "booking" and bool(flow.error), 10)
         shot("kiosk-booking-error-en")
         for lang in ("id", "en"):
             flow.go_home(reset=True)
@@ -243,17 +230,17 @@ def render_gallery(out_dir: Path, phone: bool = True) -> list[Path]:
         sup.command("pause_issuing", service="paspor-ganti", reason={
             "id": "Blangko paspor habis hari ini. Silakan datang besok.",
             "en": "Out of passport blanks today. Please come tomorrow."})
-        spin_until(lambda: conn.model.services["paspor-ganti"].get("issuing_paused")
+        wait_until(lambda: conn.model.services["paspor-ganti"].get("issuing_paused")
                    is not None, 5)
         for lang in ("id", "en"):
             flow.lang = lang
             shot(f"kiosk-home-paused-{lang}")
         before = len(printer.tickets)
         sup.command("reprint", ticket=cast.tickets["applicant"]["number"], kiosk=conn.device)
-        spin_until(lambda: len(printer.tickets) > before and not flow.reprints_printing, 10)
+        wait_until(lambda: len(printer.tickets) > before and not flow.reprints_printing, 10)
         keep_tickets()
         sup.command("resume_issuing", service="paspor-ganti")
-        spin_until(lambda: conn.model.services["paspor-ganti"].get("open") is True, 5)
+        wait_until(lambda: conn.model.services["paspor-ganti"].get("open") is True, 5)
         sup.close()
         flow.lang = "id"
 
@@ -261,11 +248,11 @@ def render_gallery(out_dir: Path, phone: bool = True) -> list[Path]:
         # the kiosk issues from its leases (a calm notice, an OFFLINE ticket).
         flow.offline = issuer
         controller.run(flow.keepalive())  # a ping, then the leases
-        spin_until(lambda: issuer.journal.unused(issuer.today(), "paspor-baru", "reguler")
+        wait_until(lambda: issuer.journal.unused(issuer.today(), "paspor-baru", "reguler")
                    > 0, 10)
         flow.go_home(reset=True)
         conn.stop()
-        spin_until(lambda: flow.issuing_offline, 5)
+        wait_until(lambda: flow.issuing_offline, 5)
         for lang in ("id", "en"):
             flow.lang = lang
             shot(f"kiosk-offline-{lang}")
@@ -278,7 +265,7 @@ def render_gallery(out_dir: Path, phone: bool = True) -> list[Path]:
             issue("paspor-baru", "reguler", lang)
             shot(f"kiosk-offline-ticket-{lang}")
         conn.start()
-        spin_until(lambda: flow.online, 15)
+        wait_until(lambda: flow.online, 15)
         controller.stop()
         conn.stop()
         window.close()

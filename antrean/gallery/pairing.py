@@ -9,59 +9,18 @@ its first code (the reason above the new one).
 
 from __future__ import annotations
 
-import json
 import os
 import sys
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-
-
-class Supervisor:
-    """The demo office's supervisor at the console, as far as pairing goes."""
-
-    def __init__(self, url: str) -> None:
-        from websockets.sync.client import connect
-
-        from antrean.demo_office import DEMO_SUPERVISOR
-
-        self.ws = connect(url, compression=None, legacy=True)
-        officer, _name, pin = DEMO_SUPERVISOR
-        self.ws.send(json.dumps({"type": "hello", "protocol": 1, "role": "supervisor",
-                                 "device": "web-gallery", "officer": officer, "pin": pin,
-                                 "last_seq": 0}))
-        reply = self._until(lambda m: m.get("type") in ("welcome", "error"))
-        if reply["type"] != "welcome":
-            raise RuntimeError(f"supervisor refused: {reply}")
-        self._n = 0
-
-    def _until(self, match: Callable[[dict[str, Any]], bool]) -> dict[str, Any]:
-        while True:
-            msg = json.loads(self.ws.recv(timeout=10))
-            if match(msg):
-                return msg
-
-    def ok(self, name: str, **args: Any) -> Any:
-        self._n += 1
-        cmd_id = f"gallery-{self._n}"
-        self.ws.send(json.dumps({"type": "command", "id": cmd_id, "name": name,
-                                 "args": args}))
-        result = self._until(lambda m: m.get("type") == "result" and m.get("id") == cmd_id)
-        if not result["ok"]:
-            raise RuntimeError(f"{name}: {result['error']}")
-        return result["data"]
-
-    def close(self) -> None:
-        self.ws.close()
 
 
 def render_gallery(out_dir: Path) -> list[Path]:
     from PySide6.QtWidgets import QApplication, QWidget
 
     from antrean.demo_office import DemoOffice
-    from antrean.gallery.console import wait_for
+    from antrean.gallery.story import wait_until
     from counter_console.app import build_console
     from display_board.app import BoardController
     from hardware.printer import DummyTicketPrinter
@@ -83,7 +42,11 @@ def render_gallery(out_dir: Path) -> list[Path]:
         written.append(path)
 
     with DemoOffice() as office:
-        supervisor = Supervisor(office.url)
+        from antrean.demo_office import DEMO_SUPERVISOR
+        from antrean.gallery.board import WsClient
+
+        officer, _name, pin = DEMO_SUPERVISOR
+        supervisor = WsClient(office.url, "supervisor", "web-gallery", officer=officer, pin=pin)
         kiosk_conn = OfficeConnection(office.url, "kiosk", "kiosk-lobby-pc", None, pair=True)
         kiosk = KioskController(kiosk_conn, DummyTicketPrinter(), KioskFlow(kiosk_conn.model))
         kiosk_window = KioskWindow(kiosk)
@@ -101,7 +64,7 @@ def render_gallery(out_dir: Path) -> list[Path]:
             view = conn.pairing_view()
             return view is not None and view.code is not None
 
-        if not wait_for(lambda: all(coded(conn) for conn, _, _ in apps), timeout=15):
+        if not wait_until(lambda: all(coded(conn) for conn, _, _ in apps), timeout_s=15):
             raise RuntimeError("the server gave no pairing codes")
         shoot(kiosk_window, "kiosk", (1920, 1080))
         shoot(kiosk_window, "kiosk-portrait", (1080, 1920))
@@ -110,8 +73,8 @@ def render_gallery(out_dir: Path) -> list[Path]:
 
         first = board.connection.pairing_view().code
         supervisor.ok("reject_pairing", code=first)
-        if not wait_for(lambda: coded(board.connection)
-                        and board.connection.pairing_view().code != first, timeout=15):
+        if not wait_until(lambda: coded(board.connection)
+                        and board.connection.pairing_view().code != first, timeout_s=15):
             raise RuntimeError("no new code after a rejection")
         shoot(board.screen, "board-new-code", (1920, 1080))
 
