@@ -7,18 +7,10 @@ from __future__ import annotations
 import sqlite3
 from datetime import UTC, datetime, timedelta
 
-from ws_helpers import join
+from ws_helpers import Clock, join
 
 from antrean.demo_office import pair_demo_devices
 from server.app import ServerThread
-
-
-class Clock:
-    def __init__(self, now: datetime) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
 
 
 def test_results_are_kept_a_day_then_forgotten(tmp_path, open_office):

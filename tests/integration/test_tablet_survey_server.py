@@ -10,21 +10,13 @@ import urllib.request
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from ws_helpers import join
+from ws_helpers import Clock, join
 
 from antrean.demo_office import pair_demo_devices
 from server.app import ServerThread
 from server.store.sqlite import Store
 
 START = datetime(2026, 12, 7, 3, 0, tzinfo=UTC)  # 10:00 WIB
-
-
-class Clock:
-    def __init__(self, now: datetime) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
 
 
 @pytest.fixture

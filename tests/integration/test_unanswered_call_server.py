@@ -7,20 +7,12 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from ws_helpers import join
+from ws_helpers import Clock, join
 
 from antrean.demo_office import pair_demo_devices
 from server.app import ServerThread
 
 TICK_WAIT_S = 15  # the server checks every few seconds: wait for its event, at most this
-
-
-class Clock:
-    def __init__(self, now: datetime) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
 
 
 def test_an_unanswered_call_ends_by_itself_and_the_officer_may_take_it_back(tmp_path,

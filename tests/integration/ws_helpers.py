@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import itertools
 import json
+from datetime import datetime
 from typing import Any
 
 from websockets.exceptions import ConnectionClosed
@@ -104,6 +105,17 @@ class WsClient:
                 self.events.append(msg)
             else:
                 self.others.append(msg)
+
+
+class Clock:
+    """A server's clock that only the test moves (`ServerThread(..., clock=Clock(t))`;
+    `clock.now += timedelta(...)`)."""
+
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
 
 
 def join(url: str, role: str, device: str | None = None, token: str | None = None,

@@ -15,19 +15,11 @@ from antrean.demo_office import pair_demo_devices
 from antrean.wiring import report_hooks
 from server.app import ServerThread
 from server.store.sqlite import Store
-from tests.integration.ws_helpers import join
+from tests.integration.ws_helpers import Clock, join
 
 START = datetime(2026, 12, 7, 3, 0, tzinfo=UTC)  # 10:00 WIB
 DAY = "2026-12-07"
 LINK_RE = re.compile(r"^/report/[A-Za-z0-9_-]{43,}$")  # 32 random bytes, base64url
-
-
-class Clock:
-    def __init__(self, now: datetime) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
 
 
 @pytest.fixture
