@@ -6,6 +6,8 @@ The URL may carry a password: no message here repeats it (`central.shipper.redac
 from __future__ import annotations
 
 import argparse
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 
@@ -29,23 +31,33 @@ def _connect(url: str):  # noqa: ANN202 (a psycopg connection)
                         f"{reason or type(exc).__name__}") from None
 
 
-def init_main(args: argparse.Namespace) -> int:
+@contextmanager
+def _central(url: str) -> Iterator:
+    """A connection to the centre for one command; its errors as the user's (the URL's
+    password never repeated), and closed whatever happens."""
     import psycopg
 
-    from central.schema import CentralSchemaError, ensure_months, migrate, months_ahead
+    from central.schema import CentralSchemaError
     from central.shipper import redact, scrub
-    if args.months < 0:
-        raise UserError("--months must be 0 or more")
-    conn = _connect(args.url)
+    conn = _connect(url)
     try:
-        version = migrate(conn)
-        ensure_months(conn, months_ahead(date.today().replace(day=1), args.months))
+        yield conn
     except CentralSchemaError as exc:
         raise UserError(str(exc)) from None
     except psycopg.Error as exc:
-        raise UserError(f"{redact(args.url)}: {scrub(str(exc), args.url)}") from None
+        raise UserError(f"{redact(url)}: {scrub(str(exc), url)}") from None
     finally:
         conn.close()
+
+
+def init_main(args: argparse.Namespace) -> int:
+    from central.schema import ensure_months, migrate, months_ahead
+    from central.shipper import redact
+    if args.months < 0:
+        raise UserError("--months must be 0 or more")
+    with _central(args.url) as conn:
+        version = migrate(conn)
+        ensure_months(conn, months_ahead(date.today().replace(day=1), args.months))
     print(f"central schema version {version} at {redact(args.url)}")
     return 0
 
@@ -75,24 +87,14 @@ def status_main(args: argparse.Namespace) -> int:
 
 
 def report_main(args: argparse.Namespace) -> int:
-    import psycopg
-
-    from antrean.report import _date
+    from antrean.report import option_date
     from central.report import WRITERS, build
-    from central.schema import CentralSchemaError
-    from central.shipper import redact, scrub
-    date_from, date_to = _date(args.date_from, "--from"), _date(args.date_to, "--to")
+    date_from = option_date(args.date_from, "--from")
+    date_to = option_date(args.date_to, "--to")
     if date_to < date_from:
         raise UserError("--to is before --from")
-    conn = _connect(args.url)
-    try:
+    with _central(args.url) as conn:
         rep = build(conn, date_from, date_to)
-    except CentralSchemaError as exc:
-        raise UserError(str(exc)) from None
-    except psycopg.Error as exc:
-        raise UserError(f"{redact(args.url)}: {scrub(str(exc), args.url)}") from None
-    finally:
-        conn.close()
     try:
         out = WRITERS[args.format](rep, Path(args.out), args.lang)
     except (OSError, RuntimeError) as exc:

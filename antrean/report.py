@@ -23,7 +23,8 @@ def _config(path: str | None):
         raise UserError(str(exc)) from None
 
 
-def _date(value: str, flag: str) -> date:
+def option_date(value: str, flag: str) -> date:
+    """A command line's date option (`--from 2026-12-07`), or a clear error naming it."""
     try:
         return date.fromisoformat(value)
     except (TypeError, ValueError):
@@ -57,8 +58,8 @@ def main(args: argparse.Namespace) -> int:
     """`antrean report --db FILE --from DATE --to DATE --format F --out PATH`."""
     from reports.source import SourceError
     config = _config(getattr(args, "config", None))
-    date_from = _date(args.date_from, "--from")
-    date_to = _date(args.date_to, "--to")
+    date_from = option_date(args.date_from, "--from")
+    date_to = option_date(args.date_to, "--to")
     if date_to < date_from:
         raise UserError("--to is before --from")
     out = Path(args.out)
